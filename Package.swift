@@ -1,0 +1,75 @@
+// swift-tools-version: 6.1
+//
+// Veil — confidential computing for AI.
+// One target per trust boundary; see docs/architecture.md for the module graph.
+
+import PackageDescription
+
+/// Settings every Veil target shares: Swift 6 language mode (strict concurrency is implied by it).
+let veilSwiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "veil",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "veil", targets: ["veil"]),
+        .library(name: "_VeilBytes", targets: ["_VeilBytes"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: Foundation primitives
+
+        /// System calls that Swift cannot import (variadic `prctl`) and the non-elidable wipe.
+        .target(
+            name: "_CVeilBytes",
+            path: "Sources/_CVeilBytes"
+        ),
+        /// Bounds-checked byte parsing, hex/base64url, secure memory, process hardening, content-free logging.
+        .target(
+            name: "_VeilBytes",
+            dependencies: [
+                "_CVeilBytes",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+
+        // MARK: Executable
+
+        .executableTarget(
+            name: "veil",
+            dependencies: [
+                "_VeilBytes",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+
+        // MARK: Test support and tests
+
+        .target(
+            name: "VeilTestSupport",
+            dependencies: ["_VeilBytes"],
+            swiftSettings: veilSwiftSettings
+        ),
+        .testTarget(
+            name: "VeilBytesTests",
+            dependencies: ["_VeilBytes", "VeilTestSupport"],
+            swiftSettings: veilSwiftSettings
+        ),
+        .testTarget(
+            name: "VeilCLITests",
+            dependencies: ["VeilTestSupport"],
+            swiftSettings: veilSwiftSettings
+        ),
+    ]
+)

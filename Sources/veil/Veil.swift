@@ -1,0 +1,21 @@
+import ArgumentParser
+
+/// `veil`: the one command-line tool of Veil. Each subcommand lives in its own file and stays thin over the
+/// libraries.
+@main
+struct Veil: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "veil",
+        abstract: "Confidential computing for AI: attested, end-to-end encrypted inference.",
+        discussion: """
+            Veil seals models so that only attested Trusted Execution Environments can decrypt them, and \
+            encrypts prompts end to end to those environments. Run `veil doctor` to see what this machine offers.
+
+            Documentation: README.md and docs/ in the Veil repository.
+            """,
+        version: VeilVersion.current,
+        subcommands: [
+            DoctorCommand.self
+        ]
+    )
+}
