@@ -18,6 +18,7 @@ let package = Package(
     products: [
         .executable(name: "veil", targets: ["veil"]),
         .library(name: "_VeilBytes", targets: ["_VeilBytes"]),
+        .library(name: "VeilKeys", targets: ["VeilKeys"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
@@ -43,12 +44,25 @@ let package = Package(
             swiftSettings: veilSwiftSettings
         ),
 
+        // MARK: Keys
+
+        /// Key files (JSON Web Keys) for owners, operators and services: generate, read, write, thumbprint.
+        .target(
+            name: "VeilKeys",
+            dependencies: [
+                "_VeilBytes",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+
         // MARK: Executable
 
         .executableTarget(
             name: "veil",
             dependencies: [
                 "_VeilBytes",
+                "VeilKeys",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: veilSwiftSettings
@@ -64,6 +78,11 @@ let package = Package(
         .testTarget(
             name: "VeilBytesTests",
             dependencies: ["_VeilBytes", "VeilTestSupport"],
+            swiftSettings: veilSwiftSettings
+        ),
+        .testTarget(
+            name: "VeilKeysTests",
+            dependencies: ["VeilKeys", "VeilTestSupport"],
             swiftSettings: veilSwiftSettings
         ),
         .testTarget(

@@ -52,6 +52,11 @@ public enum SecureMemory {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return }
         c_veil_secure_zero(base, buffer.count)
     }
+
+    /// Overwrites an array's bytes with zeros in place (for transient copies of secrets outside ``SecureBytes``).
+    public static func wipe(_ bytes: inout [UInt8]) {
+        bytes.withUnsafeMutableBytes { wipe($0) }
+    }
 }
 
 /// The mapped region behind ``SecureBytes``. Only `SecureBytes` mutates it, after checking it is uniquely
