@@ -19,6 +19,7 @@ let package = Package(
         .executable(name: "veil", targets: ["veil"]),
         .library(name: "_VeilBytes", targets: ["_VeilBytes"]),
         .library(name: "VeilKeys", targets: ["VeilKeys"]),
+        .library(name: "VeilOHTTP", targets: ["VeilOHTTP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
@@ -56,6 +57,18 @@ let package = Package(
             swiftSettings: veilSwiftSettings
         ),
 
+        // MARK: Encrypted transport
+
+        /// Oblivious HTTP (RFC 9458, chunked draft) and Binary HTTP (RFC 9292): crypto and framing, no server.
+        .target(
+            name: "VeilOHTTP",
+            dependencies: [
+                "_VeilBytes",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+
         // MARK: Executable
 
         .executableTarget(
@@ -83,6 +96,11 @@ let package = Package(
         .testTarget(
             name: "VeilKeysTests",
             dependencies: ["VeilKeys", "VeilTestSupport"],
+            swiftSettings: veilSwiftSettings
+        ),
+        .testTarget(
+            name: "VeilOHTTPTests",
+            dependencies: ["VeilOHTTP", "VeilTestSupport"],
             swiftSettings: veilSwiftSettings
         ),
         .testTarget(
