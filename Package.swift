@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
     ],
     targets: [
         // MARK: Foundation primitives
@@ -69,6 +70,20 @@ let package = Package(
             swiftSettings: veilSwiftSettings
         ),
 
+        // MARK: Evidence producers
+
+        /// Evidence producers inside the node: TPM 2.0 (command protocol over /dev/tpmrm0 or a simulator socket).
+        .target(
+            name: "VeilAttesters",
+            dependencies: [
+                "_VeilBytes",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+
         // MARK: Executable
 
         .executableTarget(
@@ -101,6 +116,14 @@ let package = Package(
         .testTarget(
             name: "VeilOHTTPTests",
             dependencies: ["VeilOHTTP", "VeilTestSupport"],
+            swiftSettings: veilSwiftSettings
+        ),
+        .testTarget(
+            name: "VeilAttestersTests",
+            dependencies: [
+                "VeilAttesters", "VeilTestSupport",
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             swiftSettings: veilSwiftSettings
         ),
         .testTarget(
