@@ -19,6 +19,7 @@ let package = Package(
         .executable(name: "veil", targets: ["veil"]),
         .library(name: "_VeilBytes", targets: ["_VeilBytes"]),
         .library(name: "VeilKeys", targets: ["VeilKeys"]),
+        .library(name: "VeilSealing", targets: ["VeilSealing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
@@ -56,6 +57,19 @@ let package = Package(
             swiftSettings: veilSwiftSettings
         ),
 
+        // MARK: Sealed models
+
+        /// The sealed model format: streaming, signed, chunked AES-256-GCM; unseal into locked memory.
+        .target(
+            name: "VeilSealing",
+            dependencies: [
+                "_VeilBytes",
+                "VeilKeys",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+
         // MARK: Executable
 
         .executableTarget(
@@ -63,6 +77,8 @@ let package = Package(
             dependencies: [
                 "_VeilBytes",
                 "VeilKeys",
+                "VeilSealing",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: veilSwiftSettings
@@ -83,6 +99,11 @@ let package = Package(
         .testTarget(
             name: "VeilKeysTests",
             dependencies: ["VeilKeys", "VeilTestSupport"],
+            swiftSettings: veilSwiftSettings
+        ),
+        .testTarget(
+            name: "VeilSealingTests",
+            dependencies: ["VeilSealing", "VeilKeys", "_VeilBytes", "VeilTestSupport"],
             swiftSettings: veilSwiftSettings
         ),
         .testTarget(
