@@ -71,6 +71,28 @@ extension SealedModel {
         options: UnsealOptions,
         progress: (SealingProgress) -> Void
     ) throws(SealedModelError) -> UnsealedModel {
+        var region = SecureBytes(count: 0)
+        let header = try unseal(
+            from: &source,
+            keyEncryptionKey: keyEncryptionKey,
+            expectedOwners: expectedOwners,
+            options: options,
+            into: &region,
+            progress: progress
+        )
+        return UnsealedModel(header: header, plaintext: region)
+    }
+
+    /// The unseal itself, into a region the caller owns (tests look at it after a failure): on success `region`
+    /// holds the plaintext; on any failure after it was allocated it holds only zeros.
+    static func unseal<Source: SealedByteSource>(
+        from source: inout Source,
+        keyEncryptionKey: SecureBytes,
+        expectedOwners: [SigningPublicKey],
+        options: UnsealOptions,
+        into region: inout SecureBytes,
+        progress: (SealingProgress) -> Void
+    ) throws(SealedModelError) -> Header {
         let header = try source.readHeader()
         try header.verify(expectedOwners: expectedOwners)
         let manifest = header.manifest
@@ -86,13 +108,11 @@ extension SealedModel {
         )
         let key = SymmetricKey(data: dataKey)
 
-        var region = SecureBytes(count: Int(manifest.plaintextSize))
+        region = SecureBytes(count: Int(manifest.plaintextSize))
         if case .notLocked(let code) = region.memoryLock, !options.allowUnlockedMemory {
-            let lockStatus = region.memoryLock
-            region.zeroize()
             throw SealedModelError(
                 .memoryNotLocked,
-                "cannot lock \(manifest.plaintextSize) bytes into RAM (\(lockStatus), errno \(code)); raise "
+                "cannot lock \(manifest.plaintextSize) bytes into RAM (\(region.memoryLock), errno \(code)); raise "
                     + "RLIMIT_MEMLOCK (ulimit -l) or grant CAP_IPC_LOCK, or allow unlocked memory explicitly"
             )
         }
@@ -108,7 +128,7 @@ extension SealedModel {
             region.zeroize()
             throw error
         }
-        return UnsealedModel(header: header, plaintext: region)
+        return header
     }
 
     private static func decryptChunks<Source: SealedByteSource>(
