@@ -4,8 +4,10 @@ import Foundation
 extension SealedModel {
     /// Chunk `index`'s nonce: the file's 8-byte random prefix followed by the index as a 32-bit big-endian counter.
     static func chunkNonce(prefix: [UInt8], index: UInt64) -> [UInt8] {
-        prefix + [UInt8(truncatingIfNeeded: index >> 24), UInt8(truncatingIfNeeded: index >> 16),
-                  UInt8(truncatingIfNeeded: index >> 8), UInt8(truncatingIfNeeded: index)]
+        prefix + [
+            UInt8(truncatingIfNeeded: index >> 24), UInt8(truncatingIfNeeded: index >> 16),
+            UInt8(truncatingIfNeeded: index >> 8), UInt8(truncatingIfNeeded: index),
+        ]
     }
 
     /// Chunk `index`'s associated data: the manifest digest (32 bytes), the index as a 64-bit big-endian integer
@@ -13,7 +15,9 @@ extension SealedModel {
     static func chunkAssociatedData(manifestDigest: [UInt8], index: UInt64, isFinal: Bool) -> [UInt8] {
         var bytes = manifestDigest
         bytes.reserveCapacity(41)
-        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: index >> UInt64(shift))) }
+        for shift in stride(from: 56, through: 0, by: -8) {
+            bytes.append(UInt8(truncatingIfNeeded: index >> UInt64(shift)))
+        }
         bytes.append(isFinal ? 1 : 0)
         return bytes
     }

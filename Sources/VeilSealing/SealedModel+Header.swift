@@ -158,7 +158,12 @@ extension SealedModel {
                 let digest = SealedModel.manifestDigest(
                     manifestSection: bytes[SealedModel.preambleLength..<cursor.offset]
                 )
-                let envelopeBytes = try cursor.readLengthPrefixed(UInt32.self, .big, maxLength: headerLength, "key envelope")
+                let envelopeBytes = try cursor.readLengthPrefixed(
+                    UInt32.self,
+                    .big,
+                    maxLength: headerLength,
+                    "key envelope"
+                )
                 let signedBytes = Array(bytes[0..<cursor.offset])
                 let signature = Array(try cursor.readLengthPrefixed(UInt16.self, .big, maxLength: 64, "signature"))
                 try cursor.expectEnd("the header")

@@ -109,7 +109,11 @@ extension SealedModel {
             let chunkOffset = cursor.offset
             let chunkSize = Int(try cursor.read(UInt32.self, .big, "chunk size"))
             guard chunkSize >= 1, chunkSize <= SealedModel.maximumChunkSize else {
-                throw invalid(chunkOffset, "chunk size in 1...\(SealedModel.maximumChunkSize), found \(chunkSize)", &cursor)
+                throw invalid(
+                    chunkOffset,
+                    "chunk size in 1...\(SealedModel.maximumChunkSize), found \(chunkSize)",
+                    &cursor
+                )
             }
             let sizeOffset = cursor.offset
             let plaintextSize = try cursor.read(UInt64.self, .big, "plaintext size")

@@ -9,7 +9,8 @@ extension SealedModel {
     /// The source is read twice — first to compute its SHA-256 (the signed header carries it, and every chunk's
     /// associated data binds the header), then to encrypt it — so it must be a regular file that does not change
     /// meanwhile (a change is detected and refused). Memory stays at a few chunks whatever the model's size. The
-    /// output is written to a temporary file and renamed into place only when complete.
+    /// output is written to a temporary file and renamed into place only when complete. The first call raises
+    /// glibc's allocator thresholds (``HeapTuning``) so chunk buffers are reused, not faulted in anew.
     ///
     /// - Parameters:
     ///   - keyEncryptionKey: the 32-byte key the key broker will release (the KBS resource). It wraps a fresh
@@ -35,6 +36,7 @@ extension SealedModel {
             throw SealedModelError(.limitExceeded, "chunk size \(chunkSize) is outside 1...\(maximumChunkSize) bytes")
         }
         try KeyEnvelope.checkKeyID(keyID)
+        HeapTuning.keepLargeBuffersResident()
         guard keyEncryptionKey.count == 32 else {
             throw SealedModelError(.invalidArgument, "the key-encryption key must be 32 bytes (aes256)")
         }
@@ -108,7 +110,13 @@ extension SealedModel {
             guard got == length else {
                 throw SealedModelError(.sourceChanged, chunk: Int(index), "\(sourcePath) shrank while it was sealed")
             }
-            let record = try sealChunk(buffer, index: index, manifest: manifest, manifestDigest: header.manifestDigest, key: key)
+            let record = try sealChunk(
+                buffer,
+                index: index,
+                manifest: manifest,
+                manifestDigest: header.manifestDigest,
+                key: key
+            )
             try write(writer, record)
             encrypted += UInt64(length)
             progress(SealingProgress(phase: .encrypting, completedBytes: encrypted, totalBytes: manifest.plaintextSize))
@@ -144,7 +152,8 @@ extension SealedModel {
         }
     }
 
-    static func createWriter(_ path: String, mode: mode_t, overwrite: Bool) throws(SealedModelError) -> AtomicFileWriter {
+    static func createWriter(_ path: String, mode: mode_t, overwrite: Bool) throws(SealedModelError) -> AtomicFileWriter
+    {
         do {
             return try AtomicFileWriter(path: path, mode: mode, overwrite: overwrite)
         } catch {

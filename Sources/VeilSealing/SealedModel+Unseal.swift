@@ -28,7 +28,8 @@ extension SealedModel {
     /// manifest. The first failed check throws a ``SealedModelError`` naming the check and the chunk, after the
     /// region has been zeroised: nothing unsealed is ever returned or left readable.
     ///
-    /// The file is read once, sequentially; working memory beyond the region is about two chunks.
+    /// The file is read once, sequentially; working memory beyond the region is about two chunks. The first call
+    /// raises glibc's allocator thresholds (``HeapTuning``) so chunk buffers are reused, not faulted in anew.
     public static func unseal(
         contentsOf path: String,
         keyEncryptionKey: SecureBytes,
@@ -93,6 +94,7 @@ extension SealedModel {
         into region: inout SecureBytes,
         progress: (SealingProgress) -> Void
     ) throws(SealedModelError) -> Header {
+        HeapTuning.keepLargeBuffersResident()
         let header = try source.readHeader()
         try header.verify(expectedOwners: expectedOwners)
         let manifest = header.manifest
@@ -140,7 +142,6 @@ extension SealedModel {
     ) throws(SealedModelError) {
         let manifest = header.manifest
         let count = manifest.chunkCount
-        var record = Data()
         var hasher = SHA256()
         var done: UInt64 = 0
         progress(SealingProgress(phase: .decrypting, completedBytes: 0, totalBytes: manifest.plaintextSize))
@@ -148,6 +149,9 @@ extension SealedModel {
             let chunk = Int(index)
             let length = manifest.plaintextLength(ofChunk: index)
             let recordLength = length + chunkOverhead
+            // A fresh buffer per chunk, released as soon as AES-GCM has its own copy: at most two chunks (the
+            // sealed box and the plaintext) are alive besides the region.
+            var record = Data()
             let got = try source.read(into: &record, count: recordLength)
             guard got >= 12 else {
                 throw SealedModelError(
@@ -170,6 +174,7 @@ extension SealedModel {
             do {
                 // The record's nonce equals the one derived from the header and the position (checked above).
                 let box = try AES.GCM.SealedBox(combined: record)
+                record = Data()
                 plaintext = try AES.GCM.open(
                     box,
                     using: key,
@@ -192,7 +197,8 @@ extension SealedModel {
             done += UInt64(length)
             progress(SealingProgress(phase: .decrypting, completedBytes: done, totalBytes: manifest.plaintextSize))
         }
-        guard try source.read(into: &record, count: 1) == 0 else {
+        var rest = Data()
+        guard try source.read(into: &rest, count: 1) == 0 else {
             throw SealedModelError(.trailingData, "bytes follow the final chunk (\(count) chunks declared)")
         }
         let digest = Array(hasher.finalize())

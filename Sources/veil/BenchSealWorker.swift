@@ -1,4 +1,8 @@
 import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
 import VeilKeys
 import VeilSealing
 import _VeilBytes
@@ -16,6 +20,7 @@ enum BenchSealWorker {
 
     struct Result: Codable {
         let seconds: Double
+        let cpuSeconds: Double
         let peakDeltaBytes: Int
         let peakMeasurement: String
         let memoryLock: String?
@@ -27,6 +32,7 @@ enum BenchSealWorker {
         let reset = resetPeak()
         let baseline = statusField("VmRSS") ?? 0
         let clock = ContinuousClock()
+        let cpuStart = cpuTime()
         var lock: String?
         let elapsed: Duration
         switch operation {
@@ -58,13 +64,24 @@ enum BenchSealWorker {
         default:
             throw CLIError("unknown worker \(operation).", remedy: "Use seal or unseal.")
         }
+        let cpu = cpuTime() - cpuStart
         let peak = statusField("VmHWM") ?? 0
         return Result(
             seconds: ProgressReporter.seconds(elapsed),
+            cpuSeconds: cpu,
             peakDeltaBytes: peak - (reset ? baseline : 0),
             peakMeasurement: reset ? "VmHWM after reset minus VmRSS at start" : "VmHWM (reset unavailable)",
             memoryLock: lock
         )
+    }
+
+    /// User plus system CPU time of this process so far, in seconds.
+    static func cpuTime() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        let user = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+        let system = Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+        return user + system
     }
 
     /// Resets the peak resident size (VmHWM) to the current one: Linux `clear_refs` value 5.

@@ -99,7 +99,9 @@ struct InspectCommand: ParsableCommand {
 
     static func text(_ report: Report) -> String {
         var lines = ["sealed model \(report.file) (format version \(report.formatVersion))"]
-        lines.append("  model:        \(report.modelName) (\(report.modelFormat)), sealed from \(report.sourceFileName)")
+        lines.append(
+            "  model:        \(report.modelName) (\(report.modelFormat)), sealed from \(report.sourceFileName)"
+        )
         lines.append("  plaintext:    \(report.plaintextSize) bytes")
         lines.append("  SHA-256:      \(report.plaintextSha256)")
         lines.append("  chunks:       \(report.chunkCount) of up to \(report.chunkSize) bytes, \(report.aead)")
@@ -108,11 +110,16 @@ struct InspectCommand: ParsableCommand {
         lines.append("  owner:        \(report.ownerKeyType) \(report.ownerKeyThumbprint)")
         lines.append("  signature:    \(report.signatureValid ? "valid" : "INVALID — the header was modified")")
         let length =
-            report.fileLength.map { $0 == report.expectedLength ? "\($0) bytes, as expected" : "\($0) bytes, EXPECTED \(report.expectedLength)" }
+            report.fileLength.map {
+                $0 == report.expectedLength
+                    ? "\($0) bytes, as expected" : "\($0) bytes, EXPECTED \(report.expectedLength)"
+            }
             ?? "unknown (not a regular file)"
         lines.append("  file length:  \(length)")
         if let trusted = report.ownerTrusted {
-            lines.append("  owner check:  \(trusted ? "signer is an expected owner" : "signer is NOT an expected owner")")
+            lines.append(
+                "  owner check:  \(trusted ? "signer is an expected owner" : "signer is NOT an expected owner")"
+            )
         }
         return lines.joined(separator: "\n")
     }

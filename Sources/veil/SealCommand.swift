@@ -10,7 +10,8 @@ extension SealedModel.ModelFormat: ExpressibleByArgument {}
 struct SealCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seal",
-        abstract: "Seal a model: chunked AES-256-GCM under a fresh data key, wrapped by --key-file, signed by the owner.",
+        abstract:
+            "Seal a model: chunked AES-256-GCM under a fresh data key, wrapped by --key-file, signed by the owner.",
         discussion: """
             The model is read twice in chunks (first its SHA-256, then the encryption), so memory stays at a few \
             chunks whatever its size; progress goes to standard error. The output is written to a temporary file \

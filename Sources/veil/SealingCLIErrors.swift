@@ -10,7 +10,8 @@ extension CLIError {
             remedy = "Give a .veil file written by `veil seal` (this Veil reads format version 1)."
         case .malformedHeader, .truncated, .chunkMissing, .chunkOutOfOrder, .chunkFromAnotherFile,
             .chunkAuthenticationFailed, .trailingData, .digestMismatch, .signatureInvalid:
-            remedy = "The file is damaged or was tampered with: nothing was unsealed. Obtain an intact copy from its owner."
+            remedy =
+                "The file is damaged or was tampered with: nothing was unsealed. Obtain an intact copy from its owner."
         case .unexpectedSigner:
             remedy = "Pass the owner's public key with --owner-key (repeatable), or obtain the file from its owner."
         case .keyUnwrapFailed:
@@ -39,7 +40,8 @@ extension CLIError {
         case .wrongKind:
             self.init(
                 error.description,
-                remedy: "--key-file takes an aes256 key; --signing-key a private ed25519/p256 key; --owner-key a public key."
+                remedy:
+                    "--key-file takes an aes256 key; --signing-key a private ed25519/p256 key; --owner-key a public key."
             )
         default:
             self.init(error.description, remedy: "Create keys with `veil keygen aes256|ed25519|p256 --out FILE`.")

@@ -58,7 +58,9 @@ struct UnsealCommand: ParsableCommand {
             )
         )
         if allowUnlockedMemory {
-            FileHandle.standardError.write(Data("warning: --allow-unlocked-memory: the plaintext may be swapped to disk.\n".utf8))
+            FileHandle.standardError.write(
+                Data("warning: --allow-unlocked-memory: the plaintext may be swapped to disk.\n".utf8)
+            )
         }
         let reporter = ProgressReporter()
         let unsealed = try withCLIErrors(file: file) {

@@ -158,7 +158,9 @@ struct SealedModelAttackTests {
         let others = try (0..<2).map { _ in try SigningPrivateKey.generate(.p256).publicKey }
         let refused = #expect(throws: SealedModelError.self) { _ = try fixture.unseal(sealed, owners: others) }
         #expect(refused?.code == .unexpectedSigner)
-        #expect(Array(try fixture.unseal(sealed, owners: others + [fixture.owner.publicKey]).plaintext) == Self.plaintext)
+        #expect(
+            Array(try fixture.unseal(sealed, owners: others + [fixture.owner.publicKey]).plaintext) == Self.plaintext
+        )
         let empty = #expect(throws: SealedModelError.self) { _ = try fixture.unseal(sealed, owners: []) }
         #expect(empty?.code == .invalidArgument)
     }
@@ -248,7 +250,8 @@ struct SealedModelAttackTests {
 
     private func firstRange(of needle: [UInt8], in haystack: [UInt8]) -> Range<Int>? {
         guard needle.count <= haystack.count else { return nil }
-        for start in 0...(haystack.count - needle.count) where Array(haystack[start..<(start + needle.count)]) == needle {
+        for start in 0...(haystack.count - needle.count) where Array(haystack[start..<(start + needle.count)]) == needle
+        {
             return start..<(start + needle.count)
         }
         return nil
