@@ -104,6 +104,7 @@ let package = Package(
         .testTarget(
             name: "VeilSealingTests",
             dependencies: ["VeilSealing", "VeilKeys", "_VeilBytes", "VeilTestSupport"],
+            exclude: ["Vectors"],
             swiftSettings: veilSwiftSettings
         ),
         .testTarget(

@@ -117,6 +117,11 @@ extension SealedModel {
             }
             let sizeOffset = cursor.offset
             let plaintextSize = try cursor.read(UInt64.self, .big, "plaintext size")
+            // Checked before any arithmetic on it: the header is not yet authenticated.
+            let chunkCount = plaintextSize == 0 ? 1 : plaintextSize / UInt64(chunkSize) + 1
+            guard plaintextSize <= UInt64(Int.max / 2), chunkCount <= SealedModel.maximumChunkCount + 1 else {
+                throw invalid(sizeOffset, "a plaintext size below 2^62 in at most 2^32 chunks", &cursor)
+            }
             let digest = try cursor.readBytes(count: SHA256.byteCount, "plaintext SHA-256")
             let prefix = try cursor.readBytes(count: noncePrefixLength, "nonce prefix")
             let createdAt = try cursor.read(Int64.self, .big, "creation time")
@@ -145,7 +150,7 @@ extension SealedModel {
                 metadata: Metadata(modelName: name, sourceFileName: source, format: format),
                 owner: owner
             )
-            guard manifest.chunkCount <= SealedModel.maximumChunkCount, plaintextSize <= UInt64(Int.max / 2) else {
+            guard manifest.chunkCount <= SealedModel.maximumChunkCount else {
                 throw invalid(sizeOffset, "at most \(SealedModel.maximumChunkCount) chunks", &cursor)
             }
             return manifest

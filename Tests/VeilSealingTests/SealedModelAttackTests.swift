@@ -194,6 +194,27 @@ struct SealedModelAttackTests {
         expectRefused(Array(sealed.prefix(40)), .malformedHeader)
     }
 
+    @Test("hostile sizes in the (not yet authenticated) header are refused without arithmetic overflow")
+    func hostileSizes() throws {
+        var tampered = sealed
+        // plaintext size: manifest at 18, after file id (16), AEAD (1) and chunk size (4).
+        for offset in (18 + 21)..<(18 + 29) { tampered[offset] = 0xFF }
+        expectRefused(tampered, .malformedHeader)
+    }
+
+    @Test("every single-byte change anywhere in the header is refused, never a crash")
+    func everyHeaderByte() throws {
+        defer { fixture.removeAll() }
+        let headerLength = try SealedModel.inspect(sealedBytes: sealed).header.encoded.count
+        for offset in 0..<headerLength {
+            var tampered = sealed
+            tampered[offset] ^= 0xA5
+            let (error, region) = fixture.unsealKeepingRegion(tampered)
+            #expect(error != nil, "byte \(offset)")
+            #expect(region.isAllZero)
+        }
+    }
+
     @Test("bytes after the final chunk are refused")
     func trailingData() throws {
         expectRefused(sealed + [0], .trailingData)
