@@ -142,72 +142,89 @@ extension SealedModel {
     ) throws(SealedModelError) {
         let manifest = header.manifest
         let count = manifest.chunkCount
-        var hasher = SHA256()
-        var done: UInt64 = 0
         progress(SealingProgress(phase: .decrypting, completedBytes: 0, totalBytes: manifest.plaintextSize))
-        for index in 0..<count {
-            let chunk = Int(index)
-            let length = manifest.plaintextLength(ofChunk: index)
-            let recordLength = length + chunkOverhead
-            // A fresh buffer per chunk, released as soon as AES-GCM has its own copy: at most two chunks (the
-            // sealed box and the plaintext) are alive besides the region.
-            var record = Data()
-            let got = try source.read(into: &record, count: recordLength)
-            guard got >= 12 else {
-                throw SealedModelError(
-                    .truncated,
-                    chunk: chunk,
-                    got == 0
-                        ? "the file ends before chunk \(chunk) (the manifest declares \(count) chunks)"
-                        : "the file ends inside chunk \(chunk)'s nonce"
-                )
-            }
-            try checkRecordNonce(record, index: index, header: header, sourceLength: source.length)
-            guard got == recordLength else {
-                throw SealedModelError(
-                    .truncated,
-                    chunk: chunk,
-                    "chunk \(chunk) is \(got) bytes long; the manifest declares \(recordLength)"
-                )
-            }
-            var plaintext: Data
-            do {
-                // The record's nonce equals the one derived from the header and the position (checked above).
-                let box = try AES.GCM.SealedBox(combined: record)
-                record = Data()
-                plaintext = try AES.GCM.open(
-                    box,
-                    using: key,
-                    authenticating: chunkAssociatedData(
-                        manifestDigest: header.manifestDigest,
-                        index: index,
-                        isFinal: index == count - 1
+        // The SHA-256 runs on a second thread over each chunk already in the region, while the next one is read
+        // and decrypted.
+        let digest = try region.fillComputingSHA256 { (filler) throws(SealedModelError) in
+            for index in 0..<count {
+                var plaintext = try openChunk(index, from: &source, header: header, key: key)
+                filler.moveIn(wiping: &plaintext)
+                progress(
+                    SealingProgress(
+                        phase: .decrypting,
+                        completedBytes: UInt64(filler.filled),
+                        totalBytes: manifest.plaintextSize
                     )
                 )
-            } catch {
-                throw SealedModelError(
-                    .chunkAuthenticationFailed,
-                    chunk: chunk,
-                    "the AES-256-GCM tag does not verify: the chunk's ciphertext was altered, or it was encrypted "
-                        + "for another position or file"
-                )
             }
-            hasher.update(data: plaintext)
-            region.moveIn(wiping: &plaintext, at: chunk * manifest.chunkSize)
-            done += UInt64(length)
-            progress(SealingProgress(phase: .decrypting, completedBytes: done, totalBytes: manifest.plaintextSize))
+            var rest = Data()
+            guard try source.read(into: &rest, count: 1) == 0 else {
+                throw SealedModelError(.trailingData, "bytes follow the final chunk (\(count) chunks declared)")
+            }
         }
-        var rest = Data()
-        guard try source.read(into: &rest, count: 1) == 0 else {
-            throw SealedModelError(.trailingData, "bytes follow the final chunk (\(count) chunks declared)")
-        }
-        let digest = Array(hasher.finalize())
-        guard digest == manifest.plaintextSHA256 else {
+        guard Array(digest) == manifest.plaintextSHA256 else {
             throw SealedModelError(
                 .digestMismatch,
                 "every chunk verified, but the plaintext's SHA-256 is \(Hex.encode(digest)), not the signed "
                     + "\(Hex.encode(manifest.plaintextSHA256)): the file was encrypted by a holder of the data key "
                     + "for other weights"
+            )
+        }
+    }
+
+    /// Reads chunk `index`'s record, checks it, and returns its authenticated plaintext (ordinary heap memory
+    /// the caller must move into the region and wipe).
+    private static func openChunk<Source: SealedByteSource>(
+        _ index: UInt64,
+        from source: inout Source,
+        header: Header,
+        key: SymmetricKey
+    ) throws(SealedModelError) -> Data {
+        let manifest = header.manifest
+        let count = manifest.chunkCount
+        let chunk = Int(index)
+        let length = manifest.plaintextLength(ofChunk: index)
+        let recordLength = length + chunkOverhead
+        // A fresh buffer per chunk, released as soon as AES-GCM has its own copy: at most two chunks (the sealed
+        // box and the plaintext) are alive besides the region.
+        var record = Data()
+        let got = try source.read(into: &record, count: recordLength)
+        guard got >= 12 else {
+            throw SealedModelError(
+                .truncated,
+                chunk: chunk,
+                got == 0
+                    ? "the file ends before chunk \(chunk) (the manifest declares \(count) chunks)"
+                    : "the file ends inside chunk \(chunk)'s nonce"
+            )
+        }
+        try checkRecordNonce(record, index: index, header: header, sourceLength: source.length)
+        guard got == recordLength else {
+            throw SealedModelError(
+                .truncated,
+                chunk: chunk,
+                "chunk \(chunk) is \(got) bytes long; the manifest declares \(recordLength)"
+            )
+        }
+        do {
+            // The record's nonce equals the one derived from the header and the position (checked above).
+            let box = try AES.GCM.SealedBox(combined: record)
+            record = Data()
+            return try AES.GCM.open(
+                box,
+                using: key,
+                authenticating: chunkAssociatedData(
+                    manifestDigest: header.manifestDigest,
+                    index: index,
+                    isFinal: index == count - 1
+                )
+            )
+        } catch {
+            throw SealedModelError(
+                .chunkAuthenticationFailed,
+                chunk: chunk,
+                "the AES-256-GCM tag does not verify: the chunk's ciphertext was altered, or it was encrypted "
+                    + "for another position or file"
             )
         }
     }
