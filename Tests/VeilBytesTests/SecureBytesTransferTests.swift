@@ -23,6 +23,41 @@ struct SecureBytesTransferTests {
         #expect(region[0..<1000].allSatisfy { $0 == 0 })
     }
 
+    @Test("fillComputingSHA256 hashes on a second thread exactly what was written, in order")
+    func pipelinedDigest() throws {
+        var generator = SystemRandomNumberGenerator()
+        let message = (0..<100_000).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        var region = SecureBytes(count: message.count)
+        let digest = region.fillComputingSHA256 { filler in
+            var offset = 0
+            while offset < message.count {
+                let end = min(message.count, offset + Int.random(in: 0...9_000, using: &generator))
+                var piece = Data(message[offset..<end])
+                filler.moveIn(wiping: &piece)
+                #expect(piece.isEmpty)
+                offset = end
+            }
+            #expect(filler.filled == message.count)
+        }
+        #expect(Array(digest) == Array(SHA256.hash(data: message)))
+        #expect(Array(region) == message)
+    }
+
+    @Test("fillComputingSHA256 rethrows the body's error after the hashing thread let go")
+    func pipelinedDigestThrows() {
+        struct Stop: Error {}
+        var region = SecureBytes(count: 1000)
+        #expect(throws: Stop.self) {
+            _ = try region.fillComputingSHA256 { (filler) throws(Stop) in
+                var piece = Data(repeating: 7, count: 600)
+                filler.moveIn(wiping: &piece)
+                throw Stop()
+            }
+        }
+        region.zeroize()
+        #expect(region.allSatisfy { $0 == 0 })
+    }
+
     @Test("wipe(_ data:) zeroes the bytes it owns before emptying")
     func wipeData() {
         var data = Data(repeating: 0xAA, count: 4096)
