@@ -67,6 +67,10 @@ struct SealCommand: ParsableCommand {
         case (nil, .some): if newKeyFile == nil { throw ValidationError("--rewrap needs --new-key-file.") }
         case (.some, nil): if newKeyFile != nil { throw ValidationError("--new-key-file is only for --rewrap.") }
         }
+        let input = URL(fileURLWithPath: model ?? rewrap ?? "").resolvingSymlinksInPath().path
+        guard URL(fileURLWithPath: out).resolvingSymlinksInPath().path != input else {
+            throw ValidationError("--out must not be the input file; write the sealed file elsewhere.")
+        }
     }
 
     func run() throws {

@@ -192,6 +192,10 @@ struct SealingCLITests {
             "seal", "--key-file", "k", "--key-id", "x", "--signing-key", "s", "--out", "o",
         ])
         #expect(noModel.exitCode == 64)
+
+        let overSource = try seal(["--force"], out: "tiny.gguf")
+        #expect(overSource.exitCode == 64)
+        #expect(overSource.standardError.contains("--out must not be the input file"))
     }
 
     @Test("seal --rewrap moves the file to a new key without touching the chunks")
