@@ -4,6 +4,8 @@ import Crypto
 public import _VeilBytes
 
 extension SealedModel {
+    static let log = SafeLogger(label: "veil.sealing")
+
     /// Choices that relax or bound an unseal. The defaults are the strict ones.
     public struct UnsealOptions: Sendable, Hashable {
         /// Accept a plaintext region that could not be locked into RAM (`mlock` failed, usually because
@@ -111,11 +113,17 @@ extension SealedModel {
         let key = SymmetricKey(data: dataKey)
 
         region = SecureBytes(count: Int(manifest.plaintextSize))
-        if case .notLocked(let code) = region.memoryLock, !options.allowUnlockedMemory {
-            throw SealedModelError(
-                .memoryNotLocked,
-                "cannot lock \(manifest.plaintextSize) bytes into RAM (\(region.memoryLock), errno \(code)); raise "
-                    + "RLIMIT_MEMLOCK (ulimit -l) or grant CAP_IPC_LOCK, or allow unlocked memory explicitly"
+        if case .notLocked(let code) = region.memoryLock {
+            guard options.allowUnlockedMemory else {
+                throw SealedModelError(
+                    .memoryNotLocked,
+                    "cannot lock \(manifest.plaintextSize) bytes into RAM (\(region.memoryLock), errno \(code)); "
+                        + "raise RLIMIT_MEMLOCK (ulimit -l) or grant CAP_IPC_LOCK, or allow unlocked memory explicitly"
+                )
+            }
+            log.warning(
+                "unsealing into memory that is NOT locked (allowUnlockedMemory): weights may be swapped to disk",
+                ["plaintext_bytes": .bytes(region.count)]
             )
         }
         do {
