@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "_VeilBytes", targets: ["_VeilBytes"]),
         .library(name: "VeilKeys", targets: ["VeilKeys"]),
         .library(name: "VeilOHTTP", targets: ["VeilOHTTP"]),
+        .library(name: "VeilSealing", targets: ["VeilSealing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
@@ -58,6 +59,19 @@ let package = Package(
             swiftSettings: veilSwiftSettings
         ),
 
+        // MARK: Sealed models
+
+        /// The sealed model format: streaming, signed, chunked AES-256-GCM; unseal into locked memory.
+        .target(
+            name: "VeilSealing",
+            dependencies: [
+                "_VeilBytes",
+                "VeilKeys",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+
         // MARK: Encrypted transport
 
         /// Oblivious HTTP (RFC 9458, chunked draft) and Binary HTTP (RFC 9292): crypto and framing, no server.
@@ -91,6 +105,8 @@ let package = Package(
             dependencies: [
                 "_VeilBytes",
                 "VeilKeys",
+                "VeilSealing",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: veilSwiftSettings
@@ -111,6 +127,12 @@ let package = Package(
         .testTarget(
             name: "VeilKeysTests",
             dependencies: ["VeilKeys", "VeilTestSupport"],
+            swiftSettings: veilSwiftSettings
+        ),
+        .testTarget(
+            name: "VeilSealingTests",
+            dependencies: ["VeilSealing", "VeilKeys", "_VeilBytes", "VeilTestSupport"],
+            exclude: ["Vectors"],
             swiftSettings: veilSwiftSettings
         ),
         .testTarget(

@@ -17,6 +17,10 @@ struct Veil: AsyncParsableCommand {
         subcommands: [
             DoctorCommand.self,
             KeygenCommand.self,
+            SealCommand.self,
+            InspectCommand.self,
+            UnsealCommand.self,
+            BenchCommand.self,
         ]
     )
 }
