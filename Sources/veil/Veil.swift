@@ -15,7 +15,8 @@ struct Veil: AsyncParsableCommand {
             """,
         version: VeilVersion.current,
         subcommands: [
-            DoctorCommand.self
+            DoctorCommand.self,
+            AttestCommand.self,
         ]
     )
 }

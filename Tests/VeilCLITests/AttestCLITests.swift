@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+import VeilTestSupport
+
+@Suite("veil attest CLI")
+struct AttestCLITests {
+    static let vectors = SharedFixtures.url("attestation-vectors").path
+
+    func json(_ arguments: [String]) throws -> (code: Int32, object: [String: Any]) {
+        let result = try VeilProcess.run(["attest", "verify"] + arguments + ["--format", "json"])
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any],
+            "\(result.standardOutput)\(result.standardError)"
+        )
+        return (result.exitCode, object)
+    }
+
+    @Test("accepted SEV-SNP evidence: exit 0, JSON contract with verdict, platform, claims (hex), checks")
+    func acceptedSNP() throws {
+        let dir = "\(Self.vectors)/sev-snp/milan-v2-vcek-virtee"
+        let (code, object) = try json(["\(dir)/report.bin", "--collateral", dir, "--at", "2024-06-01T00:00:00Z"])
+        #expect(code == 0)
+        #expect(object["verdict"] as? String == "accepted")
+        #expect(object["platform"] as? String == "sev-snp")
+        let claims = try #require(object["claims"] as? [String: Any])
+        #expect((claims["measurement"] as? String)?.hasPrefix("7a1e5c266c0108db") == true)
+        let checks = try #require(object["checks"] as? [[String: Any]])
+        #expect(checks.contains { $0["name"] as? String == "report.signature" && $0["passed"] as? Bool == true })
+        #expect(checks.allSatisfy { $0["detail"] is String })
+    }
+
+    @Test("a debug SNP guest is rejected (exit 1); --allow-debug accepts it and shows the relaxation")
+    func rejectedDebug() throws {
+        let dir = "\(Self.vectors)/sev-snp/milan-v2-vcek-debugpolicy-gosev"
+        let (code, object) = try json(["\(dir)/report.bin", "--collateral", dir, "--at", "2024-06-01T00:00:00Z"])
+        #expect(code == 1)
+        #expect(object["verdict"] as? String == "rejected")
+        let relaxed = try json([
+            "\(dir)/report.bin", "--collateral", dir, "--at", "2024-06-01T00:00:00Z", "--allow-debug",
+        ])
+        #expect(relaxed.code == 0)
+        #expect(relaxed.object["relaxations"] as? [String] == ["allow_debug"])
+    }
+
+    @Test("a tampered report is invalid (exit 2); unrecognised bytes are invalid too")
+    func invalid() throws {
+        let dir = "\(Self.vectors)/sev-snp/milan-v2-vcek-trustee"
+        var report = try SharedFixtures.bytes("attestation-vectors/sev-snp/milan-v2-vcek-trustee/report.bin")
+        report[100] ^= 1
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("veil-tampered-\(UUID()).bin")
+        try Data(report).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (code, object) = try json([file.path, "--collateral", dir, "--at", "2024-06-01T00:00:00Z"])
+        #expect(code == 2)
+        #expect(object["verdict"] as? String == "invalid")
+        try Data("hello".utf8).write(to: file)
+        let garbage = try json([file.path])
+        #expect(garbage.code == 2)
+        #expect(garbage.object["verdict"] as? String == "invalid")
+    }
+
+    @Test("usage errors exit 64: bad --at, bad --nonce, missing file")
+    func usage() throws {
+        let dir = "\(Self.vectors)/sev-snp/milan-v2-vcek-trustee"
+        #expect(try VeilProcess.run(["attest", "verify", "\(dir)/report.bin", "--at", "yesterday"]).exitCode == 64)
+        #expect(try VeilProcess.run(["attest", "verify", "\(dir)/report.bin", "--nonce", "xyz"]).exitCode == 64)
+        #expect(try VeilProcess.run(["attest", "verify", "/nonexistent/evidence.bin"]).exitCode == 64)
+        #expect(try VeilProcess.run(["attest", "verify"]).exitCode == 64)
+    }
+
+    @Test("explain names the failed check, why, and what to do")
+    func explain() throws {
+        let dir = "\(Self.vectors)/sev-snp/milan-v2-vcek-debugpolicy-gosev"
+        let result = try VeilProcess.run([
+            "attest", "explain", "\(dir)/report.bin", "--collateral", dir, "--at", "2024-06-01T00:00:00Z",
+        ])
+        #expect(result.exitCode == 1)
+        #expect(result.standardOutput.contains("✗ policy.debug"))
+        #expect(result.standardOutput.contains("what to do:"))
+        #expect(result.standardOutput.contains("✓ report.signature"))
+    }
+}
