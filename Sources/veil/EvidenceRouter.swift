@@ -1,6 +1,8 @@
 import Foundation
 import VeilAttestation
 import VeilSEVSNP
+import VeilSGX
+import VeilTDX
 import _VeilBytes
 
 /// Detects the evidence type from its bytes and runs the matching verifier and the policy.
@@ -10,6 +12,12 @@ enum EvidenceRouter {
             readLE32(bytes, 0x34) == 1
         {
             return SEVSNP.Verifier()
+        }
+        if bytes.count >= 48, bytes[2] == 2, bytes[3] == 0 {
+            let version = UInt16(bytes[0]) | UInt16(bytes[1]) << 8
+            let tee = readLE32(bytes, 4)
+            if version == 3, tee == 0 { return SGX.Verifier() }
+            if version == 4 || version == 5, tee == 0x81 { return TDX.Verifier() }
         }
         return nil
     }

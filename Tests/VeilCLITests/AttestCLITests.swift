@@ -80,3 +80,34 @@ struct AttestCLITests {
         #expect(result.standardOutput.contains("✓ report.signature"))
     }
 }
+
+@Suite("veil attest CLI: Intel")
+struct AttestCLIIntelTests {
+    static let vectors = SharedFixtures.url("attestation-vectors").path
+
+    @Test("TDX v4 with collateral.json: accepted, tcb_status UpToDate; SGX: rejected with its TCB status")
+    func intel() throws {
+        let tdx = "\(Self.vectors)/tdx/v4-b0c06f-uptodate-dcapqvl"
+        let result = try VeilProcess.run([
+            "attest", "verify", "\(tdx)/quote.bin", "--collateral", "\(tdx)/collateral.json", "--at",
+            "2025-07-01T00:00:00Z", "--format", "json",
+        ])
+        #expect(result.exitCode == 0, "\(result.standardOutput)")
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
+        )
+        #expect(object["platform"] as? String == "tdx")
+        #expect(object["tcb_status"] as? String == "UpToDate")
+        let sgx = "\(Self.vectors)/sgx/v3-00a067110000-swhardening-dcapqvl"
+        let rejected = try VeilProcess.run([
+            "attest", "verify", "\(sgx)/quote.bin", "--collateral", sgx, "--at", "2025-07-01T00:00:00Z", "--format",
+            "json",
+        ])
+        #expect(rejected.exitCode == 1)
+        let sgxObject = try #require(
+            try JSONSerialization.jsonObject(with: Data(rejected.standardOutput.utf8)) as? [String: Any]
+        )
+        #expect(sgxObject["tcb_status"] as? String == "ConfigurationAndSWHardeningNeeded")
+        #expect(sgxObject["platform"] as? String == "sgx")
+    }
+}
