@@ -77,7 +77,7 @@ public struct NonceMatches: AttestationPolicy {
         guard let nonce = claims.expectedNonce else { return .meets }
         let data = claims.reportData
         let matches: Bool
-        if claims.platform == .tpm {
+        if [.tpm, .azureSEVSNPvTPM, .azureTDXvTPM].contains(claims.platform) {
             matches = data == nonce
         } else if nonce.count <= data.count {
             matches = Array(data.prefix(nonce.count)) == nonce && data.dropFirst(nonce.count).allSatisfy { $0 == 0 }

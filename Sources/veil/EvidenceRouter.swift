@@ -1,8 +1,10 @@
 import Foundation
 import VeilAttestation
 import VeilSEVSNP
+import VeilAzureVTPM
 import VeilSGX
 import VeilTDX
+import VeilTPM
 import _VeilBytes
 
 /// Detects the evidence type from its bytes and runs the matching verifier and the policy.
@@ -18,6 +20,11 @@ enum EvidenceRouter {
             let tee = readLE32(bytes, 4)
             if version == 3, tee == 0 { return SGX.Verifier() }
             if version == 4 || version == 5, tee == 0x81 { return TDX.Verifier() }
+        }
+        if bytes.starts(with: Array("HCLA".utf8)) { return AzureVTPM.Verifier() }
+        if EvidenceJSON.looksLikeJSON(bytes), let object = EvidenceJSON.object(bytes) {
+            if AzureVTPM.Evidence.isEvidence(object) { return AzureVTPM.Verifier() }
+            if TPM.Verifier.isBundle(object) { return TPM.Verifier() }
         }
         return nil
     }
