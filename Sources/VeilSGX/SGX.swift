@@ -7,8 +7,11 @@ public enum SGX {
     /// Verifies SGX quotes with the shared DCAP checks, then decodes the enclave claims.
     public struct Verifier: AttestationVerifier {
         public var platform: AttestationPlatform { .sgx }
+        /// The pinned root of the PCK and TCB signing chains.
+        public let trustedRoot: RawCertificate
 
-        public init() {}
+        /// A verifier pinned to the Intel SGX Root CA (or, for tests with their own PKI, another root).
+        public init(trustedRoot: RawCertificate = DCAP.intelRoot) { self.trustedRoot = trustedRoot }
 
         public func verify(_ evidence: [UInt8], context: VerificationContext) -> VerificationReport {
             let quote: DCAP.Quote
@@ -24,7 +27,7 @@ public enum SGX {
                     error: AttestationError(.malformedEvidence, "not an SGX quote")
                 )
             }
-            let outcome = DCAP.verify(quote, context: context)
+            let outcome = DCAP.verify(quote, context: context, trustedRoot: trustedRoot)
             let claims = Self.claims(quote, body: body, pck: outcome.pck)
             let checks =
                 [

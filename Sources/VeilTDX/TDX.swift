@@ -7,8 +7,11 @@ public enum TDX {
     /// Verifies TDX quotes with the shared DCAP checks, then decodes the TD claims.
     public struct Verifier: AttestationVerifier {
         public var platform: AttestationPlatform { .tdx }
+        /// The pinned root of the PCK and TCB signing chains.
+        public let trustedRoot: RawCertificate
 
-        public init() {}
+        /// A verifier pinned to the Intel SGX Root CA (or, for tests with their own PKI, another root).
+        public init(trustedRoot: RawCertificate = DCAP.intelRoot) { self.trustedRoot = trustedRoot }
 
         public func verify(_ evidence: [UInt8], context: VerificationContext) -> VerificationReport {
             let quote: DCAP.Quote
@@ -24,7 +27,7 @@ public enum TDX {
                     error: AttestationError(.malformedEvidence, "not a TDX quote")
                 )
             }
-            var outcome = DCAP.verify(quote, context: context)
+            var outcome = DCAP.verify(quote, context: context, trustedRoot: trustedRoot)
             let claims = Self.claims(quote, body: body, pck: outcome.pck)
             var checks = [
                 VerificationCheck(

@@ -22,7 +22,15 @@ extension DCAP {
 
     /// Runs the checks TDX and SGX share: quote and QE signatures, QE binding, PCK chain and CRLs, TCB info
     /// and TCB level, TDX module identity, QE identity.
-    public static func verify(_ quote: Quote, context: VerificationContext) -> Outcome {
+    /// - Parameter trustedRoot: the pinned root; the Intel SGX Root CA unless a test builds its own PKI.
+    public static func verify(
+        _ quote: Quote,
+        context: VerificationContext,
+        trustedRoot: RawCertificate = intelRoot
+    )
+        -> Outcome
+    {
+        let intelRoot = trustedRoot
         var outcome = Outcome()
         verifySignatures(quote, context: context, outcome: &outcome)
         guard outcome.authentic else { return outcome }
@@ -37,10 +45,10 @@ extension DCAP {
             )
             return outcome
         }
-        guard let chain = pckChain(quote, context: context, outcome: &outcome) else { return outcome }
-        checkCRLs(chain: chain, collateral: collateral, context: context, outcome: &outcome)
+        guard let chain = pckChain(quote, root: intelRoot, context: context, outcome: &outcome) else { return outcome }
+        checkCRLs(chain: chain, root: intelRoot, collateral: collateral, context: context, outcome: &outcome)
         guard outcome.authentic else { return outcome }
-        evaluateTCB(quote, collateral: collateral, context: context, outcome: &outcome)
+        evaluateTCB(quote, root: intelRoot, collateral: collateral, context: context, outcome: &outcome)
         return outcome
     }
 
@@ -81,7 +89,12 @@ extension DCAP {
         let intermediate: RawCertificate
     }
 
-    private static func pckChain(_ quote: Quote, context: VerificationContext, outcome: inout Outcome) -> PCKChain? {
+    private static func pckChain(
+        _ quote: Quote,
+        root intelRoot: RawCertificate,
+        context: VerificationContext,
+        outcome: inout Outcome
+    ) -> PCKChain? {
         let remedy = "The quote must carry the PCK chain (certification data type 5) issued by Intel."
         let certificates: [RawCertificate]
         do {
@@ -173,6 +186,7 @@ extension DCAP {
 
     private static func checkCRLs(
         chain: PCKChain,
+        root intelRoot: RawCertificate,
         collateral: Collateral,
         context: VerificationContext,
         outcome: inout Outcome
@@ -219,6 +233,7 @@ extension DCAP {
         signature: [UInt8],
         issueDate: String,
         nextUpdate: String,
+        root intelRoot: RawCertificate,
         collateral: Collateral,
         context: VerificationContext,
         outcome: inout Outcome
@@ -277,6 +292,7 @@ extension DCAP {
 
     private static func evaluateTCB(
         _ quote: Quote,
+        root intelRoot: RawCertificate,
         collateral: Collateral,
         context: VerificationContext,
         outcome: inout Outcome
@@ -294,6 +310,7 @@ extension DCAP {
                 signature: tcbInfo.signature,
                 issueDate: info.issueDate,
                 nextUpdate: info.nextUpdate,
+                root: intelRoot,
                 collateral: collateral,
                 context: context,
                 outcome: &outcome
@@ -369,6 +386,7 @@ extension DCAP {
                     signature: identity.signature,
                     issueDate: document.issueDate,
                     nextUpdate: document.nextUpdate,
+                    root: intelRoot,
                     collateral: collateral,
                     context: context,
                     outcome: &outcome
