@@ -1,4 +1,5 @@
 public import Foundation
+import Crypto
 import Synchronization
 
 /// Supplies collateral (certificates, CRLs, TCB info, identities) as named byte blobs. Verifiers classify
@@ -79,6 +80,7 @@ public final class SignatureCache: Sendable {
     }
     private let verified = Mutex<Set<Pair>>([])
     private let blobs = Mutex<Set<[UInt8]>>([])
+    private let parsed = Mutex<[[UInt8]: any Sendable]>([:])
 
     public init() {}
 
@@ -87,4 +89,22 @@ public final class SignatureCache: Sendable {
     /// For signatures over raw bytes: the key is a digest of (message, signature, signer key).
     package func contains(digest: [UInt8]) -> Bool { blobs.withLock { $0.contains(digest) } }
     package func insert(digest: [UInt8]) { _ = blobs.withLock { $0.insert(digest) } }
+
+    /// Parsed collateral (certificates, CRLs, TCB info) by the SHA-256 of its bytes, so a warm verification
+    /// does not parse the same chain again. What is parsed is a pure function of the bytes.
+    package func memoized<T: Sendable>(
+        _ bytes: [[UInt8]],
+        _ make: () throws(AttestationError) -> T
+    ) throws(AttestationError) -> T {
+        var hasher = SHA256()
+        for item in bytes {
+            withUnsafeBytes(of: UInt64(item.count).bigEndian) { hasher.update(bufferPointer: $0) }
+            hasher.update(data: item)
+        }
+        let key = Array(hasher.finalize()) + Array("\(T.self)".utf8)
+        if let hit = parsed.withLock({ $0[key] }) as? T { return hit }
+        let value = try make()
+        parsed.withLock { $0[key] = value }
+        return value
+    }
 }

@@ -151,9 +151,5 @@ extension SEVSNP {
 
 extension Date {
     /// RFC 3339 in UTC.
-    var iso8601: String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: self)
-    }
+    var iso8601: String { formatted(.iso8601) }
 }

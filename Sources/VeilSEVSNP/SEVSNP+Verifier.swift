@@ -19,7 +19,15 @@ extension SEVSNP {
             }
             let collateral: Collateral
             do {
-                collateral = try Collateral(provider: context.collateral)
+                let items = try context.collateral.items()
+                let make = { () throws(AttestationError) -> Collateral in
+                    try Collateral(provider: BundleCollateralProvider(items))
+                }
+                if let cache = context.signatureCache {
+                    collateral = try cache.memoized(items.map(\.bytes), make)
+                } else {
+                    collateral = try make()
+                }
             } catch {
                 return .malformed(.sevSNP, name: "collateral.parse", error: error)
             }

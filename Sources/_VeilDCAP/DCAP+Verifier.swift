@@ -36,7 +36,15 @@ extension DCAP {
         guard outcome.authentic else { return outcome }
         let collateral: Collateral
         do {
-            collateral = try Collateral(provider: context.collateral)
+            let items = try context.collateral.items()
+            let make = { () throws(AttestationError) -> Collateral in
+                try Collateral(provider: BundleCollateralProvider(items))
+            }
+            if let cache = context.signatureCache {
+                collateral = try cache.memoized(items.map(\.bytes), make)
+            } else {
+                collateral = try make()
+            }
         } catch {
             outcome.recorder.fail(
                 "collateral.parse",
@@ -98,7 +106,14 @@ extension DCAP {
         let remedy = "The quote must carry the PCK chain (certification data type 5) issued by Intel."
         let certificates: [RawCertificate]
         do {
-            certificates = try AttestationX509.certificates(pem: quote.certificationData)
+            let parse = { () throws(AttestationError) -> [RawCertificate] in
+                try AttestationX509.certificates(pem: quote.certificationData)
+            }
+            if let cache = context.signatureCache {
+                certificates = try cache.memoized([quote.certificationData], parse)
+            } else {
+                certificates = try parse()
+            }
         } catch {
             outcome.recorder.fail("pck.chain", "the PCK chain in the quote cannot be parsed: \(error)", remedy: remedy)
             return nil
@@ -352,7 +367,7 @@ extension DCAP {
         }
         if let tdBody, tdBody.teeTCBSVN[1] > 0, let identities = info.tdxModuleIdentities {
             let id = String(format: "TDX_%02X", tdBody.teeTCBSVN[1])
-            guard let identity = identities.first(where: { $0.id == id }) else {
+            guard let identity = identities.first(where: { $0.id.uppercased() == id }) else {
                 outcome.recorder.pass("tdx.module", "no TDX module identity \(id): TCB level not supported")
                 status = .notSupported
                 outcome.tcbStatus = status
@@ -434,17 +449,23 @@ extension DCAP {
         bytes.prefix(4).enumerated().reduce(0) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
     }
 
-    /// The first TCB level (in list order) whose every SVN the platform meets.
+    /// The TCB level Intel's QVL selects: walking the levels in order, the first whose SGX components and
+    /// PCESVN the PCK meets fixes the SGX match (a Revoked one ends the search); for TDX the walk continues
+    /// to the first level whose 16 TDX components TEE_TCB_SVN also meets.
     static func matchingLevel(_ levels: [TCBLevel], pck: PCKExtension, teeTCBSVN: [UInt8]?) -> TCBLevel? {
-        levels.first { level in
-            guard let sgx = level.tcb.sgxtcbcomponents, sgx.count == 16 else { return false }
-            for index in 0..<16 where Int(pck.componentSVNs[index]) < sgx[index].svn { return false }
-            guard Int(pck.pceSVN) >= (level.tcb.pcesvn ?? 0) else { return false }
-            if let teeTCBSVN {
-                guard let tdx = level.tcb.tdxtcbcomponents, tdx.count == 16 else { return false }
-                for index in 0..<16 where Int(teeTCBSVN[index]) < tdx[index].svn { return false }
+        var sgxMatched = false
+        for level in levels {
+            if !sgxMatched {
+                guard let sgx = level.tcb.sgxtcbcomponents, sgx.count == 16 else { continue }
+                let componentsMet = (0..<16).allSatisfy { Int(pck.componentSVNs[$0]) >= sgx[$0].svn }
+                guard componentsMet, Int(pck.pceSVN) >= (level.tcb.pcesvn ?? 0) else { continue }
+                sgxMatched = true
+                if level.tcbStatus == TCBStatus.revoked.rawValue { return level }
             }
-            return true
+            guard let teeTCBSVN else { return level }
+            guard let tdx = level.tcb.tdxtcbcomponents, tdx.count == 16 else { continue }
+            if (0..<16).allSatisfy({ Int(teeTCBSVN[$0]) >= tdx[$0].svn }) { return level }
         }
+        return nil
     }
 }

@@ -17,6 +17,7 @@ struct Veil: AsyncParsableCommand {
         subcommands: [
             DoctorCommand.self,
             AttestCommand.self,
+            BenchCommand.self,
         ]
     )
 }
