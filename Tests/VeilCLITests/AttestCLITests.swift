@@ -111,3 +111,55 @@ struct AttestCLIIntelTests {
         #expect(sgxObject["platform"] as? String == "sgx")
     }
 }
+
+@Suite("veil attest CLI: TPM, policy files, bad input")
+struct AttestCLIMoreTests {
+    static let vectors = SharedFixtures.url("attestation-vectors").path
+
+    func temporary(_ bytes: [UInt8]) throws -> URL {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("veil-attest-\(UUID().uuidString)")
+        try Data(bytes).write(to: file)
+        return file
+    }
+
+    @Test("Azure vTPM JSON is detected and verified with the nonce; a wrong nonce is rejected")
+    func azure() throws {
+        let evidence = "\(Self.vectors)/tpm/azure-snp-vtpm-milan-v1-trustee/evidence-v1.json"
+        let ok = try VeilProcess.run([
+            "attest", "verify", evidence, "--nonce", "6368616c6c656e6765", "--at", "2025-06-01T00:00:00Z",
+        ])
+        #expect(ok.exitCode == 0, "\(ok.standardOutput)")
+        #expect(ok.standardOutput.contains("azure-sev-snp-vtpm"))
+        let wrong = try VeilProcess.run(["attest", "verify", evidence, "--nonce", "00", "--at", "2025-06-01T00:00:00Z"])
+        #expect(wrong.exitCode == 1)
+    }
+
+    @Test("a policy file is applied; a malformed one is a usage error (64)")
+    func policyFile() throws {
+        let dir = "\(Self.vectors)/sev-snp/milan-v2-vcek-trustee"
+        let policy = try temporary(Array(#"{"version":1,"platforms":{"sev-snp":{"exact":{"vmpl":1}}}}"#.utf8))
+        defer { try? FileManager.default.removeItem(at: policy) }
+        let rejected = try VeilProcess.run([
+            "attest", "verify", "\(dir)/report.bin", "--collateral", dir, "--at", "2024-06-01T00:00:00Z", "--policy",
+            policy.path,
+        ])
+        #expect(rejected.exitCode == 1)
+        #expect(rejected.standardOutput.contains("policy.reference.vmpl"))
+        let bad = try temporary(Array("{not json".utf8))
+        defer { try? FileManager.default.removeItem(at: bad) }
+        let usage = try VeilProcess.run(["attest", "verify", "\(dir)/report.bin", "--policy", bad.path])
+        #expect(usage.exitCode == 64)
+    }
+
+    @Test("empty and truncated evidence files are invalid (exit 2), never a crash")
+    func badEvidence() throws {
+        let report = try SharedFixtures.bytes("attestation-vectors/tdx/v4-b0c06f-uptodate-dcapqvl/quote.bin")
+        for bytes in [[], Array(report.prefix(700)), Array(report.prefix(48))] {
+            let file = try temporary(bytes)
+            defer { try? FileManager.default.removeItem(at: file) }
+            let result = try VeilProcess.run(["attest", "verify", file.path, "--format", "json"])
+            #expect(result.exitCode == 2, "\(result.standardError)")
+            #expect(result.standardOutput.contains("\"verdict\" : \"invalid\""))
+        }
+    }
+}
