@@ -19,6 +19,25 @@ extension DCAP {
 
         /// Adds one collateral item.
         public mutating func add(name: String, bytes: [UInt8]) throws(AttestationError) {
+            // A PCS issuer chain as served in its HTTP header is percent-encoded PEM.
+            let text = String(decoding: bytes.prefix(64), as: UTF8.self)
+            if text.contains("-----BEGIN%20") || text.contains("%2D%2D%2D%2D%2DBEGIN"),
+                let decoded = String(decoding: bytes, as: UTF8.self).removingPercentEncoding
+            {
+                try add(name: name, bytes: Array(decoded.utf8))
+                return
+            }
+            // A CRL stored as hex text.
+            let compact = bytes.filter { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
+            if compact.count >= 64, compact.count % 2 == 0, compact.starts(with: Array("30".utf8)),
+                compact.allSatisfy({
+                    (0x30...0x39).contains($0) || (0x41...0x46).contains($0) || (0x61...0x66).contains($0)
+                }),
+                let der = try? Hex.decode(String(decoding: compact, as: UTF8.self))
+            {
+                try add(name: name, bytes: der)
+                return
+            }
             let first = bytes.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
             if first == UInt8(ascii: "{") {
                 try addJSON(bytes)

@@ -14,6 +14,39 @@ extension DCAP {
             public let tdxtcbcomponents: [Component]?
             public let pcesvn: Int?
             public let isvsvn: Int?
+
+            struct Key: CodingKey {
+                var stringValue: String
+                var intValue: Int? { nil }
+                init(stringValue: String) { self.stringValue = stringValue }
+                init?(intValue: Int) { nil }
+            }
+
+            /// Decodes TCB info v3 (`sgxtcbcomponents` arrays) and v2 (`sgxtcbcomp01svn` … `sgxtcbcomp16svn`).
+            public init(from decoder: any Decoder) throws {
+                let container = try decoder.container(keyedBy: Key.self)
+                pcesvn = try container.decodeIfPresent(Int.self, forKey: Key(stringValue: "pcesvn"))
+                isvsvn = try container.decodeIfPresent(Int.self, forKey: Key(stringValue: "isvsvn"))
+                tdxtcbcomponents = try container.decodeIfPresent(
+                    [Component].self,
+                    forKey: Key(stringValue: "tdxtcbcomponents")
+                )
+                if let components = try container.decodeIfPresent(
+                    [Component].self,
+                    forKey: Key(stringValue: "sgxtcbcomponents")
+                ) {
+                    sgxtcbcomponents = components
+                } else if container.contains(Key(stringValue: "sgxtcbcomp01svn")) {
+                    var components: [Component] = []
+                    for index in 1...16 {
+                        let key = Key(stringValue: String(format: "sgxtcbcomp%02dsvn", index))
+                        components.append(Component(svn: try container.decodeIfPresent(Int.self, forKey: key) ?? 0))
+                    }
+                    sgxtcbcomponents = components
+                } else {
+                    sgxtcbcomponents = nil
+                }
+            }
         }
 
         public let tcb: TCB

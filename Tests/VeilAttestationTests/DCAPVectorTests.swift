@@ -247,3 +247,47 @@ struct DCAPMutationTests {
         #expect(throws: AttestationError(.malformedCollateral, "")) { try DCAP.RawJSON.members(Array("{\"a\":".utf8)) }
     }
 }
+
+@Suite("DCAP collateral layouts")
+struct DCAPCollateralLayoutTests {
+    @Test("the SGX collateral split into PCS responses, a percent-encoded chain and hex CRLs gives the same result")
+    func pcsLayout() throws {
+        let dir = "sgx/v3-00a067110000-swhardening-dcapqvl"
+        let bundle = try #require(
+            try JSONSerialization.jsonObject(with: Data(try Vectors.bytes("\(dir)/collateral.json"))) as? [String: Any]
+        )
+        let tcbInfo = try #require(bundle["tcb_info"] as? String)
+        let qeIdentity = try #require(bundle["qe_identity"] as? String)
+        let chain = try #require(bundle["tcb_info_issuer_chain"] as? String)
+        let items: [(name: String, bytes: [UInt8])] = [
+            ("tcbinfo", Array("{\"tcbInfo\":\(tcbInfo),\"signature\":\"\(bundle["tcb_info_signature"]!)\"}".utf8)),
+            (
+                "qeidentity",
+                Array("{\"enclaveIdentity\":\(qeIdentity),\"signature\":\"\(bundle["qe_identity_signature"]!)\"}".utf8)
+            ),
+            ("issuer-chain", Array(chain.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!.utf8)),
+            ("pck.crl.hex", Array((bundle["pck_crl"] as! String).utf8)),
+            ("root.crl.hex", Array((bundle["root_ca_crl"] as! String).utf8)),
+        ]
+        let context = VerificationContext(
+            time: Vectors.time("2025-07-01T00:00:00Z"),
+            collateral: BundleCollateralProvider(items)
+        )
+        let result = try Vectors.appraise(SGX.Verifier(), try Vectors.bytes("\(dir)/quote.bin"), context: context)
+        #expect(result.tcbStatus == .configurationAndSWHardeningNeeded)
+        #expect(result.advisoryIDs.sorted() == ["INTEL-SA-00289", "INTEL-SA-00615"])
+        #expect(result.checks.contains { $0.name == "pck.revocation" && $0.passed })
+        #expect(result.failedChecks == ["policy.tcb_status"])
+    }
+
+    @Test("TCB info v2 component keys decode like v3 arrays")
+    func tcbInfoV2() throws {
+        let json =
+            #"{"tcb":{"sgxtcbcomp01svn":5,"sgxtcbcomp02svn":6,"sgxtcbcomp16svn":2,"pcesvn":11},"tcbStatus":"UpToDate"}"#
+        let level = try JSONDecoder().decode(DCAP.TCBLevel.self, from: Data(json.utf8))
+        let svns = level.tcb.sgxtcbcomponents?.map(\.svn)
+        #expect(svns?.count == 16)
+        #expect(svns?.first == 5 && svns?[1] == 6 && svns?[15] == 2 && svns?[2] == 0)
+        #expect(level.tcb.pcesvn == 11)
+    }
+}
