@@ -67,15 +67,15 @@ public enum TDX {
             var claims: [String: ClaimValue] = [
                 "quote_version": .integer(UInt64(quote.version)),
                 "tee_tcb_svn": .bytes(body.teeTCBSVN),
-                "mr_seam": .bytes(body.mrSeam),
-                "mr_signer_seam": .bytes(body.mrSignerSeam),
+                "mrseam": .bytes(body.mrSeam),
+                "mrsignerseam": .bytes(body.mrSignerSeam),
                 "seam_attributes": .bytes(body.seamAttributes),
                 "td_attributes": .bytes(body.tdAttributes),
                 "xfam": .bytes(body.xfam),
                 "mrtd": .bytes(body.mrTD),
-                "mr_config_id": .bytes(body.mrConfigID),
-                "mr_owner": .bytes(body.mrOwner),
-                "mr_owner_config": .bytes(body.mrOwnerConfig),
+                "mrconfigid": .bytes(body.mrConfigID),
+                "mrowner": .bytes(body.mrOwner),
+                "mrownerconfig": .bytes(body.mrOwnerConfig),
                 "rtmr0": .bytes(body.rtmrs[0]),
                 "rtmr1": .bytes(body.rtmrs[1]),
                 "rtmr2": .bytes(body.rtmrs[2]),
@@ -86,7 +86,7 @@ public enum TDX {
                 "qe_isv_svn": .integer(UInt64(quote.qeReport.isvSVN)),
             ]
             if let svn2 = body.teeTCBSVN2 { claims["tee_tcb_svn2"] = .bytes(svn2) }
-            if let service = body.mrServiceTD { claims["mr_servicetd"] = .bytes(service) }
+            if let service = body.mrServiceTD { claims["mrservicetd"] = .bytes(service) }
             if let pck {
                 claims["fmspc"] = .bytes(pck.fmspc)
                 claims["pce_id"] = .bytes(pck.pceID)

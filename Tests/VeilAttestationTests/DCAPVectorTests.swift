@@ -60,7 +60,7 @@ struct DCAPVectorTests {
         #expect(relaxed.claims["quote_version"] == .integer(5))
         #expect(relaxed.claims["mrtd"]?.description.hasPrefix("7348651a34b2d2d3") == true)
         #expect(relaxed.claims["tee_tcb_svn2"]?.description.hasPrefix("0d0104") == true)
-        #expect(relaxed.claims["mr_servicetd"] == .bytes([UInt8](repeating: 0, count: 48)))
+        #expect(relaxed.claims["mrservicetd"] == .bytes([UInt8](repeating: 0, count: 48)))
     }
 
     @Test("v4 SPR 50806f: all signatures and collateral valid, no TCB level matches → rejected")
@@ -97,7 +97,7 @@ struct DCAPVectorTests {
         )
         #expect(result.verdict == .accepted, "\(result.failedChecks)")
         #expect(result.tcbStatus == nil)
-        #expect(result.claims["mr_servicetd"]?.description.hasPrefix("383c87d3") == true)
+        #expect(result.claims["mrservicetd"]?.description.hasPrefix("383c87d3") == true)
         #expect(result.claims["mrtd"]?.description.hasPrefix("dfba221b48a22af8") == true)
         #expect(result.claims["report_data"]?.description.hasPrefix("6d6ab13b") == true)
     }
@@ -116,14 +116,14 @@ struct DCAPVectorTests {
         #expect(result.failedChecks == ["policy.tcb_status"])
         #expect(result.checks.contains { $0.name == "qe.tcb" && $0.detail.contains("UpToDate") })
         #expect(
-            result.claims["mr_enclave"]?.description
+            result.claims["mrenclave"]?.description
                 == "33d8736db756ed4997e04ba358d27833188f1932ff7b1d156904d3f560452fbb"
         )
         #expect(
-            result.claims["mr_signer"]?.description
+            result.claims["mrsigner"]?.description
                 == "815f42f11cf64430c30bab7816ba596a1da0130c3b028b673133a66cf9a3e0e6"
         )
-        #expect(result.claims["isv_prod_id"] == .integer(0))
+        #expect(result.claims["isvprodid"] == .integer(0))
         #expect(result.claims["report_data"]?.bytes?.prefix(13) == Array("Hello, world!".utf8)[...])
         var policy = PolicyDocument()
         policy.allowedTCBStatuses = [.upToDate, .swHardeningNeeded, .configurationAndSWHardeningNeeded]
