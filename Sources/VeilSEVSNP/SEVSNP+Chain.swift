@@ -49,6 +49,8 @@ extension SEVSNP {
         public var endorsementKeys: [RawCertificate] = []
         public var intermediates: [RawCertificate] = []
         public var roots: [RawCertificate] = []
+        /// CRLs (AMD KDS publishes one per generation, issued by the ARK).
+        public var crls: [CertificateRevocationList] = []
 
         public init() {}
 
@@ -72,6 +74,8 @@ extension SEVSNP {
                 } else if item.bytes.first == 0x30 {
                     if let certificate = try? AttestationX509.certificate(der: item.bytes) {
                         add(certificate)
+                    } else if let crl = try? CertificateRevocationList(der: item.bytes) {
+                        crls.append(crl)
                     } else if item.name.hasSuffix(".der") || item.name.hasSuffix(".cer") || item.name.hasSuffix(".crt")
                     {
                         throw AttestationError(.malformedCollateral, "\(item.name) is not a valid DER certificate")
@@ -130,6 +134,33 @@ extension SEVSNP {
                 remedy: remedy
             )
         else { return false }
+        // An AMD CRL, when supplied, must be the ARK's, current, and must not list the ASK/ASVK.
+        for crl in collateral.crls where crl.issuerCommonName == "ARK-\(generation.rawValue)" {
+            let crlRemedy = "Fetch the current CRL from AMD KDS (/vcek/v1/\(generation.rawValue)/crl)."
+            guard
+                recorder.check(
+                    "crl.signature",
+                    crl.isSigned(by: pinned.ark),
+                    passed: "the AMD CRL is signed by ARK-\(generation.rawValue)",
+                    failed: "the CRL claiming issuer ARK-\(generation.rawValue) is not signed by it",
+                    remedy: crlRemedy
+                ),
+                recorder.check(
+                    "crl.validity",
+                    crl.thisUpdate <= context.time && context.time <= (crl.nextUpdate ?? .distantFuture),
+                    passed: "the AMD CRL is current",
+                    failed: "the AMD CRL is not current at the verification time",
+                    remedy: crlRemedy
+                ),
+                recorder.check(
+                    "chain.revocation",
+                    !crl.revokes(issuer),
+                    passed: "\(issuerName) is not revoked",
+                    failed: "\(issuerName) is revoked by ARK-\(generation.rawValue)",
+                    remedy: "Do not trust reports signed under this \(issuerName)."
+                )
+            else { return false }
+        }
         let time = context.time
         for (label, certificate) in [
             ("ARK", pinned.ark), (issuerName, issuer), (key.kind.rawValue.uppercased(), key.certificate),

@@ -3,6 +3,10 @@ import Testing
 import VeilAttestation
 import VeilTDX
 import X509
+import Crypto
+import SwiftASN1
+import VeilSEVSNP
+import _CryptoExtras
 
 @Suite("Synthetic PKI at a fixed time")
 struct SyntheticPKITests {
@@ -78,6 +82,41 @@ struct SyntheticPKITests {
         var items = try pki.collateral().contents
         items[3] = ("pck.crl", forged)
         let result = try run(pki, collateral: BundleCollateralProvider(items))
+        #expect(result.verdict == .invalid)
+        #expect(result.failedChecks == ["crl.signature"])
+    }
+}
+
+@Suite("Synthetic AMD CRL")
+struct SyntheticAMDCRLTests {
+    @Test("an AMD CRL that claims ARK-Milan but is not signed by the pinned ARK fails crl.signature")
+    func forgedAMDCRL() throws {
+        let vcekDER = try Vectors.bytes("sev-snp/milan-v2-vcek-virtee/vcek.der")
+        let vcek = try RawCertificate(der: vcekDER)
+        let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        var nameSerializer = DER.Serializer()
+        try nameSerializer.serialize(try DistinguishedName { CommonName("ARK-Milan") })
+        let pss = try SyntheticIntelPKI.oid([1, 2, 840, 113_549, 1, 1, 10])
+        let algorithm = SyntheticIntelPKI.tlv(0x30, pss + vcek.signatureParameters)
+        let time = SyntheticIntelPKI.tlv(0x17, Array("240101000000Z".utf8))
+        let later = SyntheticIntelPKI.tlv(0x17, Array("300101000000Z".utf8))
+        let tbs = SyntheticIntelPKI.tlv(
+            0x30,
+            SyntheticIntelPKI.tlv(0x02, [1]) + algorithm + nameSerializer.serializedBytes + time + later
+        )
+        let signature = try key.signature(for: SHA384.hash(data: tbs), padding: .PSS).rawRepresentation
+        let crl = SyntheticIntelPKI.tlv(0x30, tbs + algorithm + SyntheticIntelPKI.tlv(0x03, [0] + Array(signature)))
+        let parsed = try CertificateRevocationList(der: crl)
+        #expect(parsed.issuerCommonName == "ARK-Milan")
+        let context = VerificationContext(
+            time: Vectors.time("2024-06-01T00:00:00Z"),
+            collateral: BundleCollateralProvider([("vcek.der", vcekDER), ("milan.crl", crl)])
+        )
+        let result = try Vectors.appraise(
+            SEVSNP.Verifier(),
+            try Vectors.bytes("sev-snp/milan-v2-vcek-virtee/report.bin"),
+            context: context
+        )
         #expect(result.verdict == .invalid)
         #expect(result.failedChecks == ["crl.signature"])
     }
