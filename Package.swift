@@ -129,6 +129,7 @@ let package = Package(
                 "VeilSGX",
                 "VeilTPM",
                 "VeilAzureVTPM",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: veilSwiftSettings
@@ -160,7 +161,9 @@ let package = Package(
         ),
         .testTarget(
             name: "VeilCLITests",
-            dependencies: ["VeilTestSupport"],
+            dependencies: [
+                "VeilTestSupport", "VeilAttestation", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: veilSwiftSettings
         ),
     ]

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Crypto
 import Foundation
 import VeilAttestation
 import _VeilBytes
@@ -31,6 +32,12 @@ struct AttestOptions: ParsableArguments {
 
     @Option(help: "Output format.")
     var format: OutputFormat = .text
+
+    @Option(help: "Sign the result as an EAR (ES256 JWT) with this P-256 private key (PEM).")
+    var earKey: String?
+
+    @Option(help: "The key ID (kid) of the EAR signing key.")
+    var earKeyID: String = "veil-ear"
 
     func validate() throws {
         if let at, Self.parseTime(at) == nil {
@@ -84,5 +91,22 @@ struct AttestOptions: ParsableArguments {
             collateral: provider
         )
         return try EvidenceRouter.verify(Array(data), document: document, context: context)
+    }
+
+    /// The EAR token for a result, when --ear-key was given.
+    func ear(for result: AttestationResult) throws -> String? {
+        guard let earKey else { return nil }
+        guard let pem = try? String(contentsOfFile: earKey, encoding: .utf8),
+            let key = try? P256.Signing.PrivateKey(pemRepresentation: pem)
+        else {
+            throw ValidationError("--ear-key \(earKey) is not a readable P-256 private key in PEM.")
+        }
+        return try EAR.sign(
+            result,
+            with: key,
+            keyID: earKeyID,
+            verifierBuild: "veil \(VeilVersion.current)",
+            nonce: try nonce.map { try Hex.decode($0) }
+        )
     }
 }

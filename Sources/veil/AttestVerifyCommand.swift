@@ -17,9 +17,12 @@ struct AttestVerifyCommand: ParsableCommand {
 
     func run() throws {
         let result = try options.run()
+        let ear = try options.ear(for: result)
         switch options.format {
-        case .json: try JSONOutput.print(AttestOutput(result))
-        case .text: print(AttestText.summary(result, explain: false))
+        case .json: try JSONOutput.print(AttestOutput(result, ear: ear))
+        case .text:
+            print(AttestText.summary(result, explain: false))
+            if let ear { print("ear: \(ear)") }
         }
         if result.verdict != .accepted { throw ExitCode(result.verdict.exitCode) }
     }
@@ -36,9 +39,12 @@ struct AttestExplainCommand: ParsableCommand {
 
     func run() throws {
         let result = try options.run()
+        let ear = try options.ear(for: result)
         switch options.format {
-        case .json: try JSONOutput.print(AttestOutput(result))
-        case .text: print(AttestText.summary(result, explain: true))
+        case .json: try JSONOutput.print(AttestOutput(result, ear: ear))
+        case .text:
+            print(AttestText.summary(result, explain: true))
+            if let ear { print("ear: \(ear)") }
         }
         if result.verdict != .accepted { throw ExitCode(result.verdict.exitCode) }
     }
@@ -63,8 +69,10 @@ struct AttestOutput: Encodable {
     let relaxations: [String]
     let verificationTime: String
     let failedCheck: String?
+    let ear: String?
 
-    init(_ result: AttestationResult) {
+    init(_ result: AttestationResult, ear: String? = nil) {
+        self.ear = ear
         verdict = result.verdict.rawValue
         platform = result.platform?.rawValue
         tcbStatus = result.tcbStatus?.rawValue
@@ -81,6 +89,7 @@ struct AttestOutput: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case verdict, platform, tcbStatus, advisoryIds, claims, checks, relaxations, verificationTime, failedCheck
+        case ear
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -94,6 +103,7 @@ struct AttestOutput: Encodable {
         try container.encode(relaxations, forKey: .relaxations)
         try container.encode(verificationTime, forKey: .verificationTime)
         try container.encode(failedCheck, forKey: .failedCheck)
+        try container.encodeIfPresent(ear, forKey: .ear)
     }
 }
 

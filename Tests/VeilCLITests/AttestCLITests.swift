@@ -1,5 +1,7 @@
+import Crypto
 import Foundation
 import Testing
+import VeilAttestation
 import VeilTestSupport
 
 @Suite("veil attest CLI")
@@ -161,5 +163,33 @@ struct AttestCLIMoreTests {
             #expect(result.exitCode == 2, "\(result.standardError)")
             #expect(result.standardOutput.contains("\"verdict\" : \"invalid\""))
         }
+    }
+}
+
+@Suite("veil attest CLI: EAR")
+struct AttestCLIEARTests {
+    @Test("--ear-key signs the result as an EAR JWT that verifies with the key's JWKS")
+    func ear() throws {
+        let key = P256.Signing.PrivateKey()
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("veil-ear-\(UUID().uuidString).pem")
+        try key.pemRepresentation.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let dir = SharedFixtures.url("attestation-vectors/sev-snp/milan-v2-vcek-virtee").path
+        let result = try VeilProcess.run([
+            "attest", "verify", "\(dir)/report.bin", "--collateral", dir, "--at", "2024-06-01T00:00:00Z",
+            "--ear-key", file.path, "--ear-key-id", "k1", "--format", "json",
+        ])
+        #expect(result.exitCode == 0, "\(result.standardError)")
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
+        )
+        let token = try #require(object["ear"] as? String)
+        let claims = try JWT.verify(token, jwks: JWKS(keys: [("k1", key.publicKey)]))
+        #expect(claims["eat_profile"] as? String == EAR.profile)
+        let submods = try #require(claims["submods"] as? [String: Any])
+        let snp = try #require(submods["sev-snp"] as? [String: Any])
+        #expect(snp["ear.status"] as? String == "affirming")
+        let usage = try VeilProcess.run(["attest", "verify", "\(dir)/report.bin", "--ear-key", "/nonexistent"])
+        #expect(usage.exitCode == 64)
     }
 }
