@@ -56,20 +56,24 @@ extension DCAP {
                     )
                 }
                 switch (version, teeType) {
-                case (3, 0x00):
+                case (3, 0x00), (4, 0x00):
                     body = .sgx(try EnclaveReportBody(try cursor.readBytes(count: 384, "SGX report body")))
                 case (4, 0x81):
                     body = .td(try TDReportBody(try cursor.readBytes(count: 584, "TD10 report body")))
-                case (5, 0x81):
+                case (5, 0x81), (5, 0x00):
                     let type = try cursor.read(UInt16.self, .little, "body type")
                     let size = try cursor.read(UInt32.self, .little, "body size")
-                    guard (type == 2 && size == 584) || (type == 3 && size == 648) else {
+                    switch (teeType, type, size) {
+                    case (0x00, 1, 384):
+                        body = .sgx(try EnclaveReportBody(try cursor.readBytes(count: 384, "SGX report body")))
+                    case (0x81, 2, 584), (0x81, 3, 648):
+                        body = .td(try TDReportBody(try cursor.readBytes(count: Int(size), "TD report body")))
+                    default:
                         throw AttestationError(
                             .malformedEvidence,
                             "quote v5 body type \(type) of \(size) bytes is unknown"
                         )
                     }
-                    body = .td(try TDReportBody(try cursor.readBytes(count: Int(size), "TD report body")))
                 default:
                     throw AttestationError(
                         .malformedEvidence,

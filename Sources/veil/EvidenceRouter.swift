@@ -18,7 +18,7 @@ enum EvidenceRouter {
         if bytes.count >= 48, bytes[2] == 2, bytes[3] == 0 {
             let version = UInt16(bytes[0]) | UInt16(bytes[1]) << 8
             let tee = readLE32(bytes, 4)
-            if version == 3, tee == 0 { return SGX.Verifier() }
+            if (3...5).contains(version), tee == 0 { return SGX.Verifier() }
             if version == 4 || version == 5, tee == 0x81 { return TDX.Verifier() }
         }
         if bytes.starts(with: Array("HCLA".utf8)) { return AzureVTPM.Verifier() }
