@@ -80,6 +80,8 @@ public struct RawCertificate: Sendable, Hashable, CustomStringConvertible {
                 }
             }
             self.extensions = extensions
+            // RFC 5280 §4.1.1.2: the signed algorithm must equal the outer one.
+            guard Array(fields[1].encodedBytes) == Array(algorithm.encodedBytes) else { throw Malformed.algorithm }
             guard case .constructed(let algorithmParts) = algorithm.content else { throw Malformed.structure }
             let algorithmItems = Array(algorithmParts)
             guard let oidNode = algorithmItems.first else { throw Malformed.structure }
@@ -103,7 +105,13 @@ public struct RawCertificate: Sendable, Hashable, CustomStringConvertible {
 
     private enum Malformed: Error, CustomStringConvertible {
         case structure
-        var description: String { "the DER structure is not an X.509 certificate" }
+        case algorithm
+        var description: String {
+            switch self {
+            case .structure: return "the DER structure is not an X.509 certificate"
+            case .algorithm: return "the inner and outer signature algorithms differ"
+            }
+        }
     }
 
     /// An extension value.

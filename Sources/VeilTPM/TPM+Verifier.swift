@@ -40,23 +40,24 @@ extension TPM {
         /// Verifies a quote signature: a raw RSA signature, a raw r ‖ s or DER ECDSA signature, or a
         /// TPMT_SIGNATURE wrapper (sigAlg, hashAlg, then the signature).
         public func isValidSignature(_ signature: [UInt8], for message: [UInt8]) -> Bool {
-            var signature = signature
-            var scheme: UInt16?
-            if signature.count > 4, [0x0014, 0x0016, 0x0018].contains(UInt16(signature[0]) << 8 | UInt16(signature[1]))
-            {
-                var cursor = ByteCursor(signature)
-                scheme = try? cursor.read(UInt16.self, .big)
-                _ = try? cursor.read(UInt16.self, .big)
-                if scheme == 0x0018 {
-                    guard let r = try? cursor.readLengthPrefixed(UInt16.self, .big),
-                        let s = try? cursor.readLengthPrefixed(UInt16.self, .big)
-                    else { return false }
-                    signature = Array(r) + Array(s)
-                } else {
-                    guard let body = try? cursor.readLengthPrefixed(UInt16.self, .big) else { return false }
-                    signature = Array(body)
-                }
+            // A raw signature first; then, if the bytes parse as a TPMT_SIGNATURE, its inner signature.
+            if isValidRaw(signature, for: message, scheme: nil) { return true }
+            guard signature.count > 6 else { return false }
+            var cursor = ByteCursor(signature)
+            guard let scheme = try? cursor.read(UInt16.self, .big), [0x0014, 0x0016, 0x0018].contains(scheme),
+                let hash = try? cursor.read(UInt16.self, .big), hash == TPM.algSHA256 || hash == TPM.algSHA384
+            else { return false }
+            if scheme == 0x0018 {
+                guard let r = try? cursor.readLengthPrefixed(UInt16.self, .big),
+                    let s = try? cursor.readLengthPrefixed(UInt16.self, .big)
+                else { return false }
+                return isValidRaw(Array(r) + Array(s), for: message, scheme: scheme)
             }
+            guard let body = try? cursor.readLengthPrefixed(UInt16.self, .big) else { return false }
+            return isValidRaw(Array(body), for: message, scheme: scheme)
+        }
+
+        private func isValidRaw(_ signature: [UInt8], for message: [UInt8], scheme: UInt16?) -> Bool {
             if let rsa = _RSA.Signing.PublicKey(publicKey) {
                 let digest = SHA256.hash(data: message)
                 let rsaSignature = _RSA.Signing.RSASignature(rawRepresentation: signature)

@@ -203,6 +203,12 @@ struct TPMVectorTests {
         let ecAK = try TPM.AttestationKey(pem: ecKey.publicKey.pemRepresentation)
         #expect(TPM.verify(ecQuote, key: ecAK, recorder: &recorder))
 
+        // The same signature wrapped as a TPMT_SIGNATURE (TPM_ALG_ECDSA, SHA-256, r and s as TPM2Bs).
+        let wrapped: [UInt8] =
+            [0x00, 0x18, 0x00, 0x0B, 0x00, 0x20] + ecSignature[0..<32] + [0x00, 0x20] + ecSignature[32...]
+        let wrappedQuote = try TPM.Quote(message: writer, signature: wrapped, pcrs: quoteBase.pcrs)
+        #expect(TPM.verify(wrappedQuote, key: ecAK, recorder: &recorder))
+
         let rsaKey = try _RSA.Signing.PrivateKey(keySize: .bits2048)
         let pss = Array(try rsaKey.signature(for: SHA256.hash(data: writer), padding: .PSS).rawRepresentation)
         let pssQuote = try TPM.Quote(message: writer, signature: pss, pcrs: quoteBase.pcrs)
