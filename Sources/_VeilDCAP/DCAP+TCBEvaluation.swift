@@ -76,7 +76,8 @@ extension DCAP {
         outcome: inout Outcome
     ) {
         guard let pck = outcome.pck else { return }
-        guard let tcbInfo = collateral.tcbInfo else {
+        // TCB info without its issuer chain cannot be checked: it counts as missing, not as forged.
+        guard let tcbInfo = collateral.tcbInfo, collateral.tcbSigningCertificate != nil else {
             outcome.missing.append(.tcbInfo)
             return
         }
@@ -155,7 +156,7 @@ extension DCAP {
                 status = .notSupported
             }
         }
-        if let identity = collateral.qeIdentity {
+        if let identity = collateral.qeIdentity, collateral.tcbSigningCertificate != nil {
             let document = identity.document
             guard
                 checkSigned(
