@@ -122,8 +122,10 @@ extension VerificationReport {
                 VerificationCheck(
                     name: "evidence.type",
                     passed: false,
-                    detail: "the \(count) bytes are not an SEV-SNP report, a DCAP quote, a TPM quote bundle or Azure "
-                        + "evidence JSON",
+                    detail: count > 16 << 20
+                        ? "\(count) bytes is above the 16 MiB limit for evidence"
+                        : "the \(count) bytes are not an SEV-SNP report, a DCAP quote, a TPM quote bundle or Azure "
+                            + "evidence JSON",
                     remedy: "Supply the evidence file as the TEE produced it.",
                     kind: .authenticity
                 )

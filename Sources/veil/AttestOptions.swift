@@ -48,6 +48,9 @@ struct AttestOptions: ParsableArguments {
         }
     }
 
+    /// Evidence is kilobytes; anything above this is refused unread.
+    static let maximumEvidenceSize = 16 << 20
+
     static func parseTime(_ text: String) -> Date? {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
@@ -58,6 +61,15 @@ struct AttestOptions: ParsableArguments {
 
     /// Runs verification and appraisal.
     func run() throws -> AttestationResult {
+        let size = (try? FileManager.default.attributesOfItem(atPath: evidence)[.size] as? Int) ?? 0
+        guard size <= Self.maximumEvidenceSize else {
+            let context = VerificationContext(time: at.flatMap(Self.parseTime) ?? Date())
+            return Appraiser.appraise(
+                VerificationReport.unrecognised(count: size),
+                policies: PolicySet([]),
+                context: context
+            )
+        }
         guard let data = FileManager.default.contents(atPath: evidence) else {
             throw ValidationError("cannot read the evidence file \(evidence).")
         }
