@@ -155,6 +155,20 @@ extension DCAP {
             } else {
                 status = .notSupported
             }
+        } else if let tdBody, tdBody.teeTCBSVN[1] == 0, let module = info.tdxModule {
+            // TDX 1.0 modules: the TCB info's single tdxModule identity applies, without its own status.
+            let mask = (try? Hex.decode(module.attributesMask)) ?? []
+            let expected = (try? Hex.decode(module.attributes)) ?? []
+            let masked = zip(tdBody.seamAttributes, mask).map { $0 & $1 }
+            guard
+                outcome.recorder.check(
+                    "tdx.module",
+                    module.mrsigner.lowercased() == Hex.encode(tdBody.mrSignerSeam) && masked == expected,
+                    passed: "TDX module: MRSIGNERSEAM and SEAM attributes match the TCB info's tdxModule",
+                    failed: "the TDX module's MRSIGNERSEAM or SEAM attributes do not match the TCB info's tdxModule",
+                    remedy: "The TD runs on a TDX module Intel did not sign; do not trust it."
+                )
+            else { return }
         }
         if let identity = collateral.qeIdentity, collateral.tcbSigningCertificate != nil {
             let document = identity.document

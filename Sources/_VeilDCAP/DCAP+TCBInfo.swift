@@ -73,7 +73,15 @@ extension DCAP {
         public let fmspc: String
         public let pceId: String
         public let tcbLevels: [TCBLevel]
+        public let tdxModule: TDXModule?
         public let tdxModuleIdentities: [TDXModuleIdentity]?
+    }
+
+    /// The TDX module identity of a TDX 1.0 TCB info (`tdxModule`).
+    public struct TDXModule: Sendable, Decodable, Hashable {
+        public let mrsigner: String
+        public let attributes: String
+        public let attributesMask: String
     }
 
     /// PCS enclave identity (`enclaveIdentity`): QE or TD_QE.
