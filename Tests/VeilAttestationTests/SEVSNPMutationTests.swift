@@ -85,3 +85,36 @@ struct SeededBytes {
         }
     }
 }
+
+@Suite("SEV-SNP signing key selection")
+struct SEVSNPSigningKeyTests {
+    @Test("a VLEK-signed report needs a VLEK: the VCEK is not used for it")
+    func vlekRequired() throws {
+        var report = try Vectors.bytes("sev-snp/milan-v2-vcek-virtee/report.bin")
+        report[0x48] = (report[0x48] & ~0x1C) | (1 << 2)  // SIGNING_KEY = 1 (VLEK)
+        let parsed = try SEVSNP.Report(report)
+        #expect(parsed.signingKey == 1)
+        let result = SEVSNP.Verifier().verify(
+            report,
+            context: VerificationContext(
+                time: Vectors.time("2024-06-01T00:00:00Z"),
+                collateral: Vectors.directory("sev-snp/milan-v2-vcek-virtee")
+            )
+        )
+        #expect(result.claims == nil)
+        #expect(result.checks.last?.name == "collateral.vlek")
+        #expect(result.unverifiedClaims["signing_key"] == .string("vlek"))
+    }
+
+    @Test("SIGNING_KEY 7 (none) cannot be verified")
+    func noSigningKey() throws {
+        var report = try Vectors.bytes("sev-snp/milan-v2-vcek-virtee/report.bin")
+        report[0x48] |= 0x1C
+        let result = SEVSNP.Verifier().verify(
+            report,
+            context: VerificationContext(time: Vectors.time("2024-06-01T00:00:00Z"))
+        )
+        #expect(result.checks.last?.name == "report.signing_key")
+        #expect(result.claims == nil)
+    }
+}
