@@ -141,6 +141,16 @@ enum AttestText {
             if !check.passed, let remedy = check.remedy { lines.append("      what to do: \(remedy)") }
         }
         if explain {
+            let keys = [
+                "product", "signing_key", "measurement", "host_data", "vmpl", "policy", "debug", "mrtd", "rtmr0",
+                "rtmr1", "rtmr2", "rtmr3", "mrenclave", "mrsigner", "isvprodid", "isvsvn", "fmspc", "report_data",
+                "tpm_extra_data",
+            ]
+            let shown = keys.compactMap { key in result.claims[key].map { "    \(key): \($0)" } }
+            if !shown.isEmpty {
+                lines.append(result.verdict == .invalid ? "decoded (NOT verified) claims:" : "key claims:")
+                lines += shown
+            }
             switch result.verdict {
             case .accepted:
                 lines.append("The evidence is authentic and meets the policy.")
