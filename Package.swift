@@ -19,6 +19,12 @@ let package = Package(
         .executable(name: "veil", targets: ["veil"]),
         .library(name: "_VeilBytes", targets: ["_VeilBytes"]),
         .library(name: "VeilKeys", targets: ["VeilKeys"]),
+        .library(name: "VeilAttestation", targets: ["VeilAttestation"]),
+        .library(name: "VeilSEVSNP", targets: ["VeilSEVSNP"]),
+        .library(name: "VeilTDX", targets: ["VeilTDX"]),
+        .library(name: "VeilSGX", targets: ["VeilSGX"]),
+        .library(name: "VeilTPM", targets: ["VeilTPM"]),
+        .library(name: "VeilAzureVTPM", targets: ["VeilAzureVTPM"]),
         .library(name: "VeilOHTTP", targets: ["VeilOHTTP"]),
         .library(name: "VeilSealing", targets: ["VeilSealing"]),
     ],
@@ -27,6 +33,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         // MARK: Foundation primitives
@@ -56,6 +64,72 @@ let package = Package(
                 "_VeilBytes",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: veilSwiftSettings
+        ),
+
+        // MARK: Attestation
+
+        /// Platform-neutral attestation core: evidence, verified claims, policies, EAR results, collateral.
+        .target(
+            name: "VeilAttestation",
+            dependencies: [
+                "_VeilBytes",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        /// AMD SEV-SNP attestation reports, VCEK/VLEK chains to the pinned ARKs.
+        .target(
+            name: "VeilSEVSNP",
+            dependencies: [
+                "VeilAttestation", "_VeilBytes", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        /// Intel DCAP quote core shared by TDX and SGX: quotes, PCK chains, TCB info, QE identity, CRLs.
+        .target(
+            name: "_VeilDCAP",
+            dependencies: [
+                "VeilAttestation", "_VeilBytes", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        /// Intel TDX quotes (v4, v5).
+        .target(
+            name: "VeilTDX",
+            dependencies: ["_VeilDCAP", "VeilAttestation", "_VeilBytes"],
+            swiftSettings: veilSwiftSettings
+        ),
+        /// Intel SGX quotes (v3).
+        .target(
+            name: "VeilSGX",
+            dependencies: ["_VeilDCAP", "VeilAttestation", "_VeilBytes"],
+            swiftSettings: veilSwiftSettings
+        ),
+        /// TPM 2.0 quotes (TPMS_ATTEST) signed by an attestation key.
+        .target(
+            name: "VeilTPM",
+            dependencies: [
+                "VeilAttestation", "_VeilBytes", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        /// Azure confidential VMs: HCL report, runtime claims, vTPM quote over an SEV-SNP or TDX report.
+        .target(
+            name: "VeilAzureVTPM",
+            dependencies: ["VeilTPM", "VeilSEVSNP", "VeilTDX", "VeilAttestation", "_VeilBytes"],
             swiftSettings: veilSwiftSettings
         ),
 
@@ -106,6 +180,12 @@ let package = Package(
                 "_VeilBytes",
                 "VeilKeys",
                 "VeilSealing",
+                "VeilAttestation",
+                "VeilSEVSNP",
+                "VeilTDX",
+                "VeilSGX",
+                "VeilTPM",
+                "VeilAzureVTPM",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -122,6 +202,18 @@ let package = Package(
         .testTarget(
             name: "VeilBytesTests",
             dependencies: ["_VeilBytes", "VeilTestSupport"],
+            swiftSettings: veilSwiftSettings
+        ),
+        .testTarget(
+            name: "VeilAttestationTests",
+            dependencies: [
+                "VeilAttestation", "VeilSEVSNP", "VeilTDX", "VeilSGX", "_VeilDCAP", "VeilTPM", "VeilAzureVTPM",
+                "_VeilBytes", "VeilTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
             swiftSettings: veilSwiftSettings
         ),
         .testTarget(
@@ -150,7 +242,9 @@ let package = Package(
         ),
         .testTarget(
             name: "VeilCLITests",
-            dependencies: ["VeilTestSupport"],
+            dependencies: [
+                "VeilTestSupport", "VeilAttestation", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: veilSwiftSettings
         ),
     ]

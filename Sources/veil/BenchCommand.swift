@@ -6,7 +6,8 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure the performance of Veil's components (build with -c release first).",
         subcommands: [
-            BenchSealCommand.self
+            BenchAttestCommand.self,
+            BenchSealCommand.self,
         ]
     )
 }

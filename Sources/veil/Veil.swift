@@ -17,6 +17,7 @@ struct Veil: AsyncParsableCommand {
         subcommands: [
             DoctorCommand.self,
             KeygenCommand.self,
+            AttestCommand.self,
             SealCommand.self,
             InspectCommand.self,
             UnsealCommand.self,
