@@ -1,6 +1,7 @@
 public import Foundation
 import Crypto
 import Synchronization
+import _VeilBytes
 
 /// Supplies collateral (certificates, CRLs, TCB info, identities) as named byte blobs. Verifiers classify
 /// the blobs by content, so file names do not matter. Offline providers read files; an online provider
@@ -98,7 +99,9 @@ public final class SignatureCache: Sendable {
     ) throws(AttestationError) -> T {
         var hasher = SHA256()
         for item in bytes {
-            withUnsafeBytes(of: UInt64(item.count).bigEndian) { hasher.update(bufferPointer: $0) }
+            var length = ByteWriter(capacity: 8)
+            length.write(UInt64(item.count), .big)
+            hasher.update(data: length.bytes)
             hasher.update(data: item)
         }
         let key = Array(hasher.finalize()) + Array("\(T.self)".utf8)

@@ -152,6 +152,6 @@ extension OHTTP {
 
     /// Random bytes from swift-crypto's generator.
     static func randomBytes(_ count: Int) -> [UInt8] {
-        SymmetricKey(size: SymmetricKeySize(bitCount: count * 8)).withUnsafeBytes { Array($0) }
+        SymmetricKey.randomNonSecretBytes(count: count)
     }
 }

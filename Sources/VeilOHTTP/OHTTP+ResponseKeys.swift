@@ -36,7 +36,7 @@ extension OHTTP {
                 pseudoRandomKey: prk,
                 info: Array("nonce".utf8),
                 outputByteCount: algorithm.aead.nonceLength
-            ).withUnsafeBytes { Array($0) }
+            ).nonSecretBytes()
         }
 
         /// The nonce of chunk `counter`: `aead_nonce XOR counter` (counter big-endian in Nn bytes). The
