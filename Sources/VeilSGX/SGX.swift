@@ -15,17 +15,17 @@ public enum SGX {
 
         public func verify(_ evidence: [UInt8], context: VerificationContext) -> VerificationReport {
             let quote: DCAP.Quote
-            do {
-                quote = try DCAP.Quote(evidence)
-            } catch {
-                return .malformed(.sgx, name: "quote.parse", error: error)
-            }
-            guard case .sgx(let body) = quote.body else {
-                return .malformed(
-                    .sgx,
-                    name: "quote.parse",
-                    error: AttestationError(.malformedEvidence, "not an SGX quote")
-                )
+            let body: DCAP.EnclaveReportBody
+            switch DCAP.parseQuote(
+                evidence,
+                platform: .sgx,
+                expecting: "an SGX",
+                body: {
+                    if case .sgx(let body) = $0 { body } else { nil }
+                }
+            ) {
+            case .success(let parsed): (quote, body) = parsed
+            case .failure(let failure): return failure.report
             }
             let outcome = DCAP.verify(quote, context: context, trustedRoot: trustedRoot)
             let claims = Self.claims(quote, body: body, pck: outcome.pck)

@@ -15,17 +15,17 @@ public enum TDX {
 
         public func verify(_ evidence: [UInt8], context: VerificationContext) -> VerificationReport {
             let quote: DCAP.Quote
-            do {
-                quote = try DCAP.Quote(evidence)
-            } catch {
-                return .malformed(.tdx, name: "quote.parse", error: error)
-            }
-            guard case .td(let body) = quote.body else {
-                return .malformed(
-                    .tdx,
-                    name: "quote.parse",
-                    error: AttestationError(.malformedEvidence, "not a TDX quote")
-                )
+            let body: DCAP.TDReportBody
+            switch DCAP.parseQuote(
+                evidence,
+                platform: .tdx,
+                expecting: "a TDX",
+                body: {
+                    if case .td(let body) = $0 { body } else { nil }
+                }
+            ) {
+            case .success(let parsed): (quote, body) = parsed
+            case .failure(let failure): return failure.report
             }
             var outcome = DCAP.verify(quote, context: context, trustedRoot: trustedRoot)
             let claims = Self.claims(quote, body: body, pck: outcome.pck)

@@ -138,3 +138,32 @@ extension DCAP {
         }
     }
 }
+
+extension DCAP {
+    /// Parses `evidence` as a quote whose body `extract` accepts, or returns the report that says why not.
+    /// Shared by the TDX and SGX verifiers, which differ only in the body they expect.
+    public static func parseQuote<Body>(
+        _ evidence: [UInt8],
+        platform: AttestationPlatform,
+        expecting kind: String,
+        body extract: (Quote.Body) -> Body?
+    ) -> Result<(Quote, Body), VerificationReportBox> {
+        let quote: Quote
+        do {
+            quote = try Quote(evidence)
+        } catch {
+            return .failure(VerificationReportBox(.malformed(platform, name: "quote.parse", error: error)))
+        }
+        guard let body = extract(quote.body) else {
+            let error = AttestationError(.malformedEvidence, "not \(kind) quote")
+            return .failure(VerificationReportBox(.malformed(platform, name: "quote.parse", error: error)))
+        }
+        return .success((quote, body))
+    }
+
+    /// A ``VerificationReport`` carried as the failure of a `Result`.
+    public struct VerificationReportBox: Error {
+        public let report: VerificationReport
+        init(_ report: VerificationReport) { self.report = report }
+    }
+}

@@ -16,15 +16,7 @@ struct AttestVerifyCommand: ParsableCommand {
     @OptionGroup var options: AttestOptions
 
     func run() throws {
-        let result = try options.run()
-        let ear = try options.ear(for: result)
-        switch options.format {
-        case .json: try JSONOutput.print(AttestOutput(result, ear: ear))
-        case .text:
-            print(AttestText.summary(result, explain: false))
-            if let ear { print("ear: \(ear)") }
-        }
-        if result.verdict != .accepted { throw ExitCode(result.verdict.exitCode) }
+        try options.report(explain: false)
     }
 }
 
@@ -38,12 +30,19 @@ struct AttestExplainCommand: ParsableCommand {
     @OptionGroup var options: AttestOptions
 
     func run() throws {
-        let result = try options.run()
-        let ear = try options.ear(for: result)
-        switch options.format {
+        try options.report(explain: true)
+    }
+}
+
+extension AttestOptions {
+    /// Verifies, prints the result (text for a person, or JSON) and exits with the verdict's status.
+    func report(explain: Bool) throws {
+        let result = try run()
+        let ear = try ear(for: result)
+        switch format {
         case .json: try JSONOutput.print(AttestOutput(result, ear: ear))
         case .text:
-            print(AttestText.summary(result, explain: true))
+            print(AttestText.summary(result, explain: explain))
             if let ear { print("ear: \(ear)") }
         }
         if result.verdict != .accepted { throw ExitCode(result.verdict.exitCode) }
