@@ -19,11 +19,18 @@ let package = Package(
         .executable(name: "veil", targets: ["veil"]),
         .library(name: "_VeilBytes", targets: ["_VeilBytes"]),
         .library(name: "VeilKeys", targets: ["VeilKeys"]),
+        .library(name: "VeilTransparency", targets: ["VeilTransparency"]),
+        .library(name: "VeilLogServer", targets: ["VeilLogServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // MARK: Foundation primitives
@@ -56,6 +63,36 @@ let package = Package(
             swiftSettings: veilSwiftSettings
         ),
 
+        // MARK: Transparency log
+
+        /// RFC 9162 Merkle tree and proofs, C2SP signed-note checkpoints, typed log entries, client verification.
+        .target(
+            name: "VeilTransparency",
+            dependencies: [
+                "_VeilBytes",
+                "VeilKeys",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        /// The log server (Hummingbird): append, checkpoints, proofs; SQLite (GRDB) or PostgreSQL storage.
+        .target(
+            name: "VeilLogServer",
+            dependencies: [
+                "_VeilBytes",
+                "VeilKeys",
+                "VeilTransparency",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+
         // MARK: Executable
 
         .executableTarget(
@@ -63,7 +100,12 @@ let package = Package(
             dependencies: [
                 "_VeilBytes",
                 "VeilKeys",
+                "VeilTransparency",
+                "VeilLogServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: veilSwiftSettings
         ),
@@ -83,6 +125,24 @@ let package = Package(
         .testTarget(
             name: "VeilKeysTests",
             dependencies: ["VeilKeys", "VeilTestSupport"],
+            swiftSettings: veilSwiftSettings
+        ),
+        .testTarget(
+            name: "VeilTransparencyTests",
+            dependencies: ["VeilTransparency", "VeilKeys", "VeilTestSupport"],
+            resources: [.copy("Vectors")],
+            swiftSettings: veilSwiftSettings
+        ),
+        .testTarget(
+            name: "VeilLogServerTests",
+            dependencies: [
+                "VeilLogServer",
+                "VeilTransparency",
+                "VeilKeys",
+                "VeilTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: veilSwiftSettings
         ),
         .testTarget(

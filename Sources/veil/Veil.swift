@@ -17,6 +17,8 @@ struct Veil: AsyncParsableCommand {
         subcommands: [
             DoctorCommand.self,
             KeygenCommand.self,
+            LogCommand.self,
+            BenchCommand.self,
         ]
     )
 }

@@ -1,0 +1,129 @@
+public import Foundation
+public import VeilKeys
+public import VeilTransparency
+import _VeilBytes
+
+/// The log's behaviour, independent of HTTP: authenticated appends, checkpoints kept fresh, entries and proofs.
+public struct LogService: Sendable {
+    public let storage: any LogStorage
+    public let signer: CheckpointSigner
+    /// The keys allowed to append; empty means the log is closed to appends.
+    public let submitters: [SigningPublicKey]
+    /// How old a served checkpoint's signed timestamp may get before it is re-signed.
+    public let checkpointRefresh: TimeInterval
+    /// The most entries one request may append.
+    public static let maximumBatch = 1
+
+    public init(
+        storage: any LogStorage,
+        signer: CheckpointSigner,
+        submitters: [SigningPublicKey],
+        checkpointRefresh: TimeInterval = 60
+    ) {
+        self.storage = storage
+        self.signer = signer
+        self.submitters = submitters
+        self.checkpointRefresh = checkpointRefresh
+    }
+
+    /// Verifies a submission envelope and appends its entry (a no-op for an entry already logged).
+    public func append(envelope: String, now: Date = Date()) async throws -> LogAPI.AppendResponse {
+        guard !submitters.isEmpty else { throw LogProblem.closed }
+        let opened: (entry: LogEntry, submitter: SigningPublicKey)
+        do {
+            opened = try SubmissionEnvelope.open(envelope, origin: signer.origin, submitters: submitters, now: now)
+        } catch {
+            switch error.code {
+            case .untrustedSignature, .badSignature: throw LogProblem.unauthorized(error.description)
+            default: throw LogProblem.badRequest(error.description)
+            }
+        }
+        return try await append(opened.entry)
+    }
+
+    /// Appends an already-authenticated entry.
+    public func append(_ entry: LogEntry) async throws -> LogAPI.AppendResponse {
+        let signer = self.signer
+        let result = try await storage.append([LogEntryRecord(entry)]) { size, root in
+            try signer.sign(treeSize: size, rootHash: root, at: Date())
+        }
+        let outcome = result.outcomes[0]
+        return LogAPI.AppendResponse(
+            index: outcome.index,
+            leafHash: Hex.encode(outcome.leafHash),
+            duplicate: outcome.duplicate,
+            checkpoint: result.checkpoint.note
+        )
+    }
+
+    /// The latest checkpoint, re-signed first if its timestamp is older than ``checkpointRefresh``. An empty log
+    /// gets its first (empty-tree) checkpoint here.
+    public func checkpoint(now: Date = Date()) async throws -> StoredCheckpoint {
+        guard let stored = try await storage.latestCheckpoint() else {
+            let signer = self.signer
+            return try await storage.append([]) { size, root in try signer.sign(treeSize: size, rootHash: root, at: now) }
+                .checkpoint
+        }
+        guard now.timeIntervalSince(stored.signedAt) >= checkpointRefresh else { return stored }
+        let note = try signer.sign(treeSize: stored.treeSize, rootHash: stored.rootHash, at: now)
+        if try await storage.refreshCheckpoint(treeSize: stored.treeSize, note: note, signedAt: now) {
+            return StoredCheckpoint(treeSize: stored.treeSize, rootHash: stored.rootHash, note: note, signedAt: now)
+        }
+        // An append moved the tree on meanwhile: its checkpoint is fresh.
+        return try await storage.latestCheckpoint() ?? stored
+    }
+
+    public func entry(at index: UInt64) async throws -> LogAPI.EntryResponse {
+        guard let entry = try await storage.entry(at: index) else {
+            throw LogProblem.notFound("there is no entry \(index) in the log")
+        }
+        return LogAPI.EntryResponse(
+            index: entry.index,
+            kind: LogEntry.Kind(rawValue: entry.kind) ?? .release,
+            leafHash: Hex.encode(entry.leafHash),
+            leafData: Base64.encode(entry.leafData)
+        )
+    }
+
+    /// The inclusion proof of a leaf (by index or leaf hash) in the tree of `treeSize` (default: the latest).
+    public func inclusionProof(index: UInt64?, leafHash: [UInt8]?, treeSize: UInt64?) async throws
+        -> LogAPI.InclusionProofResponse
+    {
+        let latest = try await checkpoint().treeSize
+        let size = treeSize ?? latest
+        guard size <= latest else { throw LogProblem.badRequest("tree_size \(size) is larger than the log (\(latest))") }
+        let leafIndex: UInt64
+        if let index {
+            leafIndex = index
+        } else if let leafHash {
+            guard let found = try await storage.index(ofLeafHash: leafHash) else {
+                throw LogProblem.notFound("no entry with that leaf hash is in the log")
+            }
+            leafIndex = found
+        } else {
+            throw LogProblem.badRequest("give `index` or `leaf_hash`")
+        }
+        guard leafIndex < size else {
+            throw LogProblem.notFound("entry \(leafIndex) is not in the tree of size \(size)")
+        }
+        guard let entry = try await storage.entry(at: leafIndex) else {
+            throw LogProblem.notFound("there is no entry \(leafIndex) in the log")
+        }
+        let proof = try await Merkle.inclusionProof(index: leafIndex, treeSize: size, from: storage)
+        return LogAPI.InclusionProofResponse(
+            leafIndex: leafIndex,
+            treeSize: size,
+            leafHash: Hex.encode(entry.leafHash),
+            hashes: proof.map { Hex.encode($0) }
+        )
+    }
+
+    public func consistencyProof(first: UInt64, second: UInt64) async throws -> LogAPI.ConsistencyProofResponse {
+        let latest = try await checkpoint().treeSize
+        guard first <= second, second <= latest else {
+            throw LogProblem.badRequest("need first ≤ second ≤ \(latest), the log's size")
+        }
+        let proof = try await Merkle.consistencyProof(oldSize: first, newSize: second, from: storage)
+        return LogAPI.ConsistencyProofResponse(first: first, second: second, hashes: proof.map { Hex.encode($0) })
+    }
+}
