@@ -18,7 +18,7 @@ public actor CachingTransparencyVerifier<Base: TransparencyVerifying>: Transpare
     }
 
     public func verifyRelease(
-        measurements: [Measurement],
+        measurements: [TEEMeasurement],
         bundle: InclusionBundle,
         now: Date
     ) async throws(TransparencyError) -> VerifiedInclusion {
@@ -39,7 +39,7 @@ public actor CachingTransparencyVerifier<Base: TransparencyVerifying>: Transpare
         return result
     }
 
-    private static func key(measurements: [Measurement], bundle: InclusionBundle) -> [UInt8] {
+    private static func key(measurements: [TEEMeasurement], bundle: InclusionBundle) -> [UInt8] {
         var hasher = SHA256()
         hasher.update(data: (try? bundle.encoded()) ?? Data())
         for measurement in measurements.sorted() {

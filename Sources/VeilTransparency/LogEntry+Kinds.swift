@@ -6,7 +6,7 @@ extension LogEntry {
         public var name: String
         public var version: String
         /// The measurements, one per register; canonical order is by platform, then register.
-        public var measurements: [Measurement]
+        public var measurements: [TEEMeasurement]
         public var source: Source
 
         /// Where the release was built from.
@@ -25,7 +25,7 @@ extension LogEntry {
             }
         }
 
-        public init(name: String, version: String, measurements: [Measurement], source: Source) {
+        public init(name: String, version: String, measurements: [TEEMeasurement], source: Source) {
             self.name = name
             self.version = version
             self.measurements = measurements.sorted()

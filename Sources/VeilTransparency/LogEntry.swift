@@ -63,7 +63,10 @@ public enum LogEntry: Sendable, Hashable {
         }
         do {
             switch kind {
-            case .release: self = .release(try decoder.decode(Release.self, from: data))
+            case .release:
+                var release = try decoder.decode(Release.self, from: data)
+                release.measurements.sort()
+                self = .release(release)
             case .model: self = .model(try decoder.decode(Model.self, from: data))
             case .policy: self = .policy(try decoder.decode(Policy.self, from: data))
             case .keyRelease: self = .keyRelease(try decoder.decode(KeyRelease.self, from: data))

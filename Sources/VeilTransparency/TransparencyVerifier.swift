@@ -6,7 +6,7 @@ public protocol TransparencyVerifying: Sendable {
     /// Verifies that a release listing every one of `measurements` is included, per the stapled `bundle`, in a
     /// fresh checkpoint of a trusted log.
     func verifyRelease(
-        measurements: [Measurement],
+        measurements: [TEEMeasurement],
         bundle: InclusionBundle,
         now: Date
     ) async throws(TransparencyError) -> VerifiedInclusion
@@ -100,7 +100,7 @@ public struct TransparencyVerifier: TransparencyVerifying {
     }
 
     public func verifyRelease(
-        measurements: [Measurement],
+        measurements: [TEEMeasurement],
         bundle: InclusionBundle,
         now: Date
     ) async throws(TransparencyError) -> VerifiedInclusion {
@@ -109,7 +109,7 @@ public struct TransparencyVerifier: TransparencyVerifying {
 
     /// The synchronous form of ``verifyRelease(measurements:bundle:now:)``.
     public func verifyReleaseSync(
-        measurements: [Measurement],
+        measurements: [TEEMeasurement],
         bundle: InclusionBundle,
         now: Date
     ) throws(TransparencyError) -> VerifiedInclusion {

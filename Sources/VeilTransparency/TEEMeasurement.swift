@@ -1,5 +1,5 @@
 /// One measurement register of a TEE platform and its expected value.
-public struct Measurement: Sendable, Hashable, Codable, Comparable {
+public struct TEEMeasurement: Sendable, Hashable, Codable, Comparable {
     /// The TEE platforms a release can list.
     public enum Platform: String, Sendable, Hashable, Codable, CaseIterable {
         case sevSNP = "sev-snp"
@@ -20,7 +20,7 @@ public struct Measurement: Sendable, Hashable, Codable, Comparable {
         self.value = value
     }
 
-    public static func < (lhs: Measurement, rhs: Measurement) -> Bool {
+    public static func < (lhs: TEEMeasurement, rhs: TEEMeasurement) -> Bool {
         (lhs.platform.rawValue, lhs.register, lhs.value) < (rhs.platform.rawValue, rhs.register, rhs.value)
     }
 
