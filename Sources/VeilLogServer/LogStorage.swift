@@ -62,6 +62,12 @@ public struct AppendResult: Sendable, Hashable {
         public var index: UInt64
         public var leafHash: [UInt8]
         public var duplicate: Bool
+
+        public init(index: UInt64, leafHash: [UInt8], duplicate: Bool) {
+            self.index = index
+            self.leafHash = leafHash
+            self.duplicate = duplicate
+        }
     }
 
     public var outcomes: [Outcome]
