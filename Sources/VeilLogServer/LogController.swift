@@ -37,7 +37,9 @@ struct LogController<Context: RequestContext>: Sendable {
                 detail: "Entries are at most \(LogEntry.maximumSize) bytes."
             )
         }
-        let text = String(decoding: body.readableBytesView, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = String(decoding: body.readableBytesView, as: UTF8.self).trimmingCharacters(
+            in: .whitespacesAndNewlines
+        )
         let result = try await service.append(envelope: text)
         return try json(result, status: result.duplicate ? .ok : .created)
     }

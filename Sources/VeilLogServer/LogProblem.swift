@@ -27,11 +27,21 @@ public struct LogProblem: HTTPResponseError, Sendable {
     )
 
     static func unauthorized(_ detail: String) -> LogProblem {
-        LogProblem(status: .unauthorized, type: typeBase + "unauthorized", title: "The submission is not authorized", detail: detail)
+        LogProblem(
+            status: .unauthorized,
+            type: typeBase + "unauthorized",
+            title: "The submission is not authorized",
+            detail: detail
+        )
     }
 
     static func badRequest(_ detail: String) -> LogProblem {
-        LogProblem(status: .badRequest, type: typeBase + "bad-request", title: "The request is not valid", detail: detail)
+        LogProblem(
+            status: .badRequest,
+            type: typeBase + "bad-request",
+            title: "The request is not valid",
+            detail: detail
+        )
     }
 
     static func notFound(_ detail: String) -> LogProblem {
@@ -63,7 +73,11 @@ public struct LogProblem: HTTPResponseError, Sendable {
 
 /// Turns every error that is not already a problem into a content-free 500 problem (and logs only its type).
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws
         -> Response
     {
         do {

@@ -45,7 +45,8 @@ public struct LogServerConfiguration: Sendable {
 /// The log server.
 public enum LogServer {
     /// Opens the configured store, returning it and any service it needs running (the PostgreSQL pool).
-    public static func openStorage(_ storage: LogServerConfiguration.Storage) throws -> (any LogStorage, [any Service]) {
+    public static func openStorage(_ storage: LogServerConfiguration.Storage) throws -> (any LogStorage, [any Service])
+    {
         switch storage {
         case .sqlite(let path): return (try SQLiteLogStorage(path: path), [])
         case .memory: return (InMemoryLogStorage(), [])
@@ -79,7 +80,10 @@ public enum LogServer {
         )
         var app = Application(
             router: buildRouter(service),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "veil-log"),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port),
+                serverName: "veil-log"
+            ),
             services: services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger

@@ -61,8 +61,9 @@ public struct LogService: Sendable {
     public func checkpoint(now: Date = Date()) async throws -> StoredCheckpoint {
         guard let stored = try await storage.latestCheckpoint() else {
             let signer = self.signer
-            return try await storage.append([]) { size, root in try signer.sign(treeSize: size, rootHash: root, at: now) }
-                .checkpoint
+            return try await storage.append([]) { size, root in try signer.sign(treeSize: size, rootHash: root, at: now)
+            }
+            .checkpoint
         }
         guard now.timeIntervalSince(stored.signedAt) >= checkpointRefresh else { return stored }
         let note = try signer.sign(treeSize: stored.treeSize, rootHash: stored.rootHash, at: now)
@@ -86,12 +87,18 @@ public struct LogService: Sendable {
     }
 
     /// The inclusion proof of a leaf (by index or leaf hash) in the tree of `treeSize` (default: the latest).
-    public func inclusionProof(index: UInt64?, leafHash: [UInt8]?, treeSize: UInt64?) async throws
+    public func inclusionProof(
+        index: UInt64?,
+        leafHash: [UInt8]?,
+        treeSize: UInt64?
+    ) async throws
         -> LogAPI.InclusionProofResponse
     {
         let latest = try await checkpoint().treeSize
         let size = treeSize ?? latest
-        guard size <= latest else { throw LogProblem.badRequest("tree_size \(size) is larger than the log (\(latest))") }
+        guard size <= latest else {
+            throw LogProblem.badRequest("tree_size \(size) is larger than the log (\(latest))")
+        }
         let leafIndex: UInt64
         if let index {
             leafIndex = index

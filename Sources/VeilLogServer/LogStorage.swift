@@ -95,7 +95,9 @@ struct AppendPlan {
             }
             let index = range.size
             newNodes += range.append(leafHash: record.leafHash)
-            newEntries.append(StoredEntry(index: index, kind: record.kind, leafHash: record.leafHash, leafData: record.leafData))
+            newEntries.append(
+                StoredEntry(index: index, kind: record.kind, leafHash: record.leafHash, leafData: record.leafData)
+            )
             inBatch[record.leafHash] = index
             outcomes.append(.init(index: index, leafHash: record.leafHash, duplicate: false))
         }

@@ -23,7 +23,9 @@ public final class PostgresLogStorage: LogStorage {
     public static func client(url: String) throws -> PostgresClient {
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme),
             let host = components.host, let user = components.user
-        else { throw LogServerConfigurationError("the PostgreSQL URL must look like postgres://user:password@host:port/db") }
+        else {
+            throw LogServerConfigurationError("the PostgreSQL URL must look like postgres://user:password@host:port/db")
+        }
         let database = components.path.isEmpty ? nil : String(components.path.dropFirst())
         let requireTLS = components.queryItems?.contains { $0.name == "sslmode" && $0.value == "require" } ?? false
         let configuration = PostgresClient.Configuration(
@@ -183,7 +185,8 @@ public final class PostgresLogStorage: LogStorage {
 
     // MARK: Queries on a connection
 
-    private static func checkpoint(_ connection: PostgresConnection, _ logger: Logger) async throws -> StoredCheckpoint? {
+    private static func checkpoint(_ connection: PostgresConnection, _ logger: Logger) async throws -> StoredCheckpoint?
+    {
         let rows = try await connection.query(
             "SELECT tree_size, root, note, signed_at FROM log_checkpoint WHERE id = 1",
             logger: logger
@@ -199,7 +202,11 @@ public final class PostgresLogStorage: LogStorage {
         return nil
     }
 
-    private static func index(_ connection: PostgresConnection, _ leafHash: [UInt8], _ logger: Logger) async throws
+    private static func index(
+        _ connection: PostgresConnection,
+        _ leafHash: [UInt8],
+        _ logger: Logger
+    ) async throws
         -> UInt64?
     {
         let rows = try await connection.query(
@@ -210,7 +217,11 @@ public final class PostgresLogStorage: LogStorage {
         return nil
     }
 
-    private static func nodeHashes(_ connection: PostgresConnection, _ ids: [MerkleNodeID], _ logger: Logger)
+    private static func nodeHashes(
+        _ connection: PostgresConnection,
+        _ ids: [MerkleNodeID],
+        _ logger: Logger
+    )
         async throws -> [MerkleNodeID: [UInt8]]
     {
         var result: [MerkleNodeID: [UInt8]] = [:]

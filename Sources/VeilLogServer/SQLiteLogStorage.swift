@@ -131,7 +131,10 @@ public final class SQLiteLogStorage: LogStorage {
 
     private static func checkpoint(_ db: Database) throws -> StoredCheckpoint? {
         guard
-            let row = try Row.fetchOne(db, sql: "SELECT tree_size, root, note, signed_at FROM log_checkpoint WHERE id = 1")
+            let row = try Row.fetchOne(
+                db,
+                sql: "SELECT tree_size, root, note, signed_at FROM log_checkpoint WHERE id = 1"
+            )
         else { return nil }
         let size: Int64 = row["tree_size"]
         let root: Data = row["root"]

@@ -23,7 +23,9 @@ public struct Checkpoint: Sendable, Hashable {
 
     /// Parses note text as a checkpoint.
     public init(text: String) throws(TransparencyError) {
-        guard text.hasSuffix("\n") else { throw TransparencyError(.malformedNote, "the checkpoint does not end in a newline") }
+        guard text.hasSuffix("\n") else {
+            throw TransparencyError(.malformedNote, "the checkpoint does not end in a newline")
+        }
         let lines = text.dropLast().split(separator: "\n", omittingEmptySubsequences: false)
         guard lines.count >= 3, lines.allSatisfy({ !$0.isEmpty }) else {
             throw TransparencyError(.malformedNote, "a checkpoint has at least three non-empty lines")
@@ -39,7 +41,12 @@ public struct Checkpoint: Sendable, Hashable {
         guard root.count == Merkle.hashSize else {
             throw TransparencyError(.malformedNote, "the checkpoint's root hash is not 32 bytes")
         }
-        self.init(origin: String(lines[0]), treeSize: size, rootHash: root, extensions: lines.dropFirst(3).map(String.init))
+        self.init(
+            origin: String(lines[0]),
+            treeSize: size,
+            rootHash: root,
+            extensions: lines.dropFirst(3).map(String.init)
+        )
     }
 }
 
@@ -95,7 +102,10 @@ public struct VerifiedCheckpoint: Sendable, Hashable {
         }
         let verification = try note.verify(with: [log.verifier, log.timestampVerifier] + witnessKeys)
         guard verification.verified.contains(where: { $0.key == log.verifier }) else {
-            throw TransparencyError(.untrustedSignature, "the checkpoint is not signed by the log key of `\(log.origin)`")
+            throw TransparencyError(
+                .untrustedSignature,
+                "the checkpoint is not signed by the log key of `\(log.origin)`"
+            )
         }
         var timestamp: Date?
         var witnesses: [String: Date] = [:]

@@ -94,7 +94,10 @@ extension LogEntry {
             try EntryField.name(name, "name")
             try EntryField.hex(manifestSHA256, "manifest_sha256", bytes: [32])
             guard (try? Base64URL.decode(ownerKey))?.count == 32 else {
-                throw TransparencyError(.malformedEntry, "`owner_key` must be an RFC 7638 thumbprint (43 base64url characters)")
+                throw TransparencyError(
+                    .malformedEntry,
+                    "`owner_key` must be an RFC 7638 thumbprint (43 base64url characters)"
+                )
             }
         }
     }

@@ -59,7 +59,10 @@ public enum LogEntry: Sendable, Hashable {
             throw TransparencyError(.malformedEntry, "the entry has no `kind` (release, model, policy, key-release)")
         }
         if let expected, kind != expected {
-            throw TransparencyError(.malformedEntry, "the entry's kind is `\(kind.rawValue)`, not `\(expected.rawValue)`")
+            throw TransparencyError(
+                .malformedEntry,
+                "the entry's kind is `\(kind.rawValue)`, not `\(expected.rawValue)`"
+            )
         }
         do {
             switch kind {
@@ -74,7 +77,10 @@ public enum LogEntry: Sendable, Hashable {
         } catch let error as TransparencyError {
             throw error
         } catch {
-            throw TransparencyError(.malformedEntry, "the \(kind.rawValue) entry is missing a field or has a wrong type")
+            throw TransparencyError(
+                .malformedEntry,
+                "the \(kind.rawValue) entry is missing a field or has a wrong type"
+            )
         }
         try validate()
     }
@@ -107,7 +113,10 @@ enum EntryField {
         guard !value.isEmpty, value.utf8.count <= maximum,
             !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
         else {
-            throw TransparencyError(.malformedEntry, "`\(field)` must be 1–\(maximum) bytes of text without control characters")
+            throw TransparencyError(
+                .malformedEntry,
+                "`\(field)` must be 1–\(maximum) bytes of text without control characters"
+            )
         }
     }
 

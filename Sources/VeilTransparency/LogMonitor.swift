@@ -20,7 +20,10 @@ public enum LogMonitor {
     ) throws(TransparencyError) -> Verdict {
         guard let previous else { return .first }
         guard previous.origin == latest.origin else {
-            throw TransparencyError(.wrongOrigin, "the log changed origin from `\(previous.origin)` to `\(latest.origin)`")
+            throw TransparencyError(
+                .wrongOrigin,
+                "the log changed origin from `\(previous.origin)` to `\(latest.origin)`"
+            )
         }
         if latest.treeSize < previous.treeSize {
             throw TransparencyError(

@@ -49,7 +49,9 @@ extension Merkle {
         guard index < treeSize else {
             throw MerkleProofError(.outOfRange, "leaf index \(index) is not below the tree size \(treeSize)")
         }
-        guard leafHash.count == hashSize else { throw MerkleProofError(.malformedHash, "the leaf hash is not 32 bytes") }
+        guard leafHash.count == hashSize else {
+            throw MerkleProofError(.malformedHash, "the leaf hash is not 32 bytes")
+        }
         var fn = index
         var sn = treeSize - 1
         var r = leafHash

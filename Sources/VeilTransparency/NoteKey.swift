@@ -17,7 +17,11 @@ public struct NoteVerifierKey: Sendable, Hashable {
     public let type: SignatureType
     public let publicKey: Curve25519.Signing.PublicKey
 
-    public init(name: String, type: SignatureType = .ed25519, publicKey: Curve25519.Signing.PublicKey) throws(TransparencyError) {
+    public init(
+        name: String,
+        type: SignatureType = .ed25519,
+        publicKey: Curve25519.Signing.PublicKey
+    ) throws(TransparencyError) {
         guard SignedNote.isValidKeyName(name) else {
             throw TransparencyError(.malformedKey, "a key name must be non-empty, without spaces or `+`")
         }
@@ -159,7 +163,8 @@ extension SignedNote {
 
 extension NoteVerifierKey {
     public static func == (lhs: NoteVerifierKey, rhs: NoteVerifierKey) -> Bool {
-        lhs.name == rhs.name && lhs.type == rhs.type && lhs.publicKey.rawRepresentation == rhs.publicKey.rawRepresentation
+        lhs.name == rhs.name && lhs.type == rhs.type
+            && lhs.publicKey.rawRepresentation == rhs.publicKey.rawRepresentation
     }
 
     public func hash(into hasher: inout Hasher) {

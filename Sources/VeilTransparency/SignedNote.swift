@@ -64,7 +64,9 @@ public struct SignedNote: Sendable, Hashable {
             }
             i -= 1
         }
-        guard let split else { throw TransparencyError(.malformedNote, "the note has no blank line before its signatures") }
+        guard let split else {
+            throw TransparencyError(.malformedNote, "the note has no blank line before its signatures")
+        }
         let text = String(decoding: bytes[...split], as: UTF8.self)
         let block = String(decoding: bytes[(split + 2)...], as: UTF8.self)
         guard !block.isEmpty else { throw TransparencyError(.malformedNote, "the note has no signatures") }
@@ -79,7 +81,9 @@ public struct SignedNote: Sendable, Hashable {
     }
 
     private static func parseSignatureLine(_ line: Substring) throws(TransparencyError) -> Signature {
-        guard line.hasPrefix("— ") else { throw TransparencyError(.malformedNote, "a signature line lacks its em dash") }
+        guard line.hasPrefix("— ") else {
+            throw TransparencyError(.malformedNote, "a signature line lacks its em dash")
+        }
         let rest = line.dropFirst(2)
         let parts = rest.split(separator: " ", omittingEmptySubsequences: false)
         guard parts.count == 2, SignedNote.isValidKeyName(parts[0]) else {

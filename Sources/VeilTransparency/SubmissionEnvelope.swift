@@ -46,7 +46,8 @@ public enum SubmissionEnvelope {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let signingInput =
-            Base64URL.encode(Array(try encoder.encode(header))) + "." + Base64URL.encode(Array(try encoder.encode(payload)))
+            Base64URL.encode(Array(try encoder.encode(header))) + "."
+            + Base64URL.encode(Array(try encoder.encode(payload)))
         let signature = try key.signature(for: Array(signingInput.utf8))
         return signingInput + "." + Base64URL.encode(signature)
     }

@@ -115,9 +115,14 @@ public struct TransparencyVerifier: TransparencyVerifying {
     ) throws(TransparencyError) -> VerifiedInclusion {
         let inclusion = try verifyInclusion(bundle: bundle, now: now)
         guard case .release(let release) = inclusion.entry else {
-            throw TransparencyError(.notIncluded, "the stapled entry is a \(inclusion.entry.kind.rawValue), not a release")
+            throw TransparencyError(
+                .notIncluded,
+                "the stapled entry is a \(inclusion.entry.kind.rawValue), not a release"
+            )
         }
-        guard !measurements.isEmpty else { throw TransparencyError(.notIncluded, "no measurements were given to look for") }
+        guard !measurements.isEmpty else {
+            throw TransparencyError(.notIncluded, "no measurements were given to look for")
+        }
         let listed = Set(release.measurements)
         for measurement in measurements where !listed.contains(measurement) {
             throw TransparencyError(

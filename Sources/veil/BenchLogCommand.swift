@@ -115,7 +115,9 @@ struct BenchLogCommand: AsyncParsableCommand {
 
         // Verification.
         let root = try await Merkle.root(treeSize: size, from: storage)
-        guard let sample, let consistencySample else { throw CLIError("No proofs were sampled.", remedy: "Use --proofs 1 or more.") }
+        guard let sample, let consistencySample else {
+            throw CLIError("No proofs were sampled.", remedy: "Use --proofs 1 or more.")
+        }
         let oldRoot = try await Merkle.root(treeSize: consistencySample.old, from: storage)
         let rounds = 20_000
         clock = ContinuousClock.now
@@ -165,8 +167,12 @@ struct BenchLogCommand: AsyncParsableCommand {
             print("veil bench log (SQLite, synchronous=FULL) at \(size) entries")
             print("  batch load (\(batch)/transaction): \(Int(report.batchLoadAppendsPerSecond)) appends/s")
             print("  single appends (1/transaction):    \(Int(report.singleAppendsPerSecond)) appends/s")
-            print("  inclusion proof generation:        p50 \(report.inclusionProofMicrosP50) µs, p99 \(report.inclusionProofMicrosP99) µs")
-            print("  consistency proof generation:      p50 \(report.consistencyProofMicrosP50) µs, p99 \(report.consistencyProofMicrosP99) µs")
+            print(
+                "  inclusion proof generation:        p50 \(report.inclusionProofMicrosP50) µs, p99 \(report.inclusionProofMicrosP99) µs"
+            )
+            print(
+                "  consistency proof generation:      p50 \(report.consistencyProofMicrosP50) µs, p99 \(report.consistencyProofMicrosP99) µs"
+            )
             print("  inclusion proof verification:      \(report.inclusionVerifyMicros) µs")
             print("  consistency proof verification:    \(report.consistencyVerifyMicros) µs")
             print("  database size:                     \(report.databaseBytes / 1_048_576) MiB")

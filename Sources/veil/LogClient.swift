@@ -11,7 +11,10 @@ struct LogClient {
 
     init(_ url: String) throws {
         guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? "") else {
-            throw CLIError("`\(url)` is not an http(s) URL.", remedy: "Give the log's base URL, e.g. http://127.0.0.1:8088.")
+            throw CLIError(
+                "`\(url)` is not an http(s) URL.",
+                remedy: "Give the log's base URL, e.g. http://127.0.0.1:8088."
+            )
         }
         base = url.hasSuffix("/") ? String(url.dropLast()) : url
     }
@@ -49,7 +52,10 @@ struct LogClient {
         }
         let response: HTTPClientResponse
         do { response = try await HTTPClient.shared.execute(request, timeout: .seconds(30)) } catch {
-            throw CLIError("Could not reach the log at \(base): \(error).", remedy: "Check --log and that the server runs.")
+            throw CLIError(
+                "Could not reach the log at \(base): \(error).",
+                remedy: "Check --log and that the server runs."
+            )
         }
         let bytes = Array(buffer: try await response.body.collect(upTo: 4 << 20))
         guard (200..<300).contains(response.status.code) else {
@@ -59,7 +65,10 @@ struct LogClient {
                     remedy: "See the detail above; docs/log-api.md lists the log's errors."
                 )
             }
-            throw CLIError("The log answered HTTP \(response.status.code).", remedy: "Check --log points at a Veil log.")
+            throw CLIError(
+                "The log answered HTTP \(response.status.code).",
+                remedy: "Check --log points at a Veil log."
+            )
         }
         return bytes
     }
@@ -76,7 +85,10 @@ enum LogTrust {
     static func logKey(path: String, origin: String?, checkpointNote: String) throws -> LogKey {
         let key: SigningPublicKey
         do { key = try KeyFile.readPublicKey(path) } catch {
-            throw CLIError(error.description, remedy: "Give the log's public key file (FILE.pub from veil keygen ed25519).")
+            throw CLIError(
+                error.description,
+                remedy: "Give the log's public key file (FILE.pub from veil keygen ed25519)."
+            )
         }
         guard case .ed25519(let publicKey) = key else {
             throw CLIError("The log key \(path) is not an Ed25519 key.", remedy: "Logs sign with Ed25519 keys.")

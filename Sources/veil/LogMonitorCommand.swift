@@ -49,7 +49,9 @@ struct LogMonitorCommand: AsyncParsableCommand {
     private func round(_ client: LogClient) async throws {
         let note = try await client.checkpoint()
         let key = try LogTrust.logKey(path: logKey, origin: origin, checkpointNote: note)
-        let latest = try LogTrust.verifyStep { () throws(TransparencyError) in try VerifiedCheckpoint(note: note, log: key) }
+        let latest = try LogTrust.verifyStep { () throws(TransparencyError) in
+            try VerifiedCheckpoint(note: note, log: key)
+        }
         var previous: Checkpoint?
         if let saved = FileManager.default.contents(atPath: statePath) {
             previous = try LogTrust.verifyStep { () throws(TransparencyError) in
@@ -82,7 +84,10 @@ struct LogMonitorCommand: AsyncParsableCommand {
                 }
                 let parsed = try LogTrust.verifyStep { () throws(TransparencyError) in try LogEntry(leafData: data) }
                 guard Hex.encode(parsed.leafHash) == entry.leafHash else {
-                    throw CLIError("Entry \(index) does not match its leaf hash.", remedy: LogTrust.remedy(for: .badProof))
+                    throw CLIError(
+                        "Entry \(index) does not match its leaf hash.",
+                        remedy: LogTrust.remedy(for: .badProof)
+                    )
                 }
                 print("entry \(index): \(parsed.kind.rawValue) \(Hex.encode(parsed.leafHash))")
             }

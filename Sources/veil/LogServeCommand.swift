@@ -49,11 +49,17 @@ struct LogServeCommand: AsyncParsableCommand {
             throw CLIError(error.description, remedy: "Create one with `veil keygen ed25519 --out FILE`.")
         }
         guard case .ed25519(let ed25519) = key else {
-            throw CLIError("The signing key must be Ed25519.", remedy: "Create one with `veil keygen ed25519 --out FILE`.")
+            throw CLIError(
+                "The signing key must be Ed25519.",
+                remedy: "Create one with `veil keygen ed25519 --out FILE`."
+            )
         }
         let signer: CheckpointSigner
         do { signer = try CheckpointSigner(origin: origin, key: ed25519) } catch {
-            throw CLIError("The origin is not usable: \(error.detail)", remedy: "Use a schema-less URL like log.example.com/veil.")
+            throw CLIError(
+                "The origin is not usable: \(error.detail)",
+                remedy: "Use a schema-less URL like log.example.com/veil."
+            )
         }
         var submitters: [SigningPublicKey] = []
         for path in submitterKey {
@@ -82,7 +88,9 @@ struct LogServeCommand: AsyncParsableCommand {
         let origin = self.origin
         let closed = submitters.isEmpty
         let app = try LogServer.buildApplication(configuration, logger: logger) { port in
-            print("veil log: listening on http://\(host):\(port) origin=\(origin)\(closed ? " (closed to appends)" : "")")
+            print(
+                "veil log: listening on http://\(host):\(port) origin=\(origin)\(closed ? " (closed to appends)" : "")"
+            )
             print("veil log: verifier key \(signer.logKey.verifier.vkey)")
             fflush(nil)
         }

@@ -23,7 +23,9 @@ struct LogVerifyConsistencyCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The log's expected origin (recommended).", valueName: "NAME"))
     var origin: String?
 
-    @Option(help: ArgumentHelp("A checkpoint saved earlier (veil log checkpoint > FILE).", valueName: "CHECKPOINT_FILE"))
+    @Option(
+        help: ArgumentHelp("A checkpoint saved earlier (veil log checkpoint > FILE).", valueName: "CHECKPOINT_FILE")
+    )
     var from: String
 
     func run() async throws {
@@ -36,9 +38,13 @@ struct LogVerifyConsistencyCommand: AsyncParsableCommand {
         let old = try LogTrust.verifyStep { () throws(TransparencyError) in
             try VerifiedCheckpoint(note: String(decoding: saved, as: UTF8.self), log: key)
         }
-        let new = try LogTrust.verifyStep { () throws(TransparencyError) in try VerifiedCheckpoint(note: latestNote, log: key) }
+        let new = try LogTrust.verifyStep { () throws(TransparencyError) in
+            try VerifiedCheckpoint(note: latestNote, log: key)
+        }
         try await LogConsistency.check(client: client, old: old.checkpoint, new: new.checkpoint)
-        print("consistent: the tree of size \(new.checkpoint.treeSize) extends the one of size \(old.checkpoint.treeSize)")
+        print(
+            "consistent: the tree of size \(new.checkpoint.treeSize) extends the one of size \(old.checkpoint.treeSize)"
+        )
     }
 }
 

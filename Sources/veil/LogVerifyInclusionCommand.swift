@@ -54,7 +54,10 @@ struct LogVerifyInclusionCommand: AsyncParsableCommand {
             hash = parsed.leafHash
         } else {
             guard let decoded = try? Hex.decode((leafHash ?? "").lowercased()), decoded.count == Merkle.hashSize else {
-                throw CLIError("--leaf-hash is not 64 hex digits.", remedy: "Give the leaf hash `veil log append` printed.")
+                throw CLIError(
+                    "--leaf-hash is not 64 hex digits.",
+                    remedy: "Give the leaf hash `veil log append` printed."
+                )
             }
             hash = decoded
         }

@@ -18,7 +18,9 @@ struct LogProcessTests {
         let origin = "log.test.veil/cli"
 
         init() throws {
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("veil-log-cli-\(UUID().uuidString)")
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "veil-log-cli-\(UUID().uuidString)"
+            )
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             for name in ["log.key", "submitter.key", "other.key"] {
                 let result = try VeilProcess.run(["keygen", "ed25519", "--out", path(name)])
@@ -84,7 +86,10 @@ struct LogProcessTests {
         #expect(included.exitCode == 0, "\(included.standardError)")
         #expect(included.standardOutput.contains("included: entry 2 in the tree of size 4"))
         let bundle = try InclusionBundle.decode(Data(contentsOf: URL(fileURLWithPath: work.path("bundle.json"))))
-        let logKey = try LogKey(origin: work.origin, publicKey: Self.ed25519(try KeyFile.readPublicKey(work.path("log.key.pub"))))
+        let logKey = try LogKey(
+            origin: work.origin,
+            publicKey: Self.ed25519(try KeyFile.readPublicKey(work.path("log.key.pub")))
+        )
         let verified = try TransparencyVerifier(logs: [logKey], maximumCheckpointAge: 300)
             .verifyInclusion(bundle: bundle, now: Date())
         #expect(verified.entry == TestLog.entry(2))
@@ -97,36 +102,44 @@ struct LogProcessTests {
 
         // Not in the log, wrong key, wrong origin: non-zero exit.
         let absent = try VeilProcess.run([
-            "log", "verify-inclusion", "--log", url, "--log-key", work.path("log.key.pub"), "--entry", try work.writeEntry(9),
+            "log", "verify-inclusion", "--log", url, "--log-key", work.path("log.key.pub"), "--entry",
+            try work.writeEntry(9),
         ])
         #expect(absent.exitCode != 0)
         let wrongKey = try VeilProcess.run([
-            "log", "verify-inclusion", "--log", url, "--log-key", work.path("other.key.pub"), "--entry", try work.writeEntry(2),
+            "log", "verify-inclusion", "--log", url, "--log-key", work.path("other.key.pub"), "--entry",
+            try work.writeEntry(2),
         ])
         #expect(wrongKey.exitCode != 0)
         #expect(wrongKey.standardError.contains("untrustedSignature"))
         let wrongOrigin = try VeilProcess.run([
-            "log", "verify-inclusion", "--log", url, "--log-key", work.path("log.key.pub"), "--origin", "evil.example/log",
+            "log", "verify-inclusion", "--log", url, "--log-key", work.path("log.key.pub"), "--origin",
+            "evil.example/log",
             "--entry", try work.writeEntry(2),
         ])
         #expect(wrongOrigin.exitCode != 0)
         #expect(wrongOrigin.standardError.contains("wrongOrigin"))
 
         let consistent = try VeilProcess.run([
-            "log", "verify-consistency", "--log", url, "--log-key", work.path("log.key.pub"), "--from", work.path("cp-1"),
+            "log", "verify-consistency", "--log", url, "--log-key", work.path("log.key.pub"), "--from",
+            work.path("cp-1"),
         ])
         #expect(consistent.exitCode == 0, "\(consistent.standardError)")
         #expect(consistent.standardOutput.contains("size 4 extends the one of size 1"))
 
         let state = work.path("monitor")
-        let monitor1 = try VeilProcess.run(["log", "monitor", "--log", url, "--log-key", work.path("log.key.pub"), "--state", state, "--once"])
+        let monitor1 = try VeilProcess.run([
+            "log", "monitor", "--log", url, "--log-key", work.path("log.key.pub"), "--state", state, "--once",
+        ])
         #expect(monitor1.exitCode == 0, "\(monitor1.standardError)")
         #expect(monitor1.standardOutput.contains("first checkpoint: size 4"))
         _ = try VeilProcess.run([
             "log", "append", "--log", url, "--submitter-key", work.path("submitter.key"), "--kind", "key-release",
             "--entry", try work.writeEntry(4),
         ])
-        let monitor2 = try VeilProcess.run(["log", "monitor", "--log", url, "--log-key", work.path("log.key.pub"), "--state", state, "--once"])
+        let monitor2 = try VeilProcess.run([
+            "log", "monitor", "--log", url, "--log-key", work.path("log.key.pub"), "--state", state, "--once",
+        ])
         #expect(monitor2.exitCode == 0, "\(monitor2.standardError)")
         #expect(monitor2.standardOutput.contains("consistent: grew from 4 to 5"))
         #expect(monitor2.standardOutput.contains("entry 4: key-release"))
@@ -179,7 +192,10 @@ struct LogProcessTests {
         let work = try Workspace()
         let (server, url) = try await work.serve()
         let submitter = try KeyFile.readSigningKey(work.path("submitter.key"))
-        let logKey = try LogKey(origin: work.origin, publicKey: Self.ed25519(try KeyFile.readPublicKey(work.path("log.key.pub"))))
+        let logKey = try LogKey(
+            origin: work.origin,
+            publicKey: Self.ed25519(try KeyFile.readPublicKey(work.path("log.key.pub")))
+        )
 
         // Four concurrent appenders, until the process is killed under them.
         let acknowledged = Acknowledged()
@@ -191,13 +207,21 @@ struct LogProcessTests {
                         while !Task.isCancelled {
                             var request = HTTPClientRequest(url: url + "/log/v1/entries")
                             request.method = .POST
-                            guard let body = try? SubmissionEnvelope.sign(TestLog.entry(n), origin: work.origin, key: submitter)
+                            guard
+                                let body = try? SubmissionEnvelope.sign(
+                                    TestLog.entry(n),
+                                    origin: work.origin,
+                                    key: submitter
+                                )
                             else { return }
                             request.body = .bytes(ByteBuffer(string: body))
                             guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(5)),
                                 response.status == .created,
                                 let bytes = try? await response.body.collect(upTo: 1 << 20),
-                                let result = try? JSONDecoder().decode(LogAPI.AppendResponse.self, from: Data(buffer: bytes))
+                                let result = try? JSONDecoder().decode(
+                                    LogAPI.AppendResponse.self,
+                                    from: Data(buffer: bytes)
+                                )
                             else { return }
                             acknowledged.add(result)
                             n += 1

@@ -11,7 +11,10 @@ import _VeilBytes
 struct LogServerTests {
     static let submitter = try! SigningPrivateKey.generate(.ed25519)
 
-    static func app(submitters: [SigningPublicKey] = [submitter.publicKey], refresh: TimeInterval = 60)
+    static func app(
+        submitters: [SigningPublicKey] = [submitter.publicKey],
+        refresh: TimeInterval = 60
+    )
         -> some ApplicationProtocol
     {
         let service = LogService(
@@ -23,7 +26,11 @@ struct LogServerTests {
         return Application(router: LogServer.buildRouter(service))
     }
 
-    static func envelope(_ entry: LogEntry, key: SigningPrivateKey = submitter, origin: String = TestLog.origin) throws
+    static func envelope(
+        _ entry: LogEntry,
+        key: SigningPrivateKey = submitter,
+        origin: String = TestLog.origin
+    ) throws
         -> ByteBuffer
     {
         ByteBuffer(string: try SubmissionEnvelope.sign(entry, origin: origin, key: key))
@@ -53,47 +60,70 @@ struct LogServerTests {
             var hashes: [String] = []
             for n in 0..<6 {
                 let response = try await client.execute(
-                    uri: "/log/v1/entries", method: .post, headers: [.contentType: "application/jose"],
-                    body: try Self.envelope(TestLog.entry(n)))
+                    uri: "/log/v1/entries",
+                    method: .post,
+                    headers: [.contentType: "application/jose"],
+                    body: try Self.envelope(TestLog.entry(n))
+                )
                 #expect(response.status == .created)
                 let result = try Self.decode(LogAPI.AppendResponse.self, response.body)
                 #expect(result.index == UInt64(n) && !result.duplicate)
                 hashes.append(result.leafHash)
             }
             let again = try await client.execute(
-                uri: "/log/v1/entries", method: .post, body: try Self.envelope(TestLog.entry(2)))
+                uri: "/log/v1/entries",
+                method: .post,
+                body: try Self.envelope(TestLog.entry(2))
+            )
             #expect(again.status == .ok)
-            #expect(try Self.decode(LogAPI.AppendResponse.self, again.body) .duplicate)
+            #expect(try Self.decode(LogAPI.AppendResponse.self, again.body).duplicate)
 
             let note = String(buffer: try await client.execute(uri: "/log/v1/checkpoint", method: .get).body)
             let checkpoint = try VerifiedCheckpoint(note: note, log: TestLog.signer.logKey).checkpoint
             #expect(checkpoint.treeSize == 6)
 
             let entry = try Self.decode(
-                LogAPI.EntryResponse.self, try await client.execute(uri: "/log/v1/entries/4", method: .get).body)
+                LogAPI.EntryResponse.self,
+                try await client.execute(uri: "/log/v1/entries/4", method: .get).body
+            )
             #expect(entry.kind == .keyRelease)
             #expect(try LogEntry(leafData: try Base64.decode(entry.leafData)) == TestLog.entry(4))
 
-            for uri in ["/log/v1/proof/inclusion?leaf_hash=\(hashes[3])", "/log/v1/proof/inclusion?index=3&tree_size=6"] {
+            for uri in [
+                "/log/v1/proof/inclusion?leaf_hash=\(hashes[3])", "/log/v1/proof/inclusion?index=3&tree_size=6",
+            ] {
                 let proof = try Self.decode(
-                    LogAPI.InclusionProofResponse.self, try await client.execute(uri: uri, method: .get).body)
+                    LogAPI.InclusionProofResponse.self,
+                    try await client.execute(uri: uri, method: .get).body
+                )
                 try Merkle.verifyInclusion(
-                    leafHash: try Hex.decode(proof.leafHash), index: proof.leafIndex, treeSize: proof.treeSize,
-                    proof: try proof.hashes.map { try Hex.decode($0) }, root: checkpoint.rootHash)
+                    leafHash: try Hex.decode(proof.leafHash),
+                    index: proof.leafIndex,
+                    treeSize: proof.treeSize,
+                    proof: try proof.hashes.map { try Hex.decode($0) },
+                    root: checkpoint.rootHash
+                )
                 #expect(proof.leafIndex == 3)
             }
             let consistency = try Self.decode(
                 LogAPI.ConsistencyProofResponse.self,
-                try await client.execute(uri: "/log/v1/proof/consistency?first=3&second=6", method: .get).body)
+                try await client.execute(uri: "/log/v1/proof/consistency?first=3&second=6", method: .get).body
+            )
             let old = try VerifiedCheckpoint(
                 note: TestLog.signer.sign(
                     treeSize: 3,
                     rootHash: LogStorageTests.naiveRoot((0..<3).map { TestLog.entry($0).leafData }),
-                    at: Date()),
-                log: TestLog.signer.logKey)
+                    at: Date()
+                ),
+                log: TestLog.signer.logKey
+            )
             try Merkle.verifyConsistency(
-                oldSize: 3, newSize: 6, oldRoot: old.checkpoint.rootHash, newRoot: checkpoint.rootHash,
-                proof: try consistency.hashes.map { try Hex.decode($0) })
+                oldSize: 3,
+                newSize: 6,
+                oldRoot: old.checkpoint.rootHash,
+                newRoot: checkpoint.rootHash,
+                proof: try consistency.hashes.map { try Hex.decode($0) }
+            )
         }
     }
 
@@ -101,7 +131,10 @@ struct LogServerTests {
     func closed() async throws {
         try await Self.app(submitters: []).test(.router) { client in
             let response = try await client.execute(
-                uri: "/log/v1/entries", method: .post, body: try Self.envelope(TestLog.entry(0)))
+                uri: "/log/v1/entries",
+                method: .post,
+                body: try Self.envelope(TestLog.entry(0))
+            )
             try Self.expectProblem(response, .forbidden)
         }
     }
@@ -112,16 +145,24 @@ struct LogServerTests {
             let stranger = try SigningPrivateKey.generate(.ed25519)
             try Self.expectProblem(
                 try await client.execute(
-                    uri: "/log/v1/entries", method: .post, body: try Self.envelope(TestLog.entry(0), key: stranger)),
-                .unauthorized)
+                    uri: "/log/v1/entries",
+                    method: .post,
+                    body: try Self.envelope(TestLog.entry(0), key: stranger)
+                ),
+                .unauthorized
+            )
             try Self.expectProblem(
                 try await client.execute(
-                    uri: "/log/v1/entries", method: .post,
-                    body: try Self.envelope(TestLog.entry(0), origin: "other.example/log")),
-                .badRequest)
+                    uri: "/log/v1/entries",
+                    method: .post,
+                    body: try Self.envelope(TestLog.entry(0), origin: "other.example/log")
+                ),
+                .badRequest
+            )
             try Self.expectProblem(
                 try await client.execute(uri: "/log/v1/entries", method: .post, body: ByteBuffer(string: "{}")),
-                .badRequest)
+                .badRequest
+            )
             let note = String(buffer: try await client.execute(uri: "/log/v1/checkpoint", method: .get).body)
             #expect(try VerifiedCheckpoint(note: note, log: TestLog.signer.logKey).checkpoint.treeSize == 0)
         }
@@ -130,16 +171,28 @@ struct LogServerTests {
     @Test("lookups outside the log are problems: 404 for missing entries, 400 for bad parameters")
     func lookups() async throws {
         try await Self.app().test(.router) { client in
-            _ = try await client.execute(uri: "/log/v1/entries", method: .post, body: try Self.envelope(TestLog.entry(0)))
+            _ = try await client.execute(
+                uri: "/log/v1/entries",
+                method: .post,
+                body: try Self.envelope(TestLog.entry(0))
+            )
             try Self.expectProblem(try await client.execute(uri: "/log/v1/entries/5", method: .get), .notFound)
             try Self.expectProblem(try await client.execute(uri: "/log/v1/entries/x", method: .get), .badRequest)
             try Self.expectProblem(
-                try await client.execute(uri: "/log/v1/proof/inclusion?leaf_hash=\(String(repeating: "00", count: 32))", method: .get),
-                .notFound)
+                try await client.execute(
+                    uri: "/log/v1/proof/inclusion?leaf_hash=\(String(repeating: "00", count: 32))",
+                    method: .get
+                ),
+                .notFound
+            )
             try Self.expectProblem(
-                try await client.execute(uri: "/log/v1/proof/inclusion?index=0&tree_size=9", method: .get), .badRequest)
+                try await client.execute(uri: "/log/v1/proof/inclusion?index=0&tree_size=9", method: .get),
+                .badRequest
+            )
             try Self.expectProblem(
-                try await client.execute(uri: "/log/v1/proof/consistency?first=2&second=1", method: .get), .badRequest)
+                try await client.execute(uri: "/log/v1/proof/consistency?first=2&second=1", method: .get),
+                .badRequest
+            )
             try Self.expectProblem(try await client.execute(uri: "/log/v1/nothing", method: .get), .notFound)
         }
     }
@@ -147,14 +200,20 @@ struct LogServerTests {
     @Test("a stale checkpoint is re-signed with a fresh timestamp for the same tree")
     func refresh() async throws {
         try await Self.app(refresh: 0).test(.router) { client in
-            _ = try await client.execute(uri: "/log/v1/entries", method: .post, body: try Self.envelope(TestLog.entry(0)))
+            _ = try await client.execute(
+                uri: "/log/v1/entries",
+                method: .post,
+                body: try Self.envelope(TestLog.entry(0))
+            )
             let a = try VerifiedCheckpoint(
                 note: String(buffer: try await client.execute(uri: "/log/v1/checkpoint", method: .get).body),
-                log: TestLog.signer.logKey)
+                log: TestLog.signer.logKey
+            )
             try await Task.sleep(for: .milliseconds(1100))
             let b = try VerifiedCheckpoint(
                 note: String(buffer: try await client.execute(uri: "/log/v1/checkpoint", method: .get).body),
-                log: TestLog.signer.logKey)
+                log: TestLog.signer.logKey
+            )
             #expect(a.checkpoint == b.checkpoint)
             #expect(try #require(b.timestamp) > (try #require(a.timestamp)))
         }

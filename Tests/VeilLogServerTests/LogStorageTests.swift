@@ -29,15 +29,23 @@ struct LogStorageTests {
             for index in 0..<leaves.count {
                 let proof = try await Merkle.inclusionProof(index: UInt64(index), treeSize: 25, from: storage)
                 try Merkle.verifyInclusion(
-                    leafHash: Merkle.leafHash(leaves[index]), index: UInt64(index), treeSize: 25, proof: proof,
-                    root: checkpoint.rootHash)
+                    leafHash: Merkle.leafHash(leaves[index]),
+                    index: UInt64(index),
+                    treeSize: 25,
+                    proof: proof,
+                    root: checkpoint.rootHash
+                )
                 #expect(try await storage.entry(at: UInt64(index))?.leafData == leaves[index])
             }
             for old in 1...25 {
                 let proof = try await Merkle.consistencyProof(oldSize: UInt64(old), newSize: 25, from: storage)
                 try Merkle.verifyConsistency(
-                    oldSize: UInt64(old), newSize: 25, oldRoot: Self.naiveRoot(Array(leaves[..<old])),
-                    newRoot: checkpoint.rootHash, proof: proof)
+                    oldSize: UInt64(old),
+                    newSize: 25,
+                    oldRoot: Self.naiveRoot(Array(leaves[..<old])),
+                    newRoot: checkpoint.rootHash,
+                    proof: proof
+                )
             }
             #expect(try await storage.entry(at: 25) == nil)
             #expect(try await storage.index(ofLeafHash: Merkle.leafHash(leaves[7])) == 7)
@@ -62,7 +70,9 @@ struct LogStorageTests {
             let before = try await storage.latestCheckpoint()
             await #expect(throws: Crash.self) {
                 _ = try await storage.append(
-                    [LogEntryRecord(TestLog.entry(1)), LogEntryRecord(TestLog.entry(2))], sign: { _, _ in throw Crash() })
+                    [LogEntryRecord(TestLog.entry(1)), LogEntryRecord(TestLog.entry(2))],
+                    sign: { _, _ in throw Crash() }
+                )
             }
             #expect(try await storage.latestCheckpoint()?.note == before?.note)
             #expect(try await storage.index(ofLeafHash: TestLog.entry(1).leafHash) == nil)
@@ -77,7 +87,8 @@ struct LogStorageTests {
             let indices = try await withThrowingTaskGroup(of: UInt64.self) { group in
                 for n in 0..<16 {
                     group.addTask {
-                        try await storage.append([LogEntryRecord(TestLog.entry(n))], sign: TestLog.sign).outcomes[0].index
+                        try await storage.append([LogEntryRecord(TestLog.entry(n))], sign: TestLog.sign).outcomes[0]
+                            .index
                     }
                 }
                 return try await group.reduce(into: [UInt64]()) { $0.append($1) }

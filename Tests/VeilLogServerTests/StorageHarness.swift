@@ -21,7 +21,9 @@ enum StorageKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
         case .memory:
             try await body(InMemoryLogStorage())
         case .sqlite:
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("veil-log-\(UUID().uuidString)")
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "veil-log-\(UUID().uuidString)"
+            )
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
             let storage = try SQLiteLogStorage(path: directory.appendingPathComponent("log.sqlite").path)

@@ -11,7 +11,10 @@ struct KnownAnswerTests {
 
     /// The `hd("…")` strings of one Go function in constants.go.
     static func hexStrings(inFunction name: String) throws -> [[UInt8]] {
-        let source = try String(contentsOf: vectors.appendingPathComponent("transparency-dev-merkle-testonly-constants.go"), encoding: .utf8)
+        let source = try String(
+            contentsOf: vectors.appendingPathComponent("transparency-dev-merkle-testonly-constants.go"),
+            encoding: .utf8
+        )
         guard let start = source.range(of: "func \(name)()") else { throw VectorMissing(name: name) }
         let body = source[start.upperBound...]
         let end = body.range(of: "\n}\n")?.lowerBound ?? body.endIndex
@@ -80,17 +83,26 @@ struct KnownAnswerTests {
             let proof = try vector.proof.map { try Hex.decode($0) }
             let index = vector.leaf - 1
             try Merkle.verifyInclusion(
-                leafHash: Merkle.leafHash(leaves[Int(index)]), index: index, treeSize: vector.size, proof: proof,
-                root: roots[Int(vector.size)])
+                leafHash: Merkle.leafHash(leaves[Int(index)]),
+                index: index,
+                treeSize: vector.size,
+                proof: proof,
+                root: roots[Int(vector.size)]
+            )
             #expect(try await Merkle.inclusionProof(index: index, treeSize: vector.size, from: store) == proof)
         }
         for vector in vectors.consistency {
             let proof = try vector.proof.map { try Hex.decode($0) }
             try Merkle.verifyConsistency(
-                oldSize: vector.size1, newSize: vector.size2, oldRoot: roots[Int(vector.size1)],
-                newRoot: roots[Int(vector.size2)], proof: proof)
+                oldSize: vector.size1,
+                newSize: vector.size2,
+                oldRoot: roots[Int(vector.size1)],
+                newRoot: roots[Int(vector.size2)],
+                proof: proof
+            )
             #expect(
-                try await Merkle.consistencyProof(oldSize: vector.size1, newSize: vector.size2, from: store) == proof)
+                try await Merkle.consistencyProof(oldSize: vector.size1, newSize: vector.size2, from: store) == proof
+            )
         }
     }
 }

@@ -13,7 +13,13 @@ struct LogEntryTests {
         #expect(!text.contains(" "))
         let reparsed = try LogEntry(leafData: entry.leafData)
         #expect(reparsed == entry)
-        let compact = try LogEntry(json: Data(#"{"name":"veil-node","version":"1.2.0","measurements":[{"value":"\#(Fixtures.pcr7)","register":"pcr7","platform":"tpm"},{"platform":"sev-snp","register":"measurement","value":"\#(Fixtures.snp)"},{"platform":"tdx","register":"mrtd","value":"\#(Fixtures.mrtd)"}],"source":{"revision":"0123456789abcdef","repository":"https://github.com/example/veil"}}"#.utf8), kind: .release)
+        let compact = try LogEntry(
+            json: Data(
+                #"{"name":"veil-node","version":"1.2.0","measurements":[{"value":"\#(Fixtures.pcr7)","register":"pcr7","platform":"tpm"},{"platform":"sev-snp","register":"measurement","value":"\#(Fixtures.snp)"},{"platform":"tdx","register":"mrtd","value":"\#(Fixtures.mrtd)"}],"source":{"revision":"0123456789abcdef","repository":"https://github.com/example/veil"}}"#
+                    .utf8
+            ),
+            kind: .release
+        )
         #expect(compact.leafHash == entry.leafHash)
         // Leaf data that is valid JSON but not canonical is refused when read back from a log.
         #expect(throws: TransparencyError.self) { try LogEntry(leafData: Array(Fixtures.releaseJSON.utf8)) }
@@ -52,7 +58,9 @@ struct LogEntryTests {
             try Fixtures.release(),
             .model(.init(name: "llama", manifestSHA256: digest, ownerKey: String(repeating: "A", count: 43))),
             .policy(.init(resource: "models/llama/key", version: 3, policySHA256: digest)),
-            .keyRelease(.init(resource: "models/llama/key", policyVersion: 3, eventSHA256: digest, time: 1_700_000_000)),
+            .keyRelease(
+                .init(resource: "models/llama/key", policyVersion: 3, eventSHA256: digest, time: 1_700_000_000)
+            ),
         ]
         for entry in entries {
             #expect(try LogEntry(leafData: entry.leafData) == entry)
@@ -66,7 +74,12 @@ struct LogEntryTests {
         let entry = Fixtures.keyRelease(1)
         let now = Date()
         let envelope = try SubmissionEnvelope.sign(entry, origin: "log.example/a", key: key, now: now)
-        let opened = try SubmissionEnvelope.open(envelope, origin: "log.example/a", submitters: [key.publicKey], now: now)
+        let opened = try SubmissionEnvelope.open(
+            envelope,
+            origin: "log.example/a",
+            submitters: [key.publicKey],
+            now: now
+        )
         #expect(opened.entry == entry)
         // P-256 submitters work too.
         let p256 = try SubmissionEnvelope.sign(entry, origin: "log.example/a", key: other, now: now)
@@ -79,14 +92,22 @@ struct LogEntryTests {
         }
         #expect(throws: TransparencyError.self) {
             try SubmissionEnvelope.open(
-                envelope, origin: "log.example/a", submitters: [key.publicKey], now: now.addingTimeInterval(3600))
+                envelope,
+                origin: "log.example/a",
+                submitters: [key.publicKey],
+                now: now.addingTimeInterval(3600)
+            )
         }
         var parts = envelope.split(separator: ".").map(String.init)
         parts[1] = try SubmissionEnvelope.sign(Fixtures.keyRelease(2), origin: "log.example/a", key: key, now: now)
             .split(separator: ".").map(String.init)[1]
         #expect(throws: TransparencyError.self) {
             try SubmissionEnvelope.open(
-                parts.joined(separator: "."), origin: "log.example/a", submitters: [key.publicKey], now: now)
+                parts.joined(separator: "."),
+                origin: "log.example/a",
+                submitters: [key.publicKey],
+                now: now
+            )
         }
     }
 }

@@ -29,33 +29,62 @@ struct MerkleTests {
                 let proof = try await Merkle.inclusionProof(index: UInt64(index), treeSize: UInt64(size), from: store)
                 #expect(proof == NaiveMerkle.path(index, Self.leaves[0..<size]), "leaf \(index) of \(size)")
                 let leaf = Merkle.leafHash(Self.leaves[index])
-                try Merkle.verifyInclusion(leafHash: leaf, index: UInt64(index), treeSize: UInt64(size), proof: proof, root: root)
+                try Merkle.verifyInclusion(
+                    leafHash: leaf,
+                    index: UInt64(index),
+                    treeSize: UInt64(size),
+                    proof: proof,
+                    root: root
+                )
                 // Wrong index, size, leaf; a flipped bit; a dropped or extra element.
                 #expect(throws: MerkleProofError.self) {
                     try Merkle.verifyInclusion(
-                        leafHash: leaf, index: UInt64(index ^ 1), treeSize: UInt64(size), proof: proof, root: root)
+                        leafHash: leaf,
+                        index: UInt64(index ^ 1),
+                        treeSize: UInt64(size),
+                        proof: proof,
+                        root: root
+                    )
                 }
                 #expect(throws: MerkleProofError.self) {
                     try Merkle.verifyInclusion(
-                        leafHash: Merkle.leafHash([0xFF] + Self.leaves[index]), index: UInt64(index),
-                        treeSize: UInt64(size), proof: proof, root: root)
+                        leafHash: Merkle.leafHash([0xFF] + Self.leaves[index]),
+                        index: UInt64(index),
+                        treeSize: UInt64(size),
+                        proof: proof,
+                        root: root
+                    )
                 }
                 if !proof.isEmpty {
                     var flipped = proof
                     flipped[flipped.count / 2][0] ^= 1
                     #expect(throws: MerkleProofError.self) {
                         try Merkle.verifyInclusion(
-                            leafHash: leaf, index: UInt64(index), treeSize: UInt64(size), proof: flipped, root: root)
+                            leafHash: leaf,
+                            index: UInt64(index),
+                            treeSize: UInt64(size),
+                            proof: flipped,
+                            root: root
+                        )
                     }
                     #expect(throws: MerkleProofError.self) {
                         try Merkle.verifyInclusion(
-                            leafHash: leaf, index: UInt64(index), treeSize: UInt64(size), proof: Array(proof.dropLast()),
-                            root: root)
+                            leafHash: leaf,
+                            index: UInt64(index),
+                            treeSize: UInt64(size),
+                            proof: Array(proof.dropLast()),
+                            root: root
+                        )
                     }
                 }
                 #expect(throws: MerkleProofError.self) {
                     try Merkle.verifyInclusion(
-                        leafHash: leaf, index: UInt64(index), treeSize: UInt64(size), proof: proof + [root], root: root)
+                        leafHash: leaf,
+                        index: UInt64(index),
+                        treeSize: UInt64(size),
+                        proof: proof + [root],
+                        root: root
+                    )
                 }
             }
         }
@@ -70,30 +99,51 @@ struct MerkleTests {
                 let proof = try await Merkle.consistencyProof(oldSize: UInt64(old), newSize: UInt64(new), from: store)
                 #expect(proof == NaiveMerkle.proof(old, Self.leaves[0..<new]), "\(old) → \(new)")
                 try Merkle.verifyConsistency(
-                    oldSize: UInt64(old), newSize: UInt64(new), oldRoot: roots[old], newRoot: roots[new], proof: proof)
+                    oldSize: UInt64(old),
+                    newSize: UInt64(new),
+                    oldRoot: roots[old],
+                    newRoot: roots[new],
+                    proof: proof
+                )
                 guard old < new else { continue }
                 // A root from another size, a flipped bit, a truncated proof, a fork (different old root).
                 #expect(throws: MerkleProofError.self) {
                     try Merkle.verifyConsistency(
-                        oldSize: UInt64(old), newSize: UInt64(new), oldRoot: roots[old - 1], newRoot: roots[new],
-                        proof: proof)
+                        oldSize: UInt64(old),
+                        newSize: UInt64(new),
+                        oldRoot: roots[old - 1],
+                        newRoot: roots[new],
+                        proof: proof
+                    )
                 }
                 var flipped = proof
                 flipped[0][31] ^= 0x80
                 #expect(throws: MerkleProofError.self) {
                     try Merkle.verifyConsistency(
-                        oldSize: UInt64(old), newSize: UInt64(new), oldRoot: roots[old], newRoot: roots[new],
-                        proof: flipped)
+                        oldSize: UInt64(old),
+                        newSize: UInt64(new),
+                        oldRoot: roots[old],
+                        newRoot: roots[new],
+                        proof: flipped
+                    )
                 }
                 #expect(throws: MerkleProofError.self) {
                     try Merkle.verifyConsistency(
-                        oldSize: UInt64(old), newSize: UInt64(new), oldRoot: roots[old], newRoot: roots[new],
-                        proof: Array(proof.dropLast()))
+                        oldSize: UInt64(old),
+                        newSize: UInt64(new),
+                        oldRoot: roots[old],
+                        newRoot: roots[new],
+                        proof: Array(proof.dropLast())
+                    )
                 }
                 #expect(throws: MerkleProofError.self) {
                     try Merkle.verifyConsistency(
-                        oldSize: UInt64(old), newSize: UInt64(new), oldRoot: roots[old], newRoot: roots[new - 1],
-                        proof: proof)
+                        oldSize: UInt64(old),
+                        newSize: UInt64(new),
+                        oldRoot: roots[old],
+                        newRoot: roots[new - 1],
+                        proof: proof
+                    )
                 }
             }
         }

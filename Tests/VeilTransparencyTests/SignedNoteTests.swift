@@ -35,7 +35,10 @@ struct SignedNoteTests {
         let parts = vectors.go.skey.split(separator: "+", maxSplits: 4)
         let blob = try Base64.decode(parts[4])
         #expect(blob.first == 0x01)
-        return try NoteSigner(name: "PeterNeumann", key: try Curve25519.Signing.PrivateKey(rawRepresentation: blob[1...]))
+        return try NoteSigner(
+            name: "PeterNeumann",
+            key: try Curve25519.Signing.PrivateKey(rawRepresentation: blob[1...])
+        )
     }
 
     @Test("the Go vkey parses, its key ID is c74f20a3, and it re-encodes identically")
@@ -53,8 +56,12 @@ struct SignedNoteTests {
         for i in 0..<bytes.count {
             var changed = bytes
             changed[i] &+= 1
-            #expect(throws: TransparencyError.self) { try NoteVerifierKey(vkey: String(decoding: changed, as: UTF8.self)) }
-            #expect(throws: TransparencyError.self) { try NoteVerifierKey(vkey: String(decoding: bytes[..<i], as: UTF8.self)) }
+            #expect(throws: TransparencyError.self) {
+                try NoteVerifierKey(vkey: String(decoding: changed, as: UTF8.self))
+            }
+            #expect(throws: TransparencyError.self) {
+                try NoteVerifierKey(vkey: String(decoding: bytes[..<i], as: UTF8.self))
+            }
         }
     }
 
@@ -80,7 +87,9 @@ struct SignedNoteTests {
         }
         #expect(throws: TransparencyError.self) { try both.verify(with: [enoch, peter, enoch]) }
         let tampered = try SignedNote(
-            parsing: text.replacingOccurrences(of: "cryptography", with: "cryptographY") + "\n" + Self.vectors.go.peter_sig)
+            parsing: text.replacingOccurrences(of: "cryptography", with: "cryptographY") + "\n"
+                + Self.vectors.go.peter_sig
+        )
         #expect(throws: TransparencyError.self) { try tampered.verify(with: [peter]) }
         let sig = Self.vectors.go.peter_sig
         let mangled = String(sig.prefix(60)) + "ABCD" + String(sig.dropFirst(60))
@@ -90,7 +99,8 @@ struct SignedNoteTests {
             text + "\n",
             text + "\n" + String(sig.dropLast()),
             "\u{01}" + text + "\n" + sig,
-            text + "\n" + "— Bad Name x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=",
+            text + "\n"
+                + "— Bad Name x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=",
             text + "\n" + sig + "Unexpected line.\n",
             text + "\n" + String(repeating: sig, count: 101),
         ]
@@ -102,7 +112,9 @@ struct SignedNoteTests {
     @Test("the C2SP signed-note example parses with its text up to the last blank line")
     func c2spNote() throws {
         let note = try SignedNote(parsing: Self.vectors.signed_note_example)
-        #expect(note.text == "Ognuno sta solo sul cuor della terra\ntrafitto da un raggio di sole:\n\ned è subito sera.\n")
+        #expect(
+            note.text == "Ognuno sta solo sul cuor della terra\ntrafitto da un raggio di sole:\n\ned è subito sera.\n"
+        )
         #expect(note.signatures.count == 1 && note.signatures[0].name == "quasimodo.example/salvatore")
         #expect(note.formatted == Self.vectors.signed_note_example)
     }
@@ -121,14 +133,18 @@ struct SignedNoteTests {
         #expect(witness.signature.count == 72)
         let time = witness.signature[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         #expect(time == 1_679_315_147)
-        #expect(Cosignature.message(text: note.text, timestamp: time) == Array(Self.vectors.cosignature_signed_message.utf8))
+        #expect(
+            Cosignature.message(text: note.text, timestamp: time) == Array(Self.vectors.cosignature_signed_message.utf8)
+        )
     }
 
     @Test("checkpoint text: canonical sizes, 32-byte roots, at least three lines")
     func checkpointSyntax() throws {
         let root = Base64.encode([UInt8](repeating: 7, count: 32))
         _ = try Checkpoint(text: "o\n0\n\(root)\n")
-        for bad in ["o\n01\n\(root)\n", "o\n-1\n\(root)\n", "o\n1\n", "o\n1\nAAAA\n", "o\n1\n\(root)", "o\n1\n\(root)\n\n"] {
+        for bad in [
+            "o\n01\n\(root)\n", "o\n-1\n\(root)\n", "o\n1\n", "o\n1\nAAAA\n", "o\n1\n\(root)", "o\n1\n\(root)\n\n",
+        ] {
             #expect(throws: TransparencyError.self) { try Checkpoint(text: bad) }
         }
     }
@@ -145,8 +161,12 @@ struct SignedNoteTests {
         let other = try LogKey(origin: "log.example/veil", publicKey: Curve25519.Signing.PrivateKey().publicKey)
         #expect(throws: TransparencyError.self) { try VerifiedCheckpoint(note: note, log: other) }
         let wrongOrigin = try LogKey(origin: "other.example/log", publicKey: key.publicKey)
-        #expect(throws: TransparencyError(
-            .wrongOrigin, "the checkpoint is from log `log.example/veil`, not the trusted log `other.example/log`")) {
+        #expect(
+            throws: TransparencyError(
+                .wrongOrigin,
+                "the checkpoint is from log `log.example/veil`, not the trusted log `other.example/log`"
+            )
+        ) {
             try VerifiedCheckpoint(note: note, log: wrongOrigin)
         }
         // A witness cosignature is verified when its key is trusted.
@@ -155,12 +175,19 @@ struct SignedNoteTests {
         var parsed = try SignedNote(parsing: note)
         parsed.signatures.append(try witness.cosign(text: parsed.text, timestamp: 1_700_000_100))
         let cosigned = try VerifiedCheckpoint(
-            note: parsed.formatted, log: signer.logKey, witnesses: [witness.verifierKey(.cosignatureV1)])
+            note: parsed.formatted,
+            log: signer.logKey,
+            witnesses: [witness.verifierKey(.cosignatureV1)]
+        )
         #expect(cosigned.witnesses["witness.example/w1"] == Date(timeIntervalSince1970: 1_700_000_100))
         // A bad cosignature from a trusted witness rejects the note.
         parsed.signatures[parsed.signatures.count - 1].signature[20] ^= 1
         #expect(throws: TransparencyError.self) {
-            try VerifiedCheckpoint(note: parsed.formatted, log: signer.logKey, witnesses: [witness.verifierKey(.cosignatureV1)])
+            try VerifiedCheckpoint(
+                note: parsed.formatted,
+                log: signer.logKey,
+                witnesses: [witness.verifierKey(.cosignatureV1)]
+            )
         }
         // …and is ignored when the witness is not trusted.
         _ = try VerifiedCheckpoint(note: parsed.formatted, log: signer.logKey)

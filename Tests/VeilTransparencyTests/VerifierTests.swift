@@ -19,10 +19,18 @@ struct VerifierTests {
         func bundle(index: Int, signedAt: Date, expires: Date) async throws -> InclusionBundle {
             let size = UInt64(leaves.count)
             let note = try signer.sign(
-                treeSize: size, rootHash: try await Merkle.root(treeSize: size, from: store), at: signedAt)
+                treeSize: size,
+                rootHash: try await Merkle.root(treeSize: size, from: store),
+                at: signedAt
+            )
             let proof = try await Merkle.inclusionProof(index: UInt64(index), treeSize: size, from: store)
             return InclusionBundle(
-                checkpoint: note, leafIndex: UInt64(index), leafData: leaves[index], proof: proof, expiresAt: expires)
+                checkpoint: note,
+                leafIndex: UInt64(index),
+                leafData: leaves[index],
+                proof: proof,
+                expiresAt: expires
+            )
         }
     }
 
@@ -33,9 +41,14 @@ struct VerifierTests {
     ]
 
     func setUp() async throws -> (Log, InclusionBundle, TransparencyVerifier) {
-        let log = try Log(entries: (0..<5).map(Fixtures.keyRelease) + [try Fixtures.release()] + [Fixtures.keyRelease(9)])
+        let log = try Log(
+            entries: (0..<5).map(Fixtures.keyRelease) + [try Fixtures.release()] + [Fixtures.keyRelease(9)]
+        )
         let bundle = try await log.bundle(
-            index: 5, signedAt: Self.now.addingTimeInterval(-60), expires: Self.now.addingTimeInterval(3600))
+            index: 5,
+            signedAt: Self.now.addingTimeInterval(-60),
+            expires: Self.now.addingTimeInterval(3600)
+        )
         let verifier = TransparencyVerifier(logs: [log.signer.logKey], maximumCheckpointAge: 600)
         return (log, bundle, verifier)
     }
@@ -52,9 +65,13 @@ struct VerifierTests {
     @Test("stale checkpoint, expired bundle, wrong key, unlisted measurement, tampered proof or entry: rejected")
     func rejects() async throws {
         let (log, bundle, verifier) = try await setUp()
-        func expectCode(_ code: TransparencyError.Code, _ bundle: InclusionBundle, verifier: TransparencyVerifier = verifier,
-            measurements: [TEEMeasurement] = Self.measurements, now: Date = Self.now) async
-        {
+        func expectCode(
+            _ code: TransparencyError.Code,
+            _ bundle: InclusionBundle,
+            verifier: TransparencyVerifier = verifier,
+            measurements: [TEEMeasurement] = Self.measurements,
+            now: Date = Self.now
+        ) async {
             do {
                 _ = try await verifier.verifyRelease(measurements: measurements, bundle: bundle, now: now)
                 Issue.record("expected \(code)")
@@ -66,15 +83,21 @@ struct VerifierTests {
         await expectCode(.expired, bundle, now: Self.now.addingTimeInterval(4000))
         let stranger = TransparencyVerifier(
             logs: [try LogKey(origin: "log.example/veil", publicKey: Curve25519.Signing.PrivateKey().publicKey)],
-            maximumCheckpointAge: 600)
+            maximumCheckpointAge: 600
+        )
         await expectCode(.untrustedSignature, bundle, verifier: stranger)
         let elsewhere = TransparencyVerifier(
             logs: [try LogKey(origin: "other.example/log", publicKey: log.signer.logKey.publicKey)],
-            maximumCheckpointAge: 600)
+            maximumCheckpointAge: 600
+        )
         await expectCode(.wrongOrigin, bundle, verifier: elsewhere)
         await expectCode(
-            .notIncluded, bundle,
-            measurements: [TEEMeasurement(platform: .sevSNP, register: "measurement", value: String(repeating: "00", count: 48))])
+            .notIncluded,
+            bundle,
+            measurements: [
+                TEEMeasurement(platform: .sevSNP, register: "measurement", value: String(repeating: "00", count: 48))
+            ]
+        )
         var tampered = bundle
         tampered.proof[0] = String(repeating: "0", count: 64)
         await expectCode(.badProof, tampered)
@@ -82,12 +105,19 @@ struct VerifierTests {
         otherLeaf.leafIndex = 4
         await expectCode(.badProof, otherLeaf)
         let keyReleaseBundle = try await log.bundle(
-            index: 2, signedAt: Self.now, expires: Self.now.addingTimeInterval(100))
+            index: 2,
+            signedAt: Self.now,
+            expires: Self.now.addingTimeInterval(100)
+        )
         await expectCode(.notIncluded, keyReleaseBundle)
         let witnessed = TransparencyVerifier(
-            logs: [log.signer.logKey], maximumCheckpointAge: 600,
-            witnesses: [try NoteSigner(name: "w.example/1", key: Curve25519.Signing.PrivateKey()).verifierKey(.cosignatureV1)],
-            requiredWitnesses: 1)
+            logs: [log.signer.logKey],
+            maximumCheckpointAge: 600,
+            witnesses: [
+                try NoteSigner(name: "w.example/1", key: Curve25519.Signing.PrivateKey()).verifierKey(.cosignatureV1)
+            ],
+            requiredWitnesses: 1
+        )
         await expectCode(.insufficientWitnesses, bundle, verifier: witnessed)
     }
 
@@ -96,11 +126,18 @@ struct VerifierTests {
         let (_, bundle, verifier) = try await setUp()
         let cached = CachingTransparencyVerifier(verifier)
         _ = try await cached.verifyRelease(measurements: Self.measurements, bundle: bundle, now: Self.now)
-        _ = try await cached.verifyRelease(measurements: Self.measurements, bundle: bundle, now: Self.now.addingTimeInterval(10))
+        _ = try await cached.verifyRelease(
+            measurements: Self.measurements,
+            bundle: bundle,
+            now: Self.now.addingTimeInterval(10)
+        )
         #expect(await cached.hits == 1)
         await #expect(throws: TransparencyError.self) {
             try await cached.verifyRelease(
-                measurements: Self.measurements, bundle: bundle, now: Self.now.addingTimeInterval(900))
+                measurements: Self.measurements,
+                bundle: bundle,
+                now: Self.now.addingTimeInterval(900)
+            )
         }
         #expect(await cached.hits == 1)
     }
