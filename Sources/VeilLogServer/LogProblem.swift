@@ -1,6 +1,7 @@
 import Foundation
 public import Hummingbird
 public import VeilTransparency
+import _VeilBytes
 
 /// An error the log API reports as RFC 9457 problem details (`application/problem+json`).
 public struct LogProblem: HTTPResponseError, Sendable {
@@ -71,6 +72,11 @@ public struct LogProblem: HTTPResponseError, Sendable {
     }
 }
 
+/// The name of an error's type: never its message, which could carry request content.
+struct ErrorTypeName: LogSafe {
+    let logValue: String
+}
+
 /// Turns every error that is not already a problem into a content-free 500 problem (and logs only its type).
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(
@@ -93,7 +99,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 detail: detail
             )
         } catch {
-            context.logger.error("log request failed", metadata: ["error_type": "\(type(of: error))"])
+            SafeLogger(wrapping: context.logger).error(
+                "log request failed",
+                ["error_type": .safe(ErrorTypeName(logValue: String(describing: type(of: error))))]
+            )
             throw LogProblem.internalError
         }
     }

@@ -11,8 +11,6 @@ public struct LogService: Sendable {
     public let submitters: [SigningPublicKey]
     /// How old a served checkpoint's signed timestamp may get before it is re-signed.
     public let checkpointRefresh: TimeInterval
-    /// The most entries one request may append.
-    public static let maximumBatch = 1
 
     public init(
         storage: any LogStorage,

@@ -5,6 +5,7 @@ import Logging
 import VeilKeys
 import VeilLogServer
 import VeilTransparency
+import _VeilBytes
 
 /// `veil log serve`.
 struct LogServeCommand: AsyncParsableCommand {
@@ -40,6 +41,7 @@ struct LogServeCommand: AsyncParsableCommand {
     var checkpointRefresh: Int = 60
 
     func run() async throws {
+        _ = ProcessHardening.apply()
         let parts = listen.split(separator: ":")
         guard parts.count == 2, let port = Int(parts[1]), (0...65535).contains(port) else {
             throw CLIError("`\(listen)` is not HOST:PORT.", remedy: "Use e.g. --listen 127.0.0.1:8088.")
