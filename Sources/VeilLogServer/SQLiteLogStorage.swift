@@ -85,9 +85,11 @@ public final class SQLiteLogStorage: LogStorage {
             if plan.newEntries.isEmpty, let current {
                 return AppendResult(outcomes: plan.outcomes, checkpoint: current)
             }
+            let insertEntry = try db.cachedStatement(
+                sql: "INSERT INTO log_entries (idx, leaf_hash, kind, data) VALUES (?, ?, ?, ?)"
+            )
             for entry in plan.newEntries {
-                try db.execute(
-                    sql: "INSERT INTO log_entries (idx, leaf_hash, kind, data) VALUES (?, ?, ?, ?)",
+                try insertEntry.execute(
                     arguments: [Int64(entry.index), Data(entry.leafHash), entry.kind, Data(entry.leafData)]
                 )
             }
@@ -155,30 +157,20 @@ public final class SQLiteLogStorage: LogStorage {
     }
 
     private static func index(_ db: Database, _ leafHash: [UInt8]) throws -> UInt64? {
-        try Int64.fetchOne(db, sql: "SELECT idx FROM log_entries WHERE leaf_hash = ?", arguments: [Data(leafHash)])
-            .map { UInt64($0) }
+        let statement = try db.cachedStatement(sql: "SELECT idx FROM log_entries WHERE leaf_hash = ?")
+        return try Int64.fetchOne(statement, arguments: [Data(leafHash)]).map { UInt64($0) }
     }
 
     static func nodeHashes(_ db: Database, _ ids: [MerkleNodeID]) throws -> [MerkleNodeID: [UInt8]] {
+        // Point lookups on the primary key: a handful per proof, each an index probe.
+        let statement = try db.cachedStatement(sql: "SELECT hash FROM log_nodes WHERE level = ? AND idx = ?")
         var result: [MerkleNodeID: [UInt8]] = [:]
-        guard !ids.isEmpty else { return result }
-        for chunk in stride(from: 0, to: ids.count, by: 200).map({ ids[$0..<min($0 + 200, ids.count)] }) {
-            let values = Array(repeating: "(?, ?)", count: chunk.count).joined(separator: ", ")
-            var arguments = StatementArguments()
-            for id in chunk { arguments += [Int64(id.level), Int64(id.index)] }
-            let rows = try Row.fetchAll(
-                db,
-                sql: "SELECT level, idx, hash FROM log_nodes WHERE (level, idx) IN (VALUES \(values))",
-                arguments: arguments
-            )
-            for row in rows {
-                let level: Int64 = row["level"]
-                let index: Int64 = row["idx"]
-                let hash: Data = row["hash"]
-                result[MerkleNodeID(level: UInt8(level), index: UInt64(index))] = Array(hash)
+        for id in ids {
+            guard let hash = try Data.fetchOne(statement, arguments: [Int64(id.level), Int64(id.index)]) else {
+                throw MissingMerkleNode(id)
             }
+            result[id] = Array(hash)
         }
-        for id in ids where result[id] == nil { throw MissingMerkleNode(id) }
         return result
     }
 }

@@ -31,12 +31,19 @@ struct LogProcessTests {
         func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
         /// Starts `veil log serve` on a free port; returns the process and its base URL.
-        func serve(dataDir: String = "data", submitter: Bool = true) async throws -> (VeilProcess.Running, String) {
+        func serve(
+            dataDir: String = "data",
+            submitter: Bool = true,
+            postgresURL: String? = nil
+        ) async throws
+            -> (VeilProcess.Running, String)
+        {
             var arguments = [
                 "log", "serve", "--data-dir", path(dataDir), "--listen", "127.0.0.1:0", "--origin", origin,
                 "--signing-key", path("log.key"),
             ]
             if submitter { arguments += ["--submitter-key", path("submitter.key.pub")] }
+            if let postgresURL { arguments += ["--postgres-url", postgresURL] }
             let server = try VeilProcess.start(arguments)
             let line = try await server.waitForLine(prefix: "veil log: listening on ")
             let url = String(line.dropFirst("veil log: listening on ".count).prefix { $0 != " " })
@@ -143,6 +150,69 @@ struct LogProcessTests {
         #expect(monitor2.exitCode == 0, "\(monitor2.standardError)")
         #expect(monitor2.standardOutput.contains("consistent: grew from 4 to 5"))
         #expect(monitor2.standardOutput.contains("entry 4: key-release"))
+    }
+
+    @Test("veil bench log runs end to end on a small log")
+    func bench() throws {
+        let result = try VeilProcess.run([
+            "bench", "log", "--entries", "300", "--batch", "100", "--single-appends", "5", "--proofs", "5", "--format",
+            "json",
+        ])
+        #expect(result.exitCode == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("\"entries\" : 305"))
+    }
+
+    @Test("veil log --help documents the commands")
+    func help() throws {
+        let result = try VeilProcess.run(["log", "--help"])
+        #expect(result.exitCode == 0)
+        for command in ["serve", "append", "checkpoint", "verify-inclusion", "verify-consistency", "monitor"] {
+            #expect(result.standardOutput.contains(command))
+        }
+        let serve = try VeilProcess.run(["log", "serve", "--help"])
+        for option in ["--data-dir", "--listen", "--origin", "--signing-key", "--submitter-key", "--postgres-url"] {
+            #expect(serve.standardOutput.contains(option))
+        }
+    }
+
+    @Test("veil log serve on PostgreSQL: append and verify through the CLI, state kept across a restart")
+    func postgresServer() async throws {
+        guard let url = try TestPostgres.url() else {
+            print("skipping PostgreSQL: \(TestPostgres.environmentKey) is not set (use ./scripts/test)")
+            return
+        }
+        let work = try Workspace()
+        try await PostgresTestDatabase.withDatabase(url: url) { databaseURL in
+            let (server, logURL) = try await work.serve(postgresURL: databaseURL)
+            for n in 0..<3 {
+                let result = try VeilProcess.run([
+                    "log", "append", "--log", logURL, "--submitter-key", work.path("submitter.key"), "--kind",
+                    "key-release", "--entry", try work.writeEntry(n),
+                ])
+                #expect(result.exitCode == 0, "\(result.standardError)")
+            }
+            let saved = try VeilProcess.run(["log", "checkpoint", "--log", logURL])
+            try Data(saved.standardOutput.utf8).write(to: URL(fileURLWithPath: work.path("pg-checkpoint")))
+            server.kill9()
+
+            let (again, againURL) = try await work.serve(postgresURL: databaseURL)
+            defer { again.terminate() }
+            let appended = try VeilProcess.run([
+                "log", "append", "--log", againURL, "--submitter-key", work.path("submitter.key"), "--kind",
+                "key-release", "--entry", try work.writeEntry(3),
+            ])
+            #expect(appended.standardOutput.contains("index 3"), "\(appended.standardError)")
+            let included = try VeilProcess.run([
+                "log", "verify-inclusion", "--log", againURL, "--log-key", work.path("log.key.pub"), "--origin",
+                work.origin, "--entry", try work.writeEntry(1),
+            ])
+            #expect(included.exitCode == 0, "\(included.standardError)")
+            let consistent = try VeilProcess.run([
+                "log", "verify-consistency", "--log", againURL, "--log-key", work.path("log.key.pub"), "--from",
+                work.path("pg-checkpoint"),
+            ])
+            #expect(consistent.exitCode == 0, "\(consistent.standardError)")
+        }
     }
 
     @Test("the monitor alerts on a fork and on a rollback (a log that forgot or rewrote entries)")
