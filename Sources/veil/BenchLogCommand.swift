@@ -1,6 +1,11 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Crypto
 import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import VeilKeys
 import VeilLogServer
 import VeilTransparency
 import _VeilBytes
@@ -30,6 +35,12 @@ struct BenchLogCommand: AsyncParsableCommand {
     @Option(help: "Proofs to time.")
     var proofs: Int = 1000
 
+    @Option(help: "Appends to time end to end through the HTTP server (signed JWS, verified, stored), after loading.")
+    var httpAppends: Int = 1000
+
+    @Option(help: "Concurrent HTTP clients for --http-appends.")
+    var httpClients: Int = 8
+
     @Option(help: ArgumentHelp("Directory for the database (default: a temporary one).", valueName: "DIR"))
     var dir: String?
 
@@ -47,6 +58,8 @@ struct BenchLogCommand: AsyncParsableCommand {
         var consistencyProofMicrosP99: Double
         var inclusionVerifyMicros: Double
         var consistencyVerifyMicros: Double
+        var httpAppendsPerSecond: Double?
+        var httpClients: Int
         var databaseBytes: UInt64
     }
 
@@ -143,6 +156,8 @@ struct BenchLogCommand: AsyncParsableCommand {
         }
         let consistencyVerify = (ContinuousClock.now - clock).seconds * 1e6 / Double(rounds)
 
+        let httpRate = httpAppends > 0 ? try await measureHTTPAppends(path: path, signer: signer, first: next) : nil
+
         var bytes: UInt64 = 0
         for file in ["log.sqlite", "log.sqlite-wal"] {
             let attributes = try? FileManager.default.attributesOfItem(atPath: directory + "/" + file)
@@ -159,6 +174,8 @@ struct BenchLogCommand: AsyncParsableCommand {
             consistencyProofMicrosP99: percentile(consistency, 0.99),
             inclusionVerifyMicros: (inclusionVerify * 100).rounded() / 100,
             consistencyVerifyMicros: (consistencyVerify * 100).rounded() / 100,
+            httpAppendsPerSecond: httpRate?.rounded(),
+            httpClients: httpClients,
             databaseBytes: bytes
         )
         switch format {
@@ -175,8 +192,63 @@ struct BenchLogCommand: AsyncParsableCommand {
             )
             print("  inclusion proof verification:      \(report.inclusionVerifyMicros) µs")
             print("  consistency proof verification:    \(report.consistencyVerifyMicros) µs")
+            if let rate = report.httpAppendsPerSecond {
+                print("  HTTP appends (\(httpClients) clients, JWS):    \(Int(rate)) appends/s")
+            }
             print("  database size:                     \(report.databaseBytes / 1_048_576) MiB")
         }
+    }
+
+    /// Runs the log server in-process on the loaded database and times signed appends through HTTP.
+    private func measureHTTPAppends(path: String, signer: CheckpointSigner, first: UInt64) async throws -> Double {
+        let submitter = try SigningPrivateKey.generate(.ed25519)
+        var logger = Logger(label: "veil.bench.log")
+        logger.logLevel = .error
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let app = try LogServer.buildApplication(
+            LogServerConfiguration(
+                host: "127.0.0.1",
+                port: 0,
+                storage: .sqlite(path: path),
+                signer: signer,
+                submitters: [submitter.publicKey]
+            ),
+            logger: logger
+        ) { port in portContinuation.yield(port) }
+        let server = Task { try await app.runService(gracefulShutdownSignals: []) }
+        defer { server.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw CLIError("The server did not start.", remedy: "") }
+        let url = "http://127.0.0.1:\(port)/log/v1/entries"
+        let origin = signer.origin
+        let total = httpAppends
+        let clients = max(1, httpClients)
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for client in 0..<clients {
+                group.addTask {
+                    for n in stride(from: client, to: total, by: clients) {
+                        let digest = Hex.encode(SHA256.hash(data: Array("http event \(first) \(n)".utf8)))
+                        let entry = LogEntry.keyRelease(
+                            .init(resource: "bench/http/key", policyVersion: 1, eventSHA256: digest, time: UInt64(n))
+                        )
+                        var request = HTTPClientRequest(url: url)
+                        request.method = .POST
+                        request.headers.add(name: "Content-Type", value: "application/jose")
+                        request.body = .bytes(
+                            ByteBuffer(string: try SubmissionEnvelope.sign(entry, origin: origin, key: submitter))
+                        )
+                        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+                        _ = try await response.body.collect(upTo: 1 << 20)
+                        guard response.status == .created else {
+                            throw CLIError("An HTTP append failed (\(response.status.code)).", remedy: "")
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        return Double(total) / (ContinuousClock.now - start).seconds
     }
 
     private func percentile(_ values: [Double], _ p: Double) -> Double {
