@@ -12,6 +12,7 @@ struct LogController<Context: RequestContext>: Sendable {
         let group = router.group(RouterPath(LogAPI.prefix))
         group.get("checkpoint", use: checkpoint)
         group.post("entries", use: append)
+        group.post("cosignatures", use: cosign)
         group.get("entries/:index", use: entry)
         group.get("proof/inclusion", use: inclusionProof)
         group.get("proof/consistency", use: consistencyProof)
@@ -42,6 +43,19 @@ struct LogController<Context: RequestContext>: Sendable {
         )
         let result = try await service.append(envelope: text)
         return try json(result, status: result.duplicate ? .ok : .created)
+    }
+
+    @Sendable func cosign(_ request: Request, context: Context) async throws -> Response {
+        var request = request
+        let body = try await request.collectBody(upTo: SignedNote.maximumSize)
+        let checkpoint = try await service.addCosignatures(
+            note: String(decoding: body.readableBytesView, as: UTF8.self)
+        )
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: checkpoint.note))
+        )
     }
 
     @Sendable func entry(_ request: Request, context: Context) async throws -> Response {

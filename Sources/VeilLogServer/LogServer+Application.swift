@@ -24,6 +24,8 @@ public struct LogServerConfiguration: Sendable {
     public var signer: CheckpointSigner
     public var submitters: [SigningPublicKey]
     public var checkpointRefresh: TimeInterval
+    /// Witness cosigner keys accepted at `POST /log/v1/cosignatures`.
+    public var witnesses: [NoteVerifierKey]
 
     public init(
         host: String = "127.0.0.1",
@@ -31,7 +33,8 @@ public struct LogServerConfiguration: Sendable {
         storage: Storage,
         signer: CheckpointSigner,
         submitters: [SigningPublicKey],
-        checkpointRefresh: TimeInterval = 60
+        checkpointRefresh: TimeInterval = 60,
+        witnesses: [NoteVerifierKey] = []
     ) {
         self.host = host
         self.port = port
@@ -39,6 +42,7 @@ public struct LogServerConfiguration: Sendable {
         self.signer = signer
         self.submitters = submitters
         self.checkpointRefresh = checkpointRefresh
+        self.witnesses = witnesses
     }
 }
 
@@ -76,7 +80,8 @@ public enum LogServer {
             storage: storage,
             signer: configuration.signer,
             submitters: configuration.submitters,
-            checkpointRefresh: configuration.checkpointRefresh
+            checkpointRefresh: configuration.checkpointRefresh,
+            witnesses: configuration.witnesses
         )
         var app = Application(
             router: buildRouter(service),

@@ -11,17 +11,21 @@ public struct LogService: Sendable {
     public let submitters: [SigningPublicKey]
     /// How old a served checkpoint's signed timestamp may get before it is re-signed.
     public let checkpointRefresh: TimeInterval
+    /// Witness cosigner keys (`cosignature/v1`) whose cosignatures the log accepts and serves with its checkpoint.
+    public let witnesses: [NoteVerifierKey]
 
     public init(
         storage: any LogStorage,
         signer: CheckpointSigner,
         submitters: [SigningPublicKey],
-        checkpointRefresh: TimeInterval = 60
+        checkpointRefresh: TimeInterval = 60,
+        witnesses: [NoteVerifierKey] = []
     ) {
         self.storage = storage
         self.signer = signer
         self.submitters = submitters
         self.checkpointRefresh = checkpointRefresh
+        self.witnesses = witnesses
     }
 
     /// Verifies a submission envelope and appends its entry (a no-op for an entry already logged).
@@ -64,12 +68,79 @@ public struct LogService: Sendable {
             .checkpoint
         }
         guard now.timeIntervalSince(stored.signedAt) >= checkpointRefresh else { return stored }
-        let note = try signer.sign(treeSize: stored.treeSize, rootHash: stored.rootHash, at: now)
+        // Re-sign the timestamp; witness cosignatures of the same tree stay.
+        var note = try signer.sign(treeSize: stored.treeSize, rootHash: stored.rootHash, at: now)
+        if let old = try? SignedNote(parsing: stored.note), var fresh = try? SignedNote(parsing: note) {
+            fresh.signatures += old.signatures.filter { $0.name != signer.origin }
+            note = fresh.formatted
+        }
         if try await storage.refreshCheckpoint(treeSize: stored.treeSize, note: note, signedAt: now) {
             return StoredCheckpoint(treeSize: stored.treeSize, rootHash: stored.rootHash, note: note, signedAt: now)
         }
         // An append moved the tree on meanwhile: its checkpoint is fresh.
         return try await storage.latestCheckpoint() ?? stored
+    }
+
+    /// Accepts witness cosignatures: `note` is the current checkpoint carrying one or more `cosignature/v1` lines
+    /// from configured witnesses. Each is verified, then served with the checkpoint until the tree grows.
+    public func addCosignatures(note text: String, now: Date = Date()) async throws -> StoredCheckpoint {
+        guard !witnesses.isEmpty else {
+            throw LogProblem(
+                status: .forbidden,
+                type: LogProblem.typeBase + "no-witnesses",
+                title: "This log accepts no witness cosignatures",
+                detail: "The server was started without --witness-key."
+            )
+        }
+        let submitted: SignedNote
+        do { submitted = try SignedNote(parsing: text) } catch { throw LogProblem.badRequest(error.description) }
+        let current = try await checkpoint(now: now)
+        var stored = try SignedNote(parsing: current.note)
+        guard submitted.text == stored.text else {
+            throw LogProblem(
+                status: .conflict,
+                type: LogProblem.typeBase + "stale-checkpoint",
+                title: "The cosigned checkpoint is not the log's current one",
+                detail: "Fetch /log/v1/checkpoint again, check consistency, and cosign that."
+            )
+        }
+        let cosignatures = submitted.signatures.filter { $0.name != signer.origin }
+        do throws(TransparencyError) {
+            let verified = try SignedNote(text: submitted.text, signatures: cosignatures).verify(with: witnesses)
+            for (key, time) in verified.verified {
+                guard let time, abs(now.timeIntervalSince1970 - TimeInterval(time)) <= 300 else {
+                    throw TransparencyError(.stale, "the cosignature by \(key.name) is not timestamped near now")
+                }
+            }
+        } catch {
+            throw LogProblem.unauthorized(error.description)
+        }
+        // Only the signatures that verified: those by a configured witness's exact name and key ID.
+        for signature in cosignatures
+        where witnesses.contains(where: { $0.name == signature.name && $0.keyID == signature.keyID }) {
+            stored.signatures.removeAll { $0.name == signature.name }
+            stored.signatures.append(signature)
+        }
+        guard
+            try await storage.refreshCheckpoint(
+                treeSize: current.treeSize,
+                note: stored.formatted,
+                signedAt: current.signedAt
+            )
+        else {
+            throw LogProblem(
+                status: .conflict,
+                type: LogProblem.typeBase + "stale-checkpoint",
+                title: "The log grew while the cosignature arrived",
+                detail: "Cosign the new checkpoint."
+            )
+        }
+        return StoredCheckpoint(
+            treeSize: current.treeSize,
+            rootHash: current.rootHash,
+            note: stored.formatted,
+            signedAt: current.signedAt
+        )
     }
 
     public func entry(at index: UInt64) async throws -> LogAPI.EntryResponse {

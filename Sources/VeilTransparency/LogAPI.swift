@@ -2,6 +2,7 @@
 ///
 /// - `GET  /log/v1/checkpoint` → the latest checkpoint, a signed note (`text/plain`).
 /// - `POST /log/v1/entries` (body: a ``SubmissionEnvelope``, `application/jose`) → ``AppendResponse``.
+/// - `POST /log/v1/cosignatures` (body: the checkpoint with witness `cosignature/v1` lines) → the served checkpoint.
 /// - `GET  /log/v1/entries/{index}` → ``EntryResponse``.
 /// - `GET  /log/v1/proof/inclusion?leaf_hash=HEX|index=N[&tree_size=M]` → ``InclusionProofResponse``.
 /// - `GET  /log/v1/proof/consistency?first=M&second=N` → ``ConsistencyProofResponse``.

@@ -37,6 +37,14 @@ struct LogServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Store the log in PostgreSQL instead of SQLite.", valueName: "URL"))
     var postgresURL: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "A witness whose cosignatures the log accepts and serves (repeatable; a cosignature/v1 vkey).",
+            valueName: "VKEY"
+        )
+    )
+    var witnessKey: [String] = []
+
     @Option(help: ArgumentHelp("Re-sign the checkpoint's timestamp when it is older than this.", valueName: "SECONDS"))
     var checkpointRefresh: Int = 60
 
@@ -69,6 +77,18 @@ struct LogServeCommand: AsyncParsableCommand {
                 throw CLIError(error.description, remedy: "Give the submitter's FILE.pub from veil keygen.")
             }
         }
+        var witnesses: [NoteVerifierKey] = []
+        for vkey in witnessKey {
+            do throws(TransparencyError) {
+                let key = try NoteVerifierKey(vkey: vkey)
+                guard key.type == .cosignatureV1 else {
+                    throw TransparencyError(.malformedKey, "a witness key must be of type 0x04 (cosignature/v1)")
+                }
+                witnesses.append(key)
+            } catch {
+                throw CLIError("The witness key is not usable: \(error.detail)", remedy: "Give the witness's vkey.")
+            }
+        }
         let storage: LogServerConfiguration.Storage
         if let url = postgresURL ?? ProcessInfo.processInfo.environment["VEIL_LOG_POSTGRES_URL"], !url.isEmpty {
             storage = .postgres(url: url)
@@ -82,7 +102,8 @@ struct LogServeCommand: AsyncParsableCommand {
             storage: storage,
             signer: signer,
             submitters: submitters,
-            checkpointRefresh: TimeInterval(checkpointRefresh)
+            checkpointRefresh: TimeInterval(checkpointRefresh),
+            witnesses: witnesses
         )
         var logger = Logger(label: "veil.log")
         logger.logLevel = .notice

@@ -155,7 +155,8 @@ struct LogProcessTests {
     @Test("veil bench log runs end to end on a small log")
     func bench() throws {
         let result = try VeilProcess.run([
-            "bench", "log", "--entries", "300", "--batch", "100", "--single-appends", "5", "--proofs", "5", "--http-appends", "10", "--format",
+            "bench", "log", "--entries", "300", "--batch", "100", "--single-appends", "5", "--proofs", "5",
+            "--http-appends", "10", "--format",
             "json",
         ])
         #expect(result.exitCode == 0, "\(result.standardError)")

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -13,15 +14,15 @@ struct LogServerTests {
 
     static func app(
         submitters: [SigningPublicKey] = [submitter.publicKey],
-        refresh: TimeInterval = 60
-    )
-        -> some ApplicationProtocol
-    {
+        refresh: TimeInterval = 60,
+        witnesses: [NoteVerifierKey] = []
+    ) -> some ApplicationProtocol {
         let service = LogService(
             storage: InMemoryLogStorage(),
             signer: TestLog.signer,
             submitters: submitters,
-            checkpointRefresh: refresh
+            checkpointRefresh: refresh,
+            witnesses: witnesses
         )
         return Application(router: LogServer.buildRouter(service))
     }
@@ -216,6 +217,67 @@ struct LogServerTests {
             )
             #expect(a.checkpoint == b.checkpoint)
             #expect(try #require(b.timestamp) > (try #require(a.timestamp)))
+        }
+    }
+
+    @Test("witness cosignatures: verified, served with the checkpoint, kept across re-signing, dropped on growth")
+    func witnessCosignatures() async throws {
+        let witness = try NoteSigner(name: "witness.example/w1", key: Curve25519.Signing.PrivateKey())
+        let stranger = try NoteSigner(name: "witness.example/w1", key: Curve25519.Signing.PrivateKey())
+        try await Self.app(refresh: 0, witnesses: [witness.verifierKey(.cosignatureV1)]).test(.router) { client in
+            _ = try await client.execute(
+                uri: "/log/v1/entries",
+                method: .post,
+                body: try Self.envelope(TestLog.entry(0))
+            )
+            let note = String(buffer: try await client.execute(uri: "/log/v1/checkpoint", method: .get).body)
+            var cosigned = try SignedNote(parsing: note)
+            let now = UInt64(Date().timeIntervalSince1970)
+            cosigned.signatures.append(try witness.cosign(text: cosigned.text, timestamp: now))
+            let accepted = try await client.execute(
+                uri: "/log/v1/cosignatures",
+                method: .post,
+                body: ByteBuffer(string: cosigned.formatted)
+            )
+            #expect(accepted.status == .ok)
+
+            // Re-signed (refresh 0), the checkpoint still carries the witness's cosignature.
+            try await Task.sleep(for: .milliseconds(1100))
+            let served = String(buffer: try await client.execute(uri: "/log/v1/checkpoint", method: .get).body)
+            let verified = try VerifiedCheckpoint(
+                note: served,
+                log: TestLog.signer.logKey,
+                witnesses: [witness.verifierKey(.cosignatureV1)]
+            )
+            #expect(verified.witnesses["witness.example/w1"] == Date(timeIntervalSince1970: TimeInterval(now)))
+
+            // A cosignature by a key the log does not know under that name is refused.
+            var forged = try SignedNote(parsing: served)
+            forged.signatures.removeAll { $0.name == "witness.example/w1" }
+            forged.signatures.append(try stranger.cosign(text: forged.text, timestamp: now))
+            try Self.expectProblem(
+                try await client.execute(
+                    uri: "/log/v1/cosignatures",
+                    method: .post,
+                    body: ByteBuffer(string: forged.formatted)
+                ),
+                .unauthorized
+            )
+
+            // After growth the old cosignature no longer applies.
+            _ = try await client.execute(
+                uri: "/log/v1/entries",
+                method: .post,
+                body: try Self.envelope(TestLog.entry(1))
+            )
+            let grown = String(buffer: try await client.execute(uri: "/log/v1/checkpoint", method: .get).body)
+            #expect(
+                try VerifiedCheckpoint(
+                    note: grown,
+                    log: TestLog.signer.logKey,
+                    witnesses: [witness.verifierKey(.cosignatureV1)]
+                ).witnesses.isEmpty
+            )
         }
     }
 }
