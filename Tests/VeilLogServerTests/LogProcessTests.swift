@@ -301,7 +301,11 @@ struct LogProcessTests {
                 }
             }
         }
-        while acknowledged.count < 60 { try await Task.sleep(for: .milliseconds(10)) }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while acknowledged.count < 60 && ContinuousClock.now < deadline && server.process.isRunning {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(acknowledged.count >= 60, "the appenders stalled before the kill")
         server.kill9()
         appenders.cancel()
         await appenders.value
