@@ -147,9 +147,12 @@ public struct LogService: Sendable {
         guard let entry = try await storage.entry(at: index) else {
             throw LogProblem.notFound("there is no entry \(index) in the log")
         }
+        guard let kind = LogEntry.Kind(rawValue: entry.kind) else {
+            throw LogStorageCorrupt(detail: "entry \(index) has an unknown kind")
+        }
         return LogAPI.EntryResponse(
             index: entry.index,
-            kind: LogEntry.Kind(rawValue: entry.kind) ?? .release,
+            kind: kind,
             leafHash: Hex.encode(entry.leafHash),
             leafData: Base64.encode(entry.leafData)
         )
