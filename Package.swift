@@ -27,6 +27,8 @@ let package = Package(
         .library(name: "VeilAzureVTPM", targets: ["VeilAzureVTPM"]),
         .library(name: "VeilOHTTP", targets: ["VeilOHTTP"]),
         .library(name: "VeilSealing", targets: ["VeilSealing"]),
+        .library(name: "VeilTransparency", targets: ["VeilTransparency"]),
+        .library(name: "VeilLogServer", targets: ["VeilLogServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
@@ -35,6 +37,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // MARK: Foundation primitives
@@ -146,6 +153,36 @@ let package = Package(
             swiftSettings: veilSwiftSettings
         ),
 
+        // MARK: Transparency log
+
+        /// RFC 9162 Merkle tree and proofs, C2SP signed-note checkpoints, typed log entries, client verification.
+        .target(
+            name: "VeilTransparency",
+            dependencies: [
+                "_VeilBytes",
+                "VeilKeys",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        /// The log server (Hummingbird): append, checkpoints, proofs; SQLite (GRDB) or PostgreSQL storage.
+        .target(
+            name: "VeilLogServer",
+            dependencies: [
+                "_VeilBytes",
+                "VeilKeys",
+                "VeilTransparency",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+
         // MARK: Encrypted transport
 
         /// Oblivious HTTP (RFC 9458, chunked draft) and Binary HTTP (RFC 9292): crypto and framing, no server.
@@ -186,8 +223,14 @@ let package = Package(
                 "VeilSGX",
                 "VeilTPM",
                 "VeilAzureVTPM",
+                "VeilTransparency",
+                "VeilLogServer",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: veilSwiftSettings
         ),
@@ -237,6 +280,24 @@ let package = Package(
             dependencies: [
                 "VeilAttesters", "VeilTestSupport",
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        .testTarget(
+            name: "VeilTransparencyTests",
+            dependencies: ["VeilTransparency", "VeilKeys", "VeilTestSupport"],
+            resources: [.copy("Vectors")],
+            swiftSettings: veilSwiftSettings
+        ),
+        .testTarget(
+            name: "VeilLogServerTests",
+            dependencies: [
+                "VeilLogServer",
+                "VeilTransparency",
+                "VeilKeys",
+                "VeilTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: veilSwiftSettings
         ),

@@ -1,12 +1,13 @@
 import ArgumentParser
 
-/// `veil bench`: performance measurements of Veil's components, in a release build.
-struct BenchCommand: ParsableCommand {
+/// `veil bench`: performance measurements of Veil's components (run from a release build).
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure the performance of Veil's components (build with -c release first).",
+        abstract: "Measure the performance of Veil's components (use a release build).",
         subcommands: [
             BenchAttestCommand.self,
+            BenchLogCommand.self,
             BenchSealCommand.self,
         ]
     )

@@ -21,6 +21,7 @@ struct Veil: AsyncParsableCommand {
             SealCommand.self,
             InspectCommand.self,
             UnsealCommand.self,
+            LogCommand.self,
             BenchCommand.self,
         ]
     )

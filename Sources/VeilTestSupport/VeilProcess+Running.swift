@@ -1,0 +1,83 @@
+public import Foundation
+
+extension VeilProcess {
+    /// A `veil` process left running (a server), whose standard output is read line by line.
+    public final class Running: @unchecked Sendable {
+        public let process: Process
+        private let lock = NSLock()
+        private var lines: [String] = []
+        private var partial = Data()
+
+        init(process: Process, output: Pipe) {
+            self.process = process
+            output.fileHandleForReading.readabilityHandler = { [weak self] handle in
+                let data = handle.availableData
+                guard let self, !data.isEmpty else { return }
+                self.lock.lock()
+                self.partial.append(data)
+                while let newline = self.partial.firstIndex(of: 0x0A) {
+                    self.lines.append(String(decoding: self.partial[..<newline], as: UTF8.self))
+                    self.partial.removeSubrange(...newline)
+                }
+                self.lock.unlock()
+            }
+        }
+
+        /// The output lines so far.
+        public var output: [String] {
+            lock.lock()
+            defer { lock.unlock() }
+            return lines
+        }
+
+        /// Waits until a line starting with `prefix` appears (or the process exits or the time runs out).
+        public func waitForLine(prefix: String, timeout: Duration = .seconds(30)) async throws -> String {
+            let deadline = ContinuousClock.now + timeout
+            while ContinuousClock.now < deadline {
+                if let line = output.first(where: { $0.hasPrefix(prefix) }) { return line }
+                if !process.isRunning { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            throw NoSuchLine(prefix: prefix, output: output)
+        }
+
+        /// Sends SIGKILL — the process gets no chance to clean up — and waits for it to end.
+        public func kill9() {
+            if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+
+        /// Sends SIGTERM (graceful shutdown) and waits for it to end.
+        public func terminate() {
+            if process.isRunning { process.terminate() }
+            process.waitUntilExit()
+        }
+
+        deinit {
+            if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        }
+    }
+
+    /// The awaited line never came.
+    public struct NoSuchLine: Error, CustomStringConvertible {
+        public let prefix: String
+        public let output: [String]
+        public var description: String { "no output line starting with \(prefix); output: \(output)" }
+    }
+
+    /// Starts `veil` with `arguments` and returns without waiting; standard error is inherited.
+    public static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Running {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        var merged = ProcessInfo.processInfo.environment
+        for (key, value) in environment { merged[key] = value }
+        process.environment = merged
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardInput = FileHandle.nullDevice
+        let running = Running(process: process, output: output)
+        try process.run()
+        return running
+    }
+}

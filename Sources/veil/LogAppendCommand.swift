@@ -1,0 +1,66 @@
+public import ArgumentParser
+import Foundation
+import VeilKeys
+public import VeilTransparency
+
+extension LogEntry.Kind: ExpressibleByArgument {}
+
+/// `veil log append`.
+struct LogAppendCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "append",
+        abstract: "Append an entry to a log; prints its index and leaf hash.",
+        discussion: """
+            The entry is validated and canonicalised (docs/formats/log-entries.md), wrapped in a JWS signed with the \
+            submitter key, and posted. Appending an entry that is already logged returns its existing index.
+            """
+    )
+
+    @Option(help: ArgumentHelp("The log's base URL.", valueName: "URL"))
+    var log: String
+
+    @Option(help: ArgumentHelp("The submitter's private key (veil keygen ed25519).", valueName: "FILE"))
+    var submitterKey: String
+
+    @Option(help: "The entry kind: release, model, policy or key-release.")
+    var kind: LogEntry.Kind
+
+    @Option(help: ArgumentHelp("The entry as JSON.", valueName: "ENTRY.json"))
+    var entry: String
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    func run() async throws {
+        let entry = try LogEntryFile.read(self.entry, kind: kind)
+        let key: SigningPrivateKey
+        do { key = try KeyFile.readSigningKey(submitterKey) } catch {
+            throw CLIError(error.description, remedy: "Give the submitter's private key file.")
+        }
+        let client = try LogClient(log)
+        let note = try await client.checkpoint()
+        let origin = try LogTrust.verifyStep { () throws(TransparencyError) in
+            try Checkpoint(text: try SignedNote(parsing: note).text).origin
+        }
+        let envelope = try SubmissionEnvelope.sign(entry, origin: origin, key: key)
+        let result = try await client.append(envelope: envelope)
+        switch format {
+        case .json: try JSONOutput.print(result)
+        case .text:
+            print("index \(result.index)")
+            print("leaf hash \(result.leafHash)")
+            if result.duplicate { print("(already in the log)") }
+        }
+    }
+}
+
+enum LogEntryFile {
+    static func read(_ path: String, kind: LogEntry.Kind?) throws -> LogEntry {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CLIError("Cannot read the entry file \(path).", remedy: "Check the path.")
+        }
+        do { return try LogEntry(json: data, kind: kind) } catch {
+            throw CLIError("The entry is not valid: \(error.detail)", remedy: "See docs/formats/log-entries.md.")
+        }
+    }
+}

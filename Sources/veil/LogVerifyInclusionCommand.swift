@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import VeilTransparency
+import _VeilBytes
+
+/// `veil log verify-inclusion`.
+struct LogVerifyInclusionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify-inclusion",
+        abstract: "Check that an entry is in the log: exit 0 only if the inclusion proof checks out.",
+        discussion: """
+            Fetches the latest checkpoint, verifies its signature with --log-key (and its origin with --origin), \
+            fetches the inclusion proof of the entry and verifies it against the checkpoint's root (RFC 9162). \
+            With --bundle-out it also writes a stapleable inclusion bundle that expires after --expires-in seconds.
+            """
+    )
+
+    @Option(help: ArgumentHelp("The log's base URL.", valueName: "URL"))
+    var log: String
+
+    @Option(help: ArgumentHelp("The log's public key.", valueName: "FILE.pub"))
+    var logKey: String
+
+    @Option(help: ArgumentHelp("The log's expected origin (recommended).", valueName: "NAME"))
+    var origin: String?
+
+    @Option(help: ArgumentHelp("The entry to look for, as JSON.", valueName: "ENTRY.json"))
+    var entry: String?
+
+    @Option(help: "The entry kind, when ENTRY.json has no `kind` member.")
+    var kind: LogEntry.Kind?
+
+    @Option(help: ArgumentHelp("The leaf hash to look for (RFC 6962, hex).", valueName: "HEX"))
+    var leafHash: String?
+
+    @Option(help: ArgumentHelp("Write a stapleable inclusion bundle (JSON) here.", valueName: "FILE"))
+    var bundleOut: String?
+
+    @Option(help: ArgumentHelp("Lifetime of the written bundle.", valueName: "SECONDS"))
+    var expiresIn: Int = 86400
+
+    func validate() throws {
+        guard (entry == nil) != (leafHash == nil) else {
+            throw ValidationError("Give exactly one of --entry and --leaf-hash.")
+        }
+    }
+
+    func run() async throws {
+        let hash: [UInt8]
+        var leafData: [UInt8]?
+        if let entry {
+            let parsed = try LogEntryFile.read(entry, kind: kind)
+            leafData = parsed.leafData
+            hash = parsed.leafHash
+        } else {
+            guard let decoded = try? Hex.decode((leafHash ?? "").lowercased()), decoded.count == Merkle.hashSize else {
+                throw CLIError(
+                    "--leaf-hash is not 64 hex digits.",
+                    remedy: "Give the leaf hash `veil log append` printed."
+                )
+            }
+            hash = decoded
+        }
+        let client = try LogClient(log)
+        let note = try await client.checkpoint()
+        let key = try LogTrust.logKey(path: logKey, origin: origin, checkpointNote: note)
+        let checkpoint = try LogTrust.verifyStep { () throws(TransparencyError) in
+            try VerifiedCheckpoint(note: note, log: key)
+        }
+        let size = checkpoint.checkpoint.treeSize
+        guard size > 0 else { throw CLIError("The log is empty.", remedy: "Nothing can be included in it yet.") }
+        let proof = try await client.inclusionProof(leafHash: hash, treeSize: size)
+        let hashes = try proof.hashes.map { text in
+            guard let bytes = try? Hex.decode(text), bytes.count == Merkle.hashSize else {
+                throw CLIError("The log sent a malformed proof.", remedy: LogTrust.remedy(for: .badProof))
+            }
+            return bytes
+        }
+        try LogTrust.verifyStep { () throws(TransparencyError) in
+            do throws(MerkleProofError) {
+                try Merkle.verifyInclusion(
+                    leafHash: hash,
+                    index: proof.leafIndex,
+                    treeSize: size,
+                    proof: hashes,
+                    root: checkpoint.checkpoint.rootHash
+                )
+            } catch {
+                throw TransparencyError(.badProof, error.description)
+            }
+        }
+        print("included: entry \(proof.leafIndex) in the tree of size \(size) signed by \(key.origin)")
+        if let bundleOut {
+            if leafData == nil {
+                let entry = try await client.entry(proof.leafIndex)
+                leafData = try? Base64.decode(entry.leafData)
+            }
+            guard let leafData, Merkle.leafHash(leafData) == hash else {
+                throw CLIError("The log's entry does not match its leaf hash.", remedy: LogTrust.remedy(for: .badProof))
+            }
+            let bundle = InclusionBundle(
+                checkpoint: note,
+                leafIndex: proof.leafIndex,
+                leafData: leafData,
+                proof: hashes,
+                expiresAt: Date().addingTimeInterval(TimeInterval(expiresIn))
+            )
+            try bundle.encoded().write(to: URL(fileURLWithPath: bundleOut), options: .atomic)
+            print("wrote inclusion bundle to \(bundleOut)")
+        }
+    }
+}
