@@ -25,6 +25,8 @@ let package = Package(
         .library(name: "VeilSGX", targets: ["VeilSGX"]),
         .library(name: "VeilTPM", targets: ["VeilTPM"]),
         .library(name: "VeilAzureVTPM", targets: ["VeilAzureVTPM"]),
+        .library(name: "VeilSimulated", targets: ["VeilSimulated"]),
+        .library(name: "VeilAttesters", targets: ["VeilAttesters"]),
         .library(name: "VeilOHTTP", targets: ["VeilOHTTP"]),
         .library(name: "VeilSealing", targets: ["VeilSealing"]),
     ],
@@ -133,6 +135,15 @@ let package = Package(
             swiftSettings: veilSwiftSettings
         ),
 
+        /// The SIMULATED TEE's evidence format and verifier (development only; every default policy rejects it).
+        .target(
+            name: "VeilSimulated",
+            dependencies: [
+                "VeilAttestation", "VeilKeys", "_VeilBytes", .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+
         // MARK: Sealed models
 
         /// The sealed model format: streaming, signed, chunked AES-256-GCM; unseal into locked memory.
@@ -160,12 +171,14 @@ let package = Package(
 
         // MARK: Evidence producers
 
-        /// Evidence producers inside the node: TPM 2.0 (command protocol over /dev/tpmrm0 or a simulator socket).
+        /// Evidence producers inside the node: configfs-tsm and /dev/sev-guest (SEV-SNP, TDX), TPM 2.0 (command
+        /// protocol over /dev/tpmrm0 or a simulator socket), the SIMULATED TEE.
         .target(
             name: "VeilAttesters",
             dependencies: [
-                "_VeilBytes",
+                "_VeilBytes", "VeilAttestation", "VeilKeys", "VeilSimulated",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -186,6 +199,8 @@ let package = Package(
                 "VeilSGX",
                 "VeilTPM",
                 "VeilAzureVTPM",
+                "VeilSimulated",
+                "VeilAttesters",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -235,7 +250,9 @@ let package = Package(
         .testTarget(
             name: "VeilAttestersTests",
             dependencies: [
-                "VeilAttesters", "VeilTestSupport",
+                "VeilAttesters", "VeilTestSupport", "VeilAttestation", "VeilSEVSNP", "VeilTDX", "VeilTPM",
+                "VeilSimulated", "VeilKeys", "_VeilBytes",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: veilSwiftSettings

@@ -9,11 +9,23 @@ public struct TPMAttester: Sendable {
     public let client: TPM2Client
     public let keyAlgorithm: TPM2.KeyAlgorithm
     public let selection: TPM2.PCRSelection
+    /// The measured-boot event log to staple (nil: none).
+    public let eventLogPath: String?
+    /// Where the TPM is, for the bundle's producer line.
+    public let location: String?
 
-    public init(client: TPM2Client, keyAlgorithm: TPM2.KeyAlgorithm = .ecc, selection: TPM2.PCRSelection = .all) {
+    public init(
+        client: TPM2Client,
+        keyAlgorithm: TPM2.KeyAlgorithm = .ecc,
+        selection: TPM2.PCRSelection = .all,
+        eventLogPath: String? = nil,
+        location: String? = nil
+    ) {
         self.client = client
         self.keyAlgorithm = keyAlgorithm
         self.selection = selection
+        self.eventLogPath = eventLogPath
+        self.location = location
     }
 
     /// A quote over the selected PCRs whose `extraData` is `nonce` (at most 64 bytes, the size of a SHA-512
