@@ -61,7 +61,9 @@ extension TPM {
                 )
             }
             claims["tpm_ak_sha256"] = .bytes(Array(SHA256.hash(data: Array(key.publicKey.subjectPublicKeyInfoBytes))))
-            guard TPM.verify(quote, key: key, recorder: &recorder), recorder.authentic else {
+            guard TPM.verify(quote, key: key, recorder: &recorder), recorder.authentic,
+                Self.checkEventLog(quote, context: context, claims: &claims, recorder: &recorder)
+            else {
                 return VerificationReport(
                     platform: .tpm,
                     checks: recorder.checks,
