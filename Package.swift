@@ -260,7 +260,7 @@ let package = Package(
         .testTarget(
             name: "VeilCLITests",
             dependencies: [
-                "VeilTestSupport", "VeilAttestation", .product(name: "Crypto", package: "swift-crypto"),
+                "VeilTestSupport", "VeilAttestation", "_VeilBytes", .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: veilSwiftSettings
         ),

@@ -10,6 +10,7 @@ extension EvidenceBundle {
         /// The platform verifiers, one per TEE type (SEV-SNP, TDX, TPM, simulated …).
         public let verifiers: [any AttestationVerifier]
 
+        /// A verifier that dispatches on the bundle's `tee` to one of `verifiers`.
         public init(verifiers: [any AttestationVerifier]) { self.verifiers = verifiers }
 
         /// Verifies bundle bytes. Never throws: every failure is a failed check.

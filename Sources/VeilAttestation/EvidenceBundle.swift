@@ -14,9 +14,12 @@ public struct EvidenceBundle: Sendable, Hashable {
 
     /// One stapled collateral item (a certificate, a CRL, an event log).
     public struct Item: Sendable, Hashable {
+        /// The item's name (for people; verifiers classify collateral by content).
         public var name: String
+        /// The item's bytes (DER certificate, CRL, event log).
         public var bytes: [UInt8]
 
+        /// An item.
         public init(name: String, bytes: [UInt8]) {
             self.name = name
             self.bytes = bytes
@@ -38,6 +41,7 @@ public struct EvidenceBundle: Sendable, Hashable {
     /// Who produced it, for people: the attester and the interface (`configfs-tsm/sev_guest`, `swtpm`, …).
     public var producer: String
 
+    /// A bundle from its parts; ``json()`` encodes it.
     public init(
         tee: AttestationPlatform,
         evidence: [UInt8],

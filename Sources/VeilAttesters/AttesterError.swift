@@ -31,10 +31,12 @@ public struct AttesterError: Error, Hashable, Sendable, CustomStringConvertible 
         public var description: String { name }
     }
 
+    /// The category, for programs.
     public let code: Code
     /// What went wrong, in words an operator can act on.
     public let reason: String
 
+    /// An error of `code` with a reason an operator can act on.
     public init(_ code: Code, _ reason: String) {
         self.code = code
         self.reason = reason

@@ -17,6 +17,7 @@ public struct SimulatedAttester: Attester {
     /// The configuration to measure (string members; hashed as sorted compact JSON).
     public let configuration: [String: String]
 
+    /// An attester using the dev root key in `rootDirectory`, measuring `executable` (default: this process).
     public init(rootDirectory: String, executable: String? = nil, configuration: [String: String] = [:]) {
         self.rootDirectory = rootDirectory
         self.executable = executable ?? Self.currentExecutable
@@ -53,9 +54,31 @@ public struct SimulatedAttester: Attester {
                 )
                 _ = try KeyFile.generate(.p256, at: keyPath, overwrite: false)
             }
+            try checkOwnership()
             return try KeyFile.readSigningKey(keyPath)
+        } catch let error as AttesterError {
+            throw error
         } catch {
             throw AttesterError(.simulatedKey, "the SIMULATED dev root key at \(keyPath) is unusable: \(error)")
+        }
+    }
+
+    /// Refuses a dev root directory others may write to, or a key file others may read: the key is the whole
+    /// trust of the SIMULATED TEE in the user's own setup.
+    func checkOwnership() throws(AttesterError) {
+        let directory = (try? FileManager.default.attributesOfItem(atPath: rootDirectory))?[.posixPermissions] as? Int
+        let key = (try? FileManager.default.attributesOfItem(atPath: keyPath))?[.posixPermissions] as? Int
+        if let directory, directory & 0o022 != 0 {
+            throw AttesterError(
+                .simulatedKey,
+                "\(rootDirectory) is writable by other users (mode \(String(directory, radix: 8))); chmod 700 it"
+            )
+        }
+        if let key, key & 0o077 != 0 {
+            throw AttesterError(
+                .simulatedKey,
+                "\(keyPath) is readable by other users (mode \(String(key, radix: 8))); chmod 600 it"
+            )
         }
     }
 

@@ -10,6 +10,7 @@ public struct TEEInterfaces: Sendable, Hashable {
         public let name: String
         /// Its path under the root.
         public let path: String
+        /// Whether the path exists.
         public let present: Bool
         /// What Veil uses it for.
         public let purpose: String

@@ -10,6 +10,7 @@ extension SimulatedTEE {
     public struct Verifier: AttestationVerifier {
         public var platform: AttestationPlatform { .simulated }
 
+        /// A verifier.
         public init() {}
 
         public func verify(_ evidence: [UInt8], context: VerificationContext) -> VerificationReport {

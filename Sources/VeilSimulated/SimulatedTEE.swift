@@ -36,6 +36,7 @@ public enum SimulatedTEE {
         /// When the statement was made, seconds since 1970 (signed, so policies may bound its age).
         public var issuedAt: Int64
 
+        /// A statement; `config_digest` is computed from `configuration`.
         public init(
             reportData: [UInt8],
             measurement: [UInt8],

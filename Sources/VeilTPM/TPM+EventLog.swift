@@ -10,10 +10,13 @@ extension TPM {
     public struct EventLog: Sendable, Hashable {
         /// One measurement.
         public struct Event: Sendable, Hashable {
+            /// The PCR extended.
             public let pcrIndex: Int
+            /// The event type (EV_*).
             public let eventType: UInt32
             /// Digests by TPM_ALG_ID.
             public let digests: [UInt16: [UInt8]]
+            /// The event data (unsigned, for people and policies).
             public let data: [UInt8]
         }
 

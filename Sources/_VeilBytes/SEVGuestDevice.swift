@@ -9,8 +9,11 @@ import Glibc
 public enum SEVGuestDevice {
     /// An ioctl failure: the errno and the firmware / VMM error codes.
     public struct Failure: Error, Hashable, Sendable, CustomStringConvertible {
+        /// The errno of the ioctl.
         public let errno: Int32
+        /// The firmware's error code (exitinfo2, low half).
         public let firmwareError: UInt32
+        /// The VMM's error code (exitinfo2, high half).
         public let vmmError: UInt32
         public var description: String {
             "\(String(cString: strerror(errno))) (firmware error \(firmwareError), VMM error \(vmmError))"

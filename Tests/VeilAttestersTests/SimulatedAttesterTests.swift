@@ -101,6 +101,25 @@ struct SimulatedAttesterTests {
         #expect(try appraise(bundle, verifier: verifier, context: ownPinned).verdict == .accepted)
     }
 
+    @Test("a dev root directory others can write, or a key others can read, is refused")
+    func ownership() async throws {
+        let root = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let attester = SimulatedAttester(rootDirectory: root)
+        _ = try attester.rootKey()
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: root)
+        let open = await #expect(throws: AttesterError.self) {
+            _ = try await attester.evidence(reportData: [UInt8](repeating: 0, count: 64))
+        }
+        #expect(open?.code == .simulatedKey)
+        #expect(open?.reason.contains("chmod 700") == true)
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: root)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: attester.keyPath)
+        #expect(throws: AttesterError.self) { _ = try attester.rootKey() }
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: attester.keyPath)
+        _ = try await attester.evidence(reportData: [UInt8](repeating: 0, count: 64))
+    }
+
     @Test("the same key is reused; hostile evidence bytes are typed parse failures")
     func keyReuseAndHostileBytes() async throws {
         let root = temporaryDirectory()

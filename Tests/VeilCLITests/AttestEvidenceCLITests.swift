@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VeilTestSupport
+import _VeilBytes
 
 /// `veil attest evidence | detect` through the real binary, verified by `veil attest verify`.
 @Suite("veil attest evidence and detect CLI")
@@ -62,6 +63,17 @@ struct AttestEvidenceCLITests {
         let text = try VeilProcess.run(["attest", "verify", path("bundle.json"), "--allow-simulated"])
         #expect(text.exitCode == 0)
         #expect(text.standardOutput.contains("SIMULATED TEE"))
+
+        // The raw SIMULATED JWS (the bundle's evidence) is recognised on its own too.
+        let bundleObject = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("bundle.json"))))
+                as? [String: Any]
+        )
+        let jws = try Base64URL.decode(try #require(bundleObject["evidence"] as? String))
+        try Data(jws).write(to: URL(fileURLWithPath: path("evidence.jws")))
+        let raw = try verify([path("evidence.jws"), "--allow-simulated"])
+        #expect(raw.code == 0, "\(raw.text)")
+        #expect(raw.object["platform"] as? String == "simulated")
 
         let tampered = try tamperNonce(path("bundle.json"), nonce: "00112233")
         let invalid = try verify([tampered, "--allow-simulated"])

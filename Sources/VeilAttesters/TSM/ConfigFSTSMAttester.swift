@@ -12,11 +12,13 @@ public struct ConfigFSTSMAttester: Attester {
     /// The smallest TDX quote: header (48), TD 1.0 body (584), signature length (4).
     static let minimumTDXQuoteSize = 636
 
+    /// `.sevSNP` or `.tdx`.
     public let tee: AttestationPlatform
     /// The report directory (injectable: tests use a prepared tree).
     public let root: String
     /// The SNP VMPL to request (`privlevel`, 0–3); nil leaves the kernel's default.
     public let privilegeLevel: Int?
+    /// The file operations (the real file system, or a fake in tests).
     public let fileSystem: any TSMFileSystem
 
     /// - Parameters:

@@ -11,6 +11,7 @@ public struct SEVGuestAttester: Attester {
     /// The VMPL to request the report for (0–3).
     public let vmpl: UInt32
 
+    /// An attester for the device at `path`, requesting reports for `vmpl`.
     public init(path: String = "/dev/sev-guest", vmpl: UInt32 = 0) {
         self.path = path
         self.vmpl = vmpl

@@ -8,10 +8,13 @@ import _VeilBytes
 public struct SNPCertificateTable: Sendable, Hashable {
     /// One certificate (DER) or CRL, named by its GUID.
     public struct Entry: Sendable, Hashable {
+        /// The GUID, lowercase with dashes.
         public let guid: String
+        /// The certificate or CRL bytes.
         public let bytes: [UInt8]
     }
 
+    /// The entries in table order.
     public let entries: [Entry]
 
     /// The GUIDs AMD defines, with the file name each is stapled under.

@@ -18,6 +18,7 @@ public protocol TSMFileSystem: Sendable {
 
 /// The real file system (configfs under /sys/kernel/config).
 public struct POSIXFileSystem: TSMFileSystem {
+    /// The real file system.
     public init() {}
 
     public func makeDirectory(_ path: String) throws(AttesterError) {
