@@ -33,6 +33,15 @@ struct AttestEvidenceCommand: AsyncParsableCommand {
     @Option(name: .customLong("init-data"), help: "A file whose bytes are bound as init data.")
     var initData: String?
 
+    @Option(
+        name: .customLong("kbs-tee-pubkey"),
+        help: "KBS binding instead: the TEE public key (JWK file); --nonce is then the KBS challenge's nonce string."
+    )
+    var kbsTEEPublicKey: String?
+
+    @Option(name: .customLong("kbs-hash"), help: "KBS binding: the runtime-data hash (sha256, sha384, sha512).")
+    var kbsHash: String = "sha384"
+
     @Option(help: "Write the bundle here (default: standard output).")
     var out: String?
 
@@ -58,7 +67,14 @@ struct AttestEvidenceCommand: AsyncParsableCommand {
     var simulatedRoot: String?
 
     func validate() throws {
-        guard let bytes = try? Hex.decode(nonce), !bytes.isEmpty, bytes.count <= 1024 else {
+        if kbsTEEPublicKey != nil {
+            guard !nonce.isEmpty, nonce.utf8.count <= 1024 else {
+                throw ValidationError("--nonce must be the KBS challenge's nonce (1 to 1024 characters).")
+            }
+            guard ReportDataBinding.KBSHash(rawValue: kbsHash) != nil else {
+                throw ValidationError("--kbs-hash must be sha256, sha384 or sha512.")
+            }
+        } else if (try? Hex.decode(nonce)).map({ !$0.isEmpty && $0.count <= 1024 }) != true {
             throw ValidationError("--nonce must be 1 to 1024 bytes of hex.")
         }
         if let vmpl, !(0...3).contains(vmpl) { throw ValidationError("--vmpl must be 0, 1, 2 or 3.") }
@@ -83,7 +99,12 @@ struct AttestEvidenceCommand: AsyncParsableCommand {
             }
             initBytes = Array(data)
         }
-        let binding = ReportDataBinding.veil(nonce: try Hex.decode(nonce), publicKeys: keys, initData: initBytes)
+        let binding: ReportDataBinding
+        if let kbsTEEPublicKey {
+            binding = try kbsBinding(kbsTEEPublicKey)
+        } else {
+            binding = .veil(nonce: try Hex.decode(nonce), publicKeys: keys, initData: initBytes)
+        }
         let attester = try makeAttester()
         if attester.tee == .simulated {
             FileHandle.standardError.write(
@@ -115,6 +136,24 @@ struct AttestEvidenceCommand: AsyncParsableCommand {
                 "\(label) evidence bundle from \(bundle.producer), report data \(Hex.encode(bundle.reportData).prefix(16))…\n"
                     .utf8
             )
+        )
+    }
+
+    /// The Confidential Containers KBS binding: runtime-data `{"nonce", "tee-pubkey"}` hashed as the KBS does.
+    func kbsBinding(_ path: String) throws -> ReportDataBinding {
+        let jwk: JWK
+        do {
+            jwk = try KeyFile.readJWK(path).publicKey
+        } catch {
+            throw CLIError("cannot read the TEE public key \(path): \(error)", remedy: "Give a JWK file.")
+        }
+        // The KBS wraps released resources to this key with ECDH-ES, so that is the algorithm it is bound with.
+        let members: [String: String?] = [
+            "kty": jwk.kty, "crv": jwk.crv, "x": jwk.x, "y": jwk.y, "alg": jwk.kty == "EC" ? "ECDH-ES" : jwk.alg,
+        ]
+        return .kbs(
+            runtimeData: ReportDataBinding.kbsRuntimeData(nonce: nonce, teePublicKey: members.compactMapValues { $0 }),
+            hash: ReportDataBinding.KBSHash(rawValue: kbsHash) ?? .sha384
         )
     }
 

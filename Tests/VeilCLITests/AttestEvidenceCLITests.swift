@@ -81,6 +81,26 @@ struct AttestEvidenceCLITests {
         #expect(invalid.object["failed_check"] as? String == "bundle.binding")
     }
 
+    @Test("--kbs-tee-pubkey: the KBS runtime-data binding, verified with its nonce as a claim")
+    func kbsBinding() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(try VeilProcess.run(["keygen", "p256", "--out", path("tee.jwk")]).exitCode == 0)
+        let made = try VeilProcess.run(
+            [
+                "attest", "evidence", "--tee", "simulated", "--nonce", "kbs-challenge-nonce", "--kbs-tee-pubkey",
+                path("tee.jwk.pub"), "--out", path("kbs.json"),
+            ],
+            environment: ["VEIL_SIMULATED_ROOT": path("simroot")]
+        )
+        #expect(made.exitCode == 0, "\(made.standardError)")
+        let text = try String(contentsOfFile: path("kbs.json"), encoding: .utf8)
+        #expect(text.contains("\"scheme\" : \"kbs\""))
+        let result = try verify([path("kbs.json"), "--allow-simulated"])
+        #expect(result.code == 0, "\(result.text)")
+        let claims = try #require(result.object["claims"] as? [String: Any])
+        #expect(claims["kbs_nonce"] as? String == "kbs-challenge-nonce")
+    }
+
     @Test("--tee tpm against swtpm: accepted with the nonce, invalid after tampering, rejected for another nonce")
     func tpm() throws {
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -124,6 +144,17 @@ struct AttestEvidenceCLITests {
         ])
         #expect(noTSM.exitCode != 0)
         #expect(noTSM.standardError.contains("configfs-tsm"))
+
+        // configfs-tsm on a plain directory: no kernel populates the entry, so there is no provider; the entry
+        // the attester made is removed again.
+        try FileManager.default.createDirectory(atPath: path("tsm"), withIntermediateDirectories: true)
+        let noProvider = try VeilProcess.run([
+            "attest", "evidence", "--tee", "snp", "--tsm-root", path("tsm"), "--nonce", "00",
+        ])
+        #expect(noProvider.exitCode != 0)
+        #expect(noProvider.standardError.contains("no TEE guest driver"))
+        #expect(noProvider.standardError.contains("Load the guest driver"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: path("tsm")).isEmpty)
 
         // A prepared tree with a TPM device and a configfs-tsm entry whose provider is tdx_guest.
         let entry = directory.appendingPathComponent("root/sys/kernel/config/tsm/report/probe")
