@@ -48,6 +48,9 @@ struct AttestEvidenceCommand: AsyncParsableCommand {
     @Option(help: "The TPM: a device (/dev/tpmrm0) or swtpm's socket interface (tcp://HOST:PORT).")
     var tpm: String = "/dev/tpmrm0"
 
+    @Option(help: "TPM: the SHA-256 PCRs to quote, comma-separated (default 0-23).")
+    var pcrs: String?
+
     @Option(name: .customLong("tsm-root"), help: "The configfs-tsm report directory.")
     var tsmRoot: String = ConfigFSTSMAttester.defaultRoot
 
@@ -78,6 +81,15 @@ struct AttestEvidenceCommand: AsyncParsableCommand {
             throw ValidationError("--nonce must be 1 to 1024 bytes of hex.")
         }
         if let vmpl, !(0...3).contains(vmpl) { throw ValidationError("--vmpl must be 0, 1, 2 or 3.") }
+        if pcrs != nil, pcrIndices == nil { throw ValidationError("--pcrs must list PCR numbers 0-23, e.g. 0,4,7.") }
+    }
+
+    /// The PCRs of --pcrs, or nil when malformed.
+    var pcrIndices: [Int]? {
+        guard let pcrs else { return Array(0..<24) }
+        let parts = pcrs.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parts.isEmpty, parts.allSatisfy({ $0.map { (0..<24).contains($0) } == true }) else { return nil }
+        return Array(Set(parts.compactMap { $0 })).sorted()
     }
 
     func run() async throws {
@@ -188,7 +200,12 @@ struct AttestEvidenceCommand: AsyncParsableCommand {
         case .tpm:
             do {
                 let client = try TPM2Client(location: TPM2Location(parsing: tpm))
-                return TPMAttester(client: client, eventLogPath: eventLog, location: tpm)
+                return TPMAttester(
+                    client: client,
+                    selection: TPM2.PCRSelection(indices: pcrIndices ?? Array(0..<24)),
+                    eventLogPath: eventLog,
+                    location: tpm
+                )
             } catch {
                 throw CLIError(
                     "cannot open the TPM at \(tpm): \(error)",

@@ -125,6 +125,18 @@ struct AttestEvidenceCLITests {
         let wrong = try verify([path("tpm.json"), "--nonce", "abcdef02"])
         #expect(wrong.code == 1)
         #expect(wrong.object["failed_check"] as? String == "policy.nonce")
+        let claims = try #require(accepted.object["claims"] as? [String: Any])
+        #expect(claims["pcr23"] != nil)
+        let few = try VeilProcess.run([
+            "attest", "evidence", "--tee", "tpm", "--tpm", swtpm.location, "--nonce", "abcdef01", "--pcrs", "0,7",
+            "--out", path("few.json"),
+        ])
+        #expect(few.exitCode == 0, "\(few.standardError)")
+        let fewClaims = try #require(try verify([path("few.json")]).object["claims"] as? [String: Any])
+        #expect(fewClaims["pcr7"] != nil && fewClaims["pcr1"] == nil)
+        #expect(
+            try VeilProcess.run(["attest", "evidence", "--tee", "tpm", "--nonce", "00", "--pcrs", "24"]).exitCode == 64
+        )
         let tampered = try tamperNonce(path("tpm.json"), nonce: "abcdef01")
         #expect(try verify([tampered, "--nonce", "abcdef00"]).code == 2)
     }
