@@ -29,14 +29,18 @@ extension EvidenceBundle {
                 )
             }
             var inner = context
-            inner.collateral = StapledCollateralProvider(stapled: bundle.collateral, base: context.collateral)
+            let (stapled, ignored) = Self.usableStapledCollateral(bundle)
+            inner.collateral = StapledCollateralProvider(stapled: stapled, base: context.collateral)
             let report = verifier.verify(bundle.evidence, context: inner)
             var recorder = CheckRecorder()
             let parsed = VerificationCheck(
                 name: "bundle.parse",
                 passed: true,
                 detail: "\(bundle.tee.rawValue) evidence bundle from \(bundle.producer), "
-                    + "\(bundle.collateral.count) stapled collateral item(s)",
+                    + "\(stapled.count) stapled collateral item(s)"
+                    + (ignored.isEmpty
+                        ? ""
+                        : "; ignored \(ignored.joined(separator: ", ")): a bundle cannot supply its own trust anchor"),
                 kind: .authenticity
             )
             guard let claims = report.claims else {
@@ -85,6 +89,24 @@ extension EvidenceBundle {
                 claims: verified,
                 unverifiedClaims: merged
             )
+        }
+
+        /// Stapled collateral a verifier may use. SEV-SNP and DCAP chains end at roots compiled into the verifier,
+        /// so stapled certificates are safe. For the TPM and the SIMULATED TEE a key or certificate in the
+        /// collateral *is* the trust anchor (a pinned AK, an AK chain's root, the pinned dev root key), and the
+        /// bundle is the attester's word: there only opaque items (the TPM event log) are taken from the bundle;
+        /// PEM, DER and JSON items are ignored and named in `bundle.parse`.
+        static func usableStapledCollateral(_ bundle: EvidenceBundle) -> (usable: [Item], ignored: [String]) {
+            guard bundle.tee == .tpm || bundle.tee == .simulated else { return (bundle.collateral, []) }
+            var usable: [Item] = []
+            var ignored: [String] = []
+            for item in bundle.collateral {
+                let text = String(decoding: item.bytes.prefix(4096), as: UTF8.self)
+                let anchor =
+                    text.contains("-----BEGIN") || EvidenceJSON.looksLikeJSON(item.bytes) || item.bytes.first == 0x30
+                if anchor { ignored.append(item.name) } else { usable.append(item) }
+            }
+            return (usable, ignored)
         }
 
         /// The evidence must sign exactly the report data the binding inputs produce (and the bundle states).

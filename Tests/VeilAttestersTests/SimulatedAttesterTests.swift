@@ -99,6 +99,17 @@ struct SimulatedAttesterTests {
             collateral: BundleCollateralProvider([("root.jwk.pub", Array(try JSONEncoder().encode(own)))])
         )
         #expect(try appraise(bundle, verifier: verifier, context: ownPinned).verdict == .accepted)
+
+        // The same key stapled into the bundle by the attester pins nothing.
+        var selfPinned = bundle
+        selfPinned.collateral = [.init(name: "root.jwk.pub", bytes: Array(try JSONEncoder().encode(own)))]
+        let selfResult = try appraise(selfPinned, verifier: verifier, context: context)
+        #expect(selfResult.verdict == .accepted)
+        #expect(
+            selfResult.checks.contains {
+                $0.name == "simulated.root_key" && $0.detail.contains("taken from the evidence")
+            }
+        )
     }
 
     @Test("a dev root directory others can write, or a key others can read, is refused")
