@@ -13,6 +13,8 @@ public struct AttesterError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let wrongProvider = Code("wrong_provider")
         /// Another writer changed the report entry between our write and our read (`generation` moved).
         public static let generationRace = Code("generation_race")
+        /// The requested SNP privilege level (VMPL) is below what the kernel allows (`privlevel_floor`).
+        public static let privilegeLevel = Code("privilege_level")
         /// The TEE returned fewer bytes than a report or quote holds.
         public static let shortOutput = Code("short_output")
         /// The evidence does not carry the report data that was asked for.

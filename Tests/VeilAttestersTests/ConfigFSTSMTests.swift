@@ -114,6 +114,22 @@ struct ConfigFSTSMTests {
             #expect(error?.code == code, "\(String(describing: error))")
             #expect(fake.entries.isEmpty, "the report entry must be removed after \(code)")
         }
+        let floored = try FakeConfigFS(outblob: report, faults: .init(privilegeFloor: 2))
+        defer { floored.remove() }
+        let belowFloor = await #expect(throws: AttesterError.self) {
+            _ = try await ConfigFSTSMAttester(
+                tee: .sevSNP,
+                root: floored.root.path,
+                privilegeLevel: 1,
+                fileSystem: floored
+            )
+            .evidence(reportData: reportData)
+        }
+        #expect(belowFloor?.code == .privilegeLevel)
+        #expect(floored.entries.isEmpty)
+        _ = try await ConfigFSTSMAttester(tee: .sevSNP, root: floored.root.path, privilegeLevel: 2, fileSystem: floored)
+            .evidence(reportData: reportData)
+
         let fake = try FakeConfigFS(outblob: report)
         defer { fake.remove() }
         let wrongSize = await #expect(throws: AttesterError.self) {

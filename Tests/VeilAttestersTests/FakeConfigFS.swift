@@ -12,6 +12,8 @@ final class FakeConfigFS: TSMFileSystem, Sendable {
         /// Extra generation bumps made "by another process" when outblob is read.
         var concurrentWrites = 0
         var truncateOutblob: Int?
+        /// The lowest VMPL the guest may request (`privlevel_floor`).
+        var privilegeFloor = 0
     }
 
     let root: URL
@@ -61,6 +63,7 @@ final class FakeConfigFS: TSMFileSystem, Sendable {
             try Data("0\n".utf8).write(to: entry.appendingPathComponent("generation"))
             try Data().write(to: entry.appendingPathComponent("inblob"))
             try Data("0\n".utf8).write(to: entry.appendingPathComponent("privlevel"))
+            try Data("\(faults.privilegeFloor)\n".utf8).write(to: entry.appendingPathComponent("privlevel_floor"))
         } catch {
             throw AttesterError(.io, "fake mkdir: \(error)")
         }

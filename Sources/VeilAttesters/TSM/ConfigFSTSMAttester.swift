@@ -70,6 +70,17 @@ public struct ConfigFSTSMAttester: Attester {
         let before = try generation(entry)
         var writes = 0
         if tee == .sevSNP, let privilegeLevel {
+            if let floorBytes = try fileSystem.read(entry + "/privlevel_floor"),
+                let floor = Int(
+                    String(decoding: floorBytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                ),
+                privilegeLevel < floor
+            {
+                throw AttesterError(
+                    .privilegeLevel,
+                    "VMPL \(privilegeLevel) was requested, but this guest runs at VMPL \(floor) or above (privlevel_floor)"
+                )
+            }
             try fileSystem.write(entry + "/privlevel", Array("\(privilegeLevel)\n".utf8))
             writes += 1
         }
