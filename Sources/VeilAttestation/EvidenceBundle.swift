@@ -146,7 +146,7 @@ public struct EvidenceBundle: Sendable, Hashable {
             binding: try Self.binding(object["binding"]),
             reportData: reportData,
             createdAt: created,
-            producer: object["producer"] as? String ?? "unknown"
+            producer: Self.printable(object["producer"] as? String ?? "unknown")
         )
     }
 
@@ -187,6 +187,11 @@ public struct EvidenceBundle: Sendable, Hashable {
         default:
             throw AttestationError(.malformedEvidence, "unknown binding scheme \(members["scheme"] ?? "none")")
         }
+    }
+
+    /// The producer line is the attester's word and is printed: printable ASCII only, at most 200 characters.
+    static func printable(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.filter { (0x20..<0x7F).contains($0.value) }.prefix(200)))
     }
 
     /// RFC 3339 in UTC with seconds.

@@ -80,6 +80,17 @@ struct ReportDataBindingTests {
             )
             #expect(try EvidenceBundle(json: bundle.json()) == bundle)
         }
+        var hostile = EvidenceBundle(
+            tee: .tpm,
+            evidence: [1],
+            reportData: [2],
+            createdAt: Date(timeIntervalSince1970: 0),
+            producer: ""
+        )
+        hostile.producer = "line\nverdict: accepted\u{1b}[0m" + String(repeating: "x", count: 500)
+        let cleaned = try EvidenceBundle(json: hostile.json()).producer
+        #expect(cleaned.hasPrefix("lineverdict: accepted[0m") && cleaned.count == 200)
+
         let good = EvidenceBundle(
             tee: .simulated,
             evidence: [1],
