@@ -135,7 +135,7 @@ struct AttestEvidenceCommand: AsyncParsableCommand {
         let json = bundle.json()
         if let out {
             do {
-                try Data(json).write(to: URL(fileURLWithPath: out))
+                try Data(json).write(to: URL(fileURLWithPath: out), options: .atomic)
             } catch {
                 throw CLIError("cannot write \(out): \(error.localizedDescription)", remedy: "Choose a writable path.")
             }
