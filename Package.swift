@@ -25,6 +25,8 @@ let package = Package(
         .library(name: "VeilSGX", targets: ["VeilSGX"]),
         .library(name: "VeilTPM", targets: ["VeilTPM"]),
         .library(name: "VeilAzureVTPM", targets: ["VeilAzureVTPM"]),
+        .library(name: "VeilSimulated", targets: ["VeilSimulated"]),
+        .library(name: "VeilAttesters", targets: ["VeilAttesters"]),
         .library(name: "VeilOHTTP", targets: ["VeilOHTTP"]),
         .library(name: "VeilSealing", targets: ["VeilSealing"]),
         .library(name: "VeilTransparency", targets: ["VeilTransparency"]),
@@ -140,6 +142,15 @@ let package = Package(
             swiftSettings: veilSwiftSettings
         ),
 
+        /// The SIMULATED TEE's evidence format and verifier (development only; every default policy rejects it).
+        .target(
+            name: "VeilSimulated",
+            dependencies: [
+                "VeilAttestation", "VeilKeys", "_VeilBytes", .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+
         // MARK: Sealed models
 
         /// The sealed model format: streaming, signed, chunked AES-256-GCM; unseal into locked memory.
@@ -197,12 +208,14 @@ let package = Package(
 
         // MARK: Evidence producers
 
-        /// Evidence producers inside the node: TPM 2.0 (command protocol over /dev/tpmrm0 or a simulator socket).
+        /// Evidence producers inside the node: configfs-tsm and /dev/sev-guest (SEV-SNP, TDX), TPM 2.0 (command
+        /// protocol over /dev/tpmrm0 or a simulator socket), the SIMULATED TEE.
         .target(
             name: "VeilAttesters",
             dependencies: [
-                "_VeilBytes",
+                "_VeilBytes", "VeilAttestation", "VeilKeys", "VeilSimulated",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -225,6 +238,8 @@ let package = Package(
                 "VeilAzureVTPM",
                 "VeilTransparency",
                 "VeilLogServer",
+                "VeilSimulated",
+                "VeilAttesters",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -278,7 +293,9 @@ let package = Package(
         .testTarget(
             name: "VeilAttestersTests",
             dependencies: [
-                "VeilAttesters", "VeilTestSupport",
+                "VeilAttesters", "VeilTestSupport", "VeilAttestation", "VeilSEVSNP", "VeilTDX", "VeilTPM",
+                "VeilSimulated", "VeilKeys", "_VeilBytes",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: veilSwiftSettings
@@ -304,7 +321,7 @@ let package = Package(
         .testTarget(
             name: "VeilCLITests",
             dependencies: [
-                "VeilTestSupport", "VeilAttestation", .product(name: "Crypto", package: "swift-crypto"),
+                "VeilTestSupport", "VeilAttestation", "_VeilBytes", .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: veilSwiftSettings
         ),

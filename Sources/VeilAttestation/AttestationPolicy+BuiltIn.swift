@@ -75,6 +75,14 @@ public struct NonceMatches: AttestationPolicy {
     public init() {}
     public func appraise(_ claims: VerifiedClaims) -> PolicyEvaluation {
         guard let nonce = claims.expectedNonce else { return .meets }
+        // An evidence bundle's verifier has checked that the report data hashes its binding inputs.
+        if let bound = claims.claims["binding_nonce"]?.bytes {
+            if bound == nonce { return .meets }
+            return .fails(
+                reason:
+                    "the evidence binds the nonce \(ClaimValue.bytes(bound)), not the expected \(ClaimValue.bytes(nonce))"
+            )
+        }
         let data = claims.reportData
         let matches: Bool
         if [.tpm, .azureSEVSNPvTPM, .azureTDXvTPM].contains(claims.platform) {

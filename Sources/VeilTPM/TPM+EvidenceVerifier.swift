@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 public import VeilAttestation
 import _VeilBytes
@@ -41,7 +42,7 @@ extension TPM {
                 "quote.parse",
                 "TPMS_ATTEST quote over \(quote.attest.selections.map(\.indices.count).reduce(0, +)) PCRs"
             )
-            let claims = TPM.claims(quote)
+            var claims = TPM.claims(quote)
             let key: AttestationKey
             do {
                 key = try Self.attestationKey(object, context: context, recorder: &recorder)
@@ -59,7 +60,10 @@ extension TPM {
                     unverifiedClaims: claims
                 )
             }
-            guard TPM.verify(quote, key: key, recorder: &recorder), recorder.authentic else {
+            claims["tpm_ak_sha256"] = .bytes(Array(SHA256.hash(data: Array(key.publicKey.subjectPublicKeyInfoBytes))))
+            guard TPM.verify(quote, key: key, recorder: &recorder), recorder.authentic,
+                Self.checkEventLog(quote, context: context, claims: &claims, recorder: &recorder)
+            else {
                 return VerificationReport(
                     platform: .tpm,
                     checks: recorder.checks,
@@ -89,8 +93,27 @@ extension TPM {
             recorder: inout CheckRecorder
         ) throws(AttestationError) -> AttestationKey {
             if let pem = object["ak_pem"] as? String {
-                recorder.pass("tpm.ak", "attestation key from the bundle (pin it with the policy's reference values)")
-                return try AttestationKey(pem: pem)
+                let key = try AttestationKey(pem: pem)
+                // A PEM public key in the collateral pins the AK: the bundle's key must be that key.
+                let pinned = try context.collateral.items().filter {
+                    AttestationX509.isPEM($0.bytes)
+                        && String(decoding: $0.bytes, as: UTF8.self).contains("BEGIN PUBLIC KEY")
+                }
+                if !pinned.isEmpty {
+                    for item in pinned {
+                        let candidate = try AttestationKey(pem: String(decoding: item.bytes, as: UTF8.self))
+                        if candidate.publicKey == key.publicKey {
+                            recorder.pass("tpm.ak", "the bundle's attestation key is the pinned key from \(item.name)")
+                            return key
+                        }
+                    }
+                    throw AttestationError(.untrustedChain, "the bundle's attestation key is not the pinned AK")
+                }
+                recorder.pass(
+                    "tpm.ak",
+                    "attestation key from the bundle (pin it: --collateral ak.pem, or the claim tpm_ak_sha256)"
+                )
+                return key
             }
             if let jwk = object["ak"] as? [String: Any], let n = EvidenceJSON.bytes(jwk["n"]),
                 let e = EvidenceJSON.bytes(jwk["e"])

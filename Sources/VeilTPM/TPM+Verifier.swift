@@ -51,7 +51,13 @@ extension TPM {
                 guard let r = try? cursor.readLengthPrefixed(UInt16.self, .big),
                     let s = try? cursor.readLengthPrefixed(UInt16.self, .big)
                 else { return false }
-                return isValidRaw(Array(r) + Array(s), for: message, scheme: scheme)
+                // TPM2B_ECC_PARAMETER may drop leading zero bytes: pad both halves to the curve size.
+                let size = max(r.count, s.count) > 32 ? 48 : 32
+                guard r.count <= size, s.count <= size else { return false }
+                let padded =
+                    [UInt8](repeating: 0, count: size - r.count) + Array(r)
+                    + [UInt8](repeating: 0, count: size - s.count) + Array(s)
+                return isValidRaw(padded, for: message, scheme: scheme)
             }
             guard let body = try? cursor.readLengthPrefixed(UInt16.self, .big) else { return false }
             return isValidRaw(Array(body), for: message, scheme: scheme)

@@ -116,11 +116,10 @@ public struct NoteSigner: Sendable {
     /// A `cosignature/v1` over the note text at a POSIX time.
     public func cosign(text: String, timestamp: UInt64) throws -> SignedNote.Signature {
         let signature = try key.signature(for: Cosignature.message(text: text, timestamp: timestamp))
-        return SignedNote.Signature(
-            name: name,
-            keyID: verifierKey(.cosignatureV1).keyID,
-            signature: withUnsafeBytes(of: timestamp.bigEndian) { Array($0) } + Array(signature)
-        )
+        var blob = ByteWriter(capacity: 8 + signature.count)
+        blob.write(timestamp, .big)
+        blob.write(contentsOf: signature)
+        return SignedNote.Signature(name: name, keyID: verifierKey(.cosignatureV1).keyID, signature: blob.bytes)
     }
 }
 

@@ -21,9 +21,10 @@ public struct SignedNote: Sendable, Hashable {
 
         /// The line as it appears in the note, with its newline.
         public var line: String {
-            var blob = withUnsafeBytes(of: keyID.bigEndian) { Array($0) }
-            blob += signature
-            return "— \(name) \(Base64.encode(blob))\n"
+            var blob = ByteWriter(capacity: 4 + signature.count)
+            blob.write(keyID, .big)
+            blob.write(contentsOf: signature)
+            return "— \(name) \(Base64.encode(blob.bytes))\n"
         }
     }
 

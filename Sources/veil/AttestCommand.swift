@@ -4,7 +4,9 @@ import ArgumentParser
 struct AttestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "attest",
-        abstract: "Verify hardware attestation evidence offline and explain the verdict.",
-        subcommands: [AttestVerifyCommand.self, AttestExplainCommand.self]
+        abstract: "Produce evidence on this machine; verify evidence offline and explain the verdict.",
+        subcommands: [
+            AttestVerifyCommand.self, AttestExplainCommand.self, AttestEvidenceCommand.self, AttestDetectCommand.self,
+        ]
     )
 }

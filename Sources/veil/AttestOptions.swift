@@ -30,6 +30,12 @@ struct AttestOptions: ParsableArguments {
     @Flag(name: .customLong("allow-missing-crl"), help: "Relaxation: do not require the PCK CRL and root CA CRL.")
     var allowMissingCRL = false
 
+    @Flag(
+        name: .customLong("allow-simulated"),
+        help: "Relaxation: accept the SIMULATED TEE (development only; it proves nothing)."
+    )
+    var allowSimulated = false
+
     @Option(help: "Output format.")
     var format: OutputFormat = .text
 
@@ -87,7 +93,8 @@ struct AttestOptions: ParsableArguments {
         let flags = VerificationOptions(
             allowDebug: allowDebug,
             skipTCBCollateral: skipTCBCollateral,
-            allowMissingCRL: allowMissingCRL
+            allowMissingCRL: allowMissingCRL,
+            allowSimulated: allowSimulated
         )
         var provider: any CollateralProvider = BundleCollateralProvider()
         if let collateral {

@@ -69,9 +69,13 @@ struct AttestOutput: Encodable {
     let verificationTime: String
     let failedCheck: String?
     let ear: String?
+    let warning: String?
 
     init(_ result: AttestationResult, ear: String? = nil) {
         self.ear = ear
+        warning =
+            result.platform == .simulated
+            ? "SIMULATED TEE: development only; this evidence proves nothing about the machine" : nil
         verdict = result.verdict.rawValue
         platform = result.platform?.rawValue
         tcbStatus = result.tcbStatus?.rawValue
@@ -88,7 +92,7 @@ struct AttestOutput: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case verdict, platform, tcbStatus, advisoryIds, claims, checks, relaxations, verificationTime, failedCheck
-        case ear
+        case ear, warning
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -103,6 +107,7 @@ struct AttestOutput: Encodable {
         try container.encode(verificationTime, forKey: .verificationTime)
         try container.encode(failedCheck, forKey: .failedCheck)
         try container.encodeIfPresent(ear, forKey: .ear)
+        try container.encodeIfPresent(warning, forKey: .warning)
     }
 }
 
@@ -127,6 +132,9 @@ enum AttestText {
         var lines: [String] = []
         let platform = result.platform?.rawValue ?? "unknown evidence"
         lines.append("verdict: \(result.verdict.rawValue) (\(platform))")
+        if result.platform == .simulated {
+            lines.append("SIMULATED TEE: development only; this evidence proves nothing about the machine.")
+        }
         if let status = result.tcbStatus {
             let advisories =
                 result.advisoryIDs.isEmpty ? "" : " — advisories \(result.advisoryIDs.joined(separator: ", "))"
@@ -143,7 +151,7 @@ enum AttestText {
             let keys = [
                 "product", "signing_key", "measurement", "host_data", "vmpl", "policy", "debug", "mrtd", "rtmr0",
                 "rtmr1", "rtmr2", "rtmr3", "mrenclave", "mrsigner", "isvprodid", "isvsvn", "fmspc", "report_data",
-                "tpm_extra_data",
+                "tpm_extra_data", "simulated", "binding_nonce",
             ]
             let shown = keys.compactMap { key in result.claims[key].map { "    \(key): \($0)" } }
             if !shown.isEmpty {

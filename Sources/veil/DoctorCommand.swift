@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VeilAttesters
 import _VeilBytes
 
 /// `veil doctor`: what this machine offers Veil — TEE interfaces, secure memory, process hardening.
@@ -59,24 +60,11 @@ struct DoctorReport: Encodable {
     let summary: String
 
     static func gather(root: String) -> DoctorReport {
-        let candidates: [(String, String, String)] = [
-            ("configfs-tsm", "sys/kernel/config/tsm/report", "SEV-SNP / TDX reports (Linux 6.7+)"),
-            ("sev-guest", "dev/sev-guest", "SEV-SNP reports (legacy ioctl)"),
-            ("tdx-guest", "dev/tdx_guest", "TDX quotes (legacy ioctl)"),
-            ("tpm", "dev/tpmrm0", "TPM 2.0 quotes (resource manager)"),
-            ("tpm-event-log", "sys/kernel/security/tpm0/binary_bios_measurements", "measured-boot event log"),
-        ]
-        let base = URL(fileURLWithPath: root, isDirectory: true)
-        let interfaces = candidates.map { name, relative, purpose in
-            let path = base.appendingPathComponent(relative).path
-            return Interface(
-                name: name,
-                path: path,
-                present: FileManager.default.fileExists(atPath: path),
-                purpose: purpose
-            )
+        let probed = TEEInterfaces.probe(root: root)
+        let interfaces = probed.interfaces.map {
+            Interface(name: $0.name, path: $0.path, present: $0.present, purpose: $0.purpose)
         }
-        let hardwareTEE = interfaces.contains { $0.present && $0.name != "tpm-event-log" }
+        let hardwareTEE = probed.hardwareAvailable
 
         let page = SecureBytes(count: SecureMemory.pageSize)
         let hardening = ProcessHardening.apply()

@@ -5,6 +5,7 @@ import VeilAzureVTPM
 import VeilSGX
 import VeilTDX
 import VeilTPM
+import VeilSimulated
 import _VeilBytes
 
 /// Detects the evidence type from its bytes and runs the matching verifier and the policy.
@@ -26,6 +27,7 @@ enum EvidenceRouter {
             if AzureVTPM.Evidence.isEvidence(object) { return AzureVTPM.Verifier() }
             if TPM.Verifier.isBundle(object) { return TPM.Verifier() }
         }
+        if SimulatedTEE.isEvidence(bytes) { return SimulatedTEE.Verifier() }
         return nil
     }
 
@@ -37,6 +39,11 @@ enum EvidenceRouter {
         -> AttestationResult
     {
         let bytes = decodeTextIfHex(raw)
+        if EvidenceJSON.looksLikeJSON(bytes), let object = EvidenceJSON.object(bytes), EvidenceBundle.isBundle(object) {
+            let report = bundleVerifier.verify(bytes, context: context)
+            let policies = try document.policySet(for: report.platform)
+            return Appraiser.appraise(report, policies: policies, context: context)
+        }
         guard let verifier = verifier(for: bytes) else {
             let report = VerificationReport.unrecognised(count: bytes.count)
             return Appraiser.appraise(report, policies: PolicySet([]), context: context)
@@ -45,6 +52,12 @@ enum EvidenceRouter {
         let policies = try document.policySet(for: report.platform)
         return Appraiser.appraise(report, policies: policies, context: context)
     }
+
+    /// Verifies evidence bundles with every platform verifier.
+    static let bundleVerifier = EvidenceBundle.Verifier(verifiers: [
+        SEVSNP.Verifier(), TDX.Verifier(), SGX.Verifier(), TPM.Verifier(), AzureVTPM.Verifier(),
+        SimulatedTEE.Verifier(),
+    ])
 
     /// Evidence stored as hex text (as some tools write reports) is decoded first.
     static func decodeTextIfHex(_ bytes: [UInt8]) -> [UInt8] {

@@ -64,7 +64,7 @@ private func pcrDigest(_ quote: TPM2.Quote, indices: [Int]) -> [UInt8] {
 }
 
 /// Waits until swtpm answers, then returns a client for it.
-private func connect(_ tpm: SoftwareTPM) async throws -> TPM2Client {
+func connect(_ tpm: SoftwareTPM) async throws -> TPM2Client {
     let client = try TPM2Client(location: TPM2Location(parsing: tpm.location))
     var lastError: (any Error)?
     for _ in 0..<50 {

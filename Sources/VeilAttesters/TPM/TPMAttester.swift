@@ -6,14 +6,30 @@ import _VeilBytes
 /// the owner hierarchy, quotes the selected PCRs with the nonce as qualifying data, reads the PCR values, and
 /// flushes both keys. The AK is ephemeral: a verifier trusts it through a pinned key or an AK certificate.
 public struct TPMAttester: Sendable {
+    /// The TPM client.
     public let client: TPM2Client
+    /// The attestation key's algorithm.
     public let keyAlgorithm: TPM2.KeyAlgorithm
+    /// The PCRs quoted (SHA-256 bank).
     public let selection: TPM2.PCRSelection
+    /// The measured-boot event log to staple (nil: none).
+    public let eventLogPath: String?
+    /// Where the TPM is, for the bundle's producer line.
+    public let location: String?
 
-    public init(client: TPM2Client, keyAlgorithm: TPM2.KeyAlgorithm = .ecc, selection: TPM2.PCRSelection = .all) {
+    /// An attester for the TPM behind `client`.
+    public init(
+        client: TPM2Client,
+        keyAlgorithm: TPM2.KeyAlgorithm = .ecc,
+        selection: TPM2.PCRSelection = .all,
+        eventLogPath: String? = nil,
+        location: String? = nil
+    ) {
         self.client = client
         self.keyAlgorithm = keyAlgorithm
         self.selection = selection
+        self.eventLogPath = eventLogPath
+        self.location = location
     }
 
     /// A quote over the selected PCRs whose `extraData` is `nonce` (at most 64 bytes, the size of a SHA-512

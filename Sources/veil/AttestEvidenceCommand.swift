@@ -1,0 +1,237 @@
+import ArgumentParser
+import Foundation
+import VeilAttestation
+import VeilAttesters
+import VeilKeys
+import _VeilBytes
+
+/// `veil attest evidence`: ask this machine's TEE (or TPM, or the SIMULATED TEE) for evidence bound to a nonce
+/// and the node's keys, and write an evidence bundle that `veil attest verify` accepts.
+struct AttestEvidenceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evidence",
+        abstract: "Produce an evidence bundle bound to a nonce (and keys) from this machine's TEE or TPM.",
+        discussion: """
+            The report data is SHA-512 over the nonce, the public keys given with --key and the optional init data \
+            (docs/formats/evidence-bundle.md). --tee auto never picks the SIMULATED TEE: ask for it by name.
+            """
+    )
+
+    enum TEEChoice: String, ExpressibleByArgument, CaseIterable {
+        case auto, snp, tdx, tpm, simulated
+    }
+
+    @Option(help: "The TEE: auto, snp, tdx, tpm or simulated.")
+    var tee: TEEChoice = .auto
+
+    @Option(help: "The verifier's nonce, hex.")
+    var nonce: String
+
+    @Option(help: "A public (or private) signing key file (JWK) of this node to bind; repeat for several.")
+    var key: [String] = []
+
+    @Option(name: .customLong("init-data"), help: "A file whose bytes are bound as init data.")
+    var initData: String?
+
+    @Option(
+        name: .customLong("kbs-tee-pubkey"),
+        help: "KBS binding instead: the TEE public key (JWK file); --nonce is then the KBS challenge's nonce string."
+    )
+    var kbsTEEPublicKey: String?
+
+    @Option(name: .customLong("kbs-hash"), help: "KBS binding: the runtime-data hash (sha256, sha384, sha512).")
+    var kbsHash: String = "sha384"
+
+    @Option(help: "Write the bundle here (default: standard output).")
+    var out: String?
+
+    @Option(help: "The TPM: a device (/dev/tpmrm0) or swtpm's socket interface (tcp://HOST:PORT).")
+    var tpm: String = "/dev/tpmrm0"
+
+    @Option(help: "TPM: the SHA-256 PCRs to quote, comma-separated (default 0-23).")
+    var pcrs: String?
+
+    @Option(name: .customLong("tsm-root"), help: "The configfs-tsm report directory.")
+    var tsmRoot: String = ConfigFSTSMAttester.defaultRoot
+
+    @Option(name: .customLong("sev-guest"), help: "The legacy SEV-SNP guest device (used without configfs-tsm).")
+    var sevGuest: String = "/dev/sev-guest"
+
+    @Option(help: "SEV-SNP: the VMPL to request the report for (0-3).")
+    var vmpl: Int?
+
+    @Option(name: .customLong("event-log"), help: "The TPM measured-boot event log to staple, when readable.")
+    var eventLog: String = TPMAttester.defaultEventLogPath
+
+    @Option(
+        name: .customLong("simulated-root"),
+        help: "SIMULATED TEE: the directory with the dev root key (default $VEIL_SIMULATED_ROOT or ~/.veil/simulated)."
+    )
+    var simulatedRoot: String?
+
+    func validate() throws {
+        if kbsTEEPublicKey != nil {
+            guard !nonce.isEmpty, nonce.utf8.count <= 1024 else {
+                throw ValidationError("--nonce must be the KBS challenge's nonce (1 to 1024 characters).")
+            }
+            guard ReportDataBinding.KBSHash(rawValue: kbsHash) != nil else {
+                throw ValidationError("--kbs-hash must be sha256, sha384 or sha512.")
+            }
+        } else if (try? Hex.decode(nonce)).map({ !$0.isEmpty && $0.count <= 1024 }) != true {
+            throw ValidationError("--nonce must be 1 to 1024 bytes of hex.")
+        }
+        if let vmpl, !(0...3).contains(vmpl) { throw ValidationError("--vmpl must be 0, 1, 2 or 3.") }
+        if pcrs != nil, pcrIndices == nil { throw ValidationError("--pcrs must list PCR numbers 0-23, e.g. 0,4,7.") }
+    }
+
+    /// The PCRs of --pcrs, or nil when malformed.
+    var pcrIndices: [Int]? {
+        guard let pcrs else { return Array(0..<24) }
+        let parts = pcrs.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parts.isEmpty, parts.allSatisfy({ $0.map { (0..<24).contains($0) } == true }) else { return nil }
+        return Array(Set(parts.compactMap { $0 })).sorted()
+    }
+
+    func run() async throws {
+        var keys: [[UInt8]] = []
+        for path in key {
+            do {
+                keys.append(try KeyFile.readPublicKey(path).rawBytes)
+            } catch {
+                throw CLIError(
+                    "cannot read the key \(path): \(error)",
+                    remedy: "Give a signing key file made by veil keygen."
+                )
+            }
+        }
+        var initBytes: [UInt8]?
+        if let initData {
+            guard let data = FileManager.default.contents(atPath: initData) else {
+                throw CLIError("cannot read the init data file \(initData).", remedy: "Check the path.")
+            }
+            initBytes = Array(data)
+        }
+        let binding: ReportDataBinding
+        if let kbsTEEPublicKey {
+            binding = try kbsBinding(kbsTEEPublicKey)
+        } else {
+            binding = .veil(nonce: try Hex.decode(nonce), publicKeys: keys, initData: initBytes)
+        }
+        let attester = try makeAttester()
+        if attester.tee == .simulated {
+            FileHandle.standardError.write(
+                Data("WARNING: SIMULATED TEE: this evidence proves nothing; every default policy rejects it.\n".utf8)
+            )
+        }
+        let bundle: EvidenceBundle
+        do {
+            bundle = try await attester.evidence(binding: binding)
+        } catch {
+            throw CLIError(
+                "could not produce \(attester.tee.rawValue) evidence: \(error.reason)",
+                remedy: Self.remedy(error)
+            )
+        }
+        let json = bundle.json()
+        if let out {
+            do {
+                try Data(json).write(to: URL(fileURLWithPath: out), options: .atomic)
+            } catch {
+                throw CLIError("cannot write \(out): \(error.localizedDescription)", remedy: "Choose a writable path.")
+            }
+        } else {
+            FileHandle.standardOutput.write(Data(json))
+        }
+        let label = bundle.tee == .simulated ? "SIMULATED" : bundle.tee.rawValue
+        FileHandle.standardError.write(
+            Data(
+                "\(label) evidence bundle from \(bundle.producer), report data \(Hex.encode(bundle.reportData).prefix(16))…\n"
+                    .utf8
+            )
+        )
+    }
+
+    /// The Confidential Containers KBS binding: runtime-data `{"nonce", "tee-pubkey"}` hashed as the KBS does.
+    func kbsBinding(_ path: String) throws -> ReportDataBinding {
+        let jwk: JWK
+        do {
+            jwk = try KeyFile.readJWK(path).publicKey
+        } catch {
+            throw CLIError("cannot read the TEE public key \(path): \(error)", remedy: "Give a JWK file.")
+        }
+        // The KBS wraps released resources to this key with ECDH-ES, so that is the algorithm it is bound with.
+        let members: [String: String?] = [
+            "kty": jwk.kty, "crv": jwk.crv, "x": jwk.x, "y": jwk.y, "alg": jwk.kty == "EC" ? "ECDH-ES" : jwk.alg,
+        ]
+        return .kbs(
+            runtimeData: ReportDataBinding.kbsRuntimeData(nonce: nonce, teePublicKey: members.compactMapValues { $0 }),
+            hash: ReportDataBinding.KBSHash(rawValue: kbsHash) ?? .sha384
+        )
+    }
+
+    /// The attester for the chosen TEE.
+    func makeAttester() throws -> any Attester {
+        var choice = tee
+        if choice == .auto {
+            let interfaces = TEEInterfaces.probe()
+            let tsm = FileManager.default.fileExists(atPath: tsmRoot)
+            if tsm && (interfaces.has("tdx-guest") || interfaces.tsmProvider == "tdx_guest") {
+                choice = .tdx
+            } else if (tsm && interfaces.tsmProvider == "sev_guest") || interfaces.has("sev-guest") {
+                choice = .snp
+            } else if tpm.hasPrefix("tcp://") || interfaces.has("tpm") {
+                choice = .tpm
+            } else {
+                throw CLIError(
+                    "this machine offers no TEE or TPM interface (see veil attest detect).",
+                    remedy:
+                        "Run inside an SEV-SNP or TDX guest or with a TPM, or ask for --tee simulated (development only)."
+                )
+            }
+        }
+        switch choice {
+        case .snp:
+            if FileManager.default.fileExists(atPath: tsmRoot) {
+                return ConfigFSTSMAttester(tee: .sevSNP, root: tsmRoot, privilegeLevel: vmpl)
+            }
+            return SEVGuestAttester(path: sevGuest, vmpl: UInt32(vmpl ?? 0))
+        case .tdx:
+            return ConfigFSTSMAttester(tee: .tdx, root: tsmRoot)
+        case .tpm:
+            do {
+                let client = try TPM2Client(location: TPM2Location(parsing: tpm))
+                return TPMAttester(
+                    client: client,
+                    selection: TPM2.PCRSelection(indices: pcrIndices ?? Array(0..<24)),
+                    eventLogPath: eventLog,
+                    location: tpm
+                )
+            } catch {
+                throw CLIError(
+                    "cannot open the TPM at \(tpm): \(error)",
+                    remedy: "Give --tpm /dev/tpmrm0 or tcp://HOST:PORT."
+                )
+            }
+        case .simulated:
+            return SimulatedAttester(
+                rootDirectory: simulatedRoot ?? SimulatedAttester.defaultRootDirectory,
+                configuration: ["tee": "simulated", "veil_version": VeilVersion.current]
+            )
+        case .auto:
+            preconditionFailure("auto is resolved above")
+        }
+    }
+
+    static func remedy(_ error: AttesterError) -> String {
+        switch error.code {
+        case .unavailable: return "Run inside the TEE you asked for, or choose another --tee (see veil attest detect)."
+        case .missingProvider, .wrongProvider:
+            return "Load the guest driver for this TEE (sev-guest or tdx-guest) or choose the matching --tee."
+        case .generationRace: return "Another process used the same report entry; run the command again."
+        case .privilegeLevel: return "Request a --vmpl at or above the guest's privlevel_floor."
+        case .tpm: return "Check that the TPM is reachable and not in failure mode (for swtpm: is it running?)."
+        case .simulatedKey: return "Check the --simulated-root directory and its root.jwk (mode 0600)."
+        default: return "Run the command again; if it persists, report it with the message above."
+        }
+    }
+}
