@@ -109,11 +109,12 @@ extension TPM {
                     }
                     throw AttestationError(.untrustedChain, "the bundle's attestation key is not the pinned AK")
                 }
-                recorder.pass(
-                    "tpm.ak",
-                    "attestation key from the bundle (pin it: --collateral ak.pem, or the claim tpm_ak_sha256)"
+                // The key travels with the quote, so by itself it proves nothing: anyone can sign a TPMS_ATTEST.
+                throw AttestationError(
+                    .untrustedChain,
+                    "the quote's attestation key is not anchored: pin the TPM's enrolled AK with --collateral ak.pem "
+                        + "(veil attest evidence --tee tpm --ak-out ak.pem) or supply its AK certificate chain"
                 )
-                return key
             }
             if let jwk = object["ak"] as? [String: Any], let n = EvidenceJSON.bytes(jwk["n"]),
                 let e = EvidenceJSON.bytes(jwk["e"])

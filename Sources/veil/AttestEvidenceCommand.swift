@@ -60,6 +60,12 @@ struct AttestEvidenceCommand: AsyncParsableCommand {
     @Option(help: "SEV-SNP: the VMPL to request the report for (0-3).")
     var vmpl: Int?
 
+    @Option(
+        name: .customLong("ak-out"),
+        help: "TPM: also write the TPM's attestation key (PEM) here, to enroll it: verifiers pin it with --collateral."
+    )
+    var akOut: String?
+
     @Option(name: .customLong("event-log"), help: "The TPM measured-boot event log to staple, when readable.")
     var eventLog: String = TPMAttester.defaultEventLogPath
 
@@ -132,6 +138,7 @@ struct AttestEvidenceCommand: AsyncParsableCommand {
                 remedy: Self.remedy(error)
             )
         }
+        if let akOut { try writeAttestationKey(bundle, to: akOut) }
         let json = bundle.json()
         if let out {
             do {
@@ -148,6 +155,25 @@ struct AttestEvidenceCommand: AsyncParsableCommand {
                 "\(label) evidence bundle from \(bundle.producer), report data \(Hex.encode(bundle.reportData).prefix(16))…\n"
                     .utf8
             )
+        )
+    }
+
+    /// Enrollment: the AK is a primary key the TPM derives the same way every time, so the key this TPM just
+    /// used is the one to pin for it.
+    func writeAttestationKey(_ bundle: EvidenceBundle, to path: String) throws {
+        guard bundle.tee == .tpm,
+            let object = try? JSONSerialization.jsonObject(with: Data(bundle.evidence)) as? [String: Any],
+            let pem = object["ak_pem"] as? String
+        else {
+            throw CLIError("--ak-out applies to TPM evidence only.", remedy: "Use it with --tee tpm.")
+        }
+        do {
+            try Data(pem.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw CLIError("cannot write \(path): \(error.localizedDescription)", remedy: "Choose a writable path.")
+        }
+        FileHandle.standardError.write(
+            Data("wrote the TPM's attestation key to \(path) (pin it with --collateral)\n".utf8)
         )
     }
 

@@ -66,7 +66,11 @@ struct TPMEventLogTests {
         try Data(writer.bytes).write(to: good)
         try Data(wrong.bytes).write(to: bad)
 
-        let context = VerificationContext(time: Date())
+        let enrolled = try TPMAttester.attestationKeyPEM(try await TPMAttester(client: client).attestationKey())
+        let context = VerificationContext(
+            time: Date(),
+            collateral: BundleCollateralProvider([("ak.pem", Array(enrolled.utf8))])
+        )
         let matching = try await TPMAttester(client: client, eventLogPath: good.path).evidence(binding: binding)
         let result = try appraise(matching, verifier: TPM.Verifier(), context: context)
         #expect(result.verdict == .accepted, "\(result.checks.filter { !$0.passed })")

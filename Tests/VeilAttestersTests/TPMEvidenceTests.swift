@@ -26,7 +26,8 @@ struct TPMEvidenceTests {
         #expect(bundle.tee == .tpm)
         #expect(bundle.collateral.map(\.name) == ["tpm-event-log.bin"])
 
-        let context = VerificationContext(time: Date(), nonce: Array("tpm nonce".utf8))
+        let pin = try await enrolled(attester)
+        let context = VerificationContext(time: Date(), nonce: Array("tpm nonce".utf8), collateral: pin)
         let result = try appraise(bundle, verifier: TPM.Verifier(), context: context)
         #expect(result.verdict == .accepted, "\(result.checks.filter { !$0.passed })")
         #expect(result.claims["tpm_extra_data"] == .bytes(binding.reportData))
@@ -51,7 +52,7 @@ struct TPMEvidenceTests {
         rebound.binding = .veil(nonce: Array("other nonce".utf8), publicKeys: [[7, 7, 7]], initData: nil)
         #expect(try appraise(rebound, verifier: TPM.Verifier(), context: context).verdict == .invalid)
         // A stale nonce is refused by policy.
-        let stale = VerificationContext(time: Date(), nonce: Array("old".utf8))
+        let stale = VerificationContext(time: Date(), nonce: Array("old".utf8), collateral: pin)
         #expect(try appraise(bundle, verifier: TPM.Verifier(), context: stale).verdict == .rejected)
     }
 
@@ -62,13 +63,11 @@ struct TPMEvidenceTests {
         let client = try await connect(tpm)
         let attester = TPMAttester(client: client, selection: TPM2.PCRSelection(indices: [0, 7, 16]))
         let before = try await attester.evidence(binding: binding)
-        let pcr16 = try #require(
-            try appraise(before, verifier: TPM.Verifier(), context: VerificationContext(time: Date())).claims["pcr16"]
-        )
+        let context = VerificationContext(time: Date(), collateral: try await enrolled(attester))
+        let pcr16 = try #require(try appraise(before, verifier: TPM.Verifier(), context: context).claims["pcr16"])
         let policy = try PolicyDocument.decode(
             Data(#"{"version": 1, "platforms": {"tpm": {"reference_values": {"pcr16": ["\#(pcr16)"]}}}}"#.utf8)
         )
-        let context = VerificationContext(time: Date())
         #expect(try appraise(before, verifier: TPM.Verifier(), context: context, document: policy).verdict == .accepted)
 
         try await client.extendPCR(16, sha256Digest: Array(SHA256.hash(data: Array("an unapproved component".utf8))))
@@ -76,6 +75,19 @@ struct TPMEvidenceTests {
         let result = try appraise(after, verifier: TPM.Verifier(), context: context, document: policy)
         #expect(result.verdict == .rejected)
         #expect(result.firstFailure?.name == "policy.reference.pcr16")
+    }
+
+    @Test("the AK is the same on every quote, and a quote whose AK is not pinned is not authentic")
+    func unpinnedAK() async throws {
+        let tpm = try SoftwareTPM()
+        defer { tpm.stop() }
+        let attester = TPMAttester(client: try await connect(tpm))
+        let first = try await attester.attestationKey()
+        #expect(try await attester.attestationKey() == first)
+        let bundle = try await attester.evidence(binding: binding)
+        let result = try appraise(bundle, verifier: TPM.Verifier(), context: VerificationContext(time: Date()))
+        #expect(result.verdict == .invalid)
+        #expect(result.firstFailure?.name == "tpm.ak")
     }
 
     @Test("a pinned AK in the collateral must be the bundle's AK")
@@ -99,4 +111,10 @@ struct TPMEvidenceTests {
         #expect(result.verdict == .invalid)
         #expect(result.firstFailure?.name == "tpm.ak")
     }
+}
+
+/// The TPM's attestation key, read at enrollment (not from the bundle), as the collateral a verifier pins.
+private func enrolled(_ attester: TPMAttester) async throws -> BundleCollateralProvider {
+    let pem = try TPMAttester.attestationKeyPEM(try await attester.attestationKey())
+    return BundleCollateralProvider([("ak.pem", Array(pem.utf8))])
 }

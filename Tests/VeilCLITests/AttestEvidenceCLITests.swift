@@ -108,21 +108,25 @@ struct AttestEvidenceCLITests {
         defer { swtpm.stop() }
         var made = try VeilProcess.run([
             "attest", "evidence", "--tee", "tpm", "--tpm", swtpm.location, "--nonce", "abcdef01", "--out",
-            path("tpm.json"),
+            path("tpm.json"), "--ak-out", path("ak.pem"),
         ])
         // swtpm may need a moment before it answers its first command.
         for _ in 0..<20 where made.exitCode != 0 {
             Thread.sleep(forTimeInterval: 0.2)
             made = try VeilProcess.run([
                 "attest", "evidence", "--tee", "tpm", "--tpm", swtpm.location, "--nonce", "abcdef01", "--out",
-                path("tpm.json"),
+                path("tpm.json"), "--ak-out", path("ak.pem"),
             ])
         }
         #expect(made.exitCode == 0, "\(made.standardError)")
-        let accepted = try verify([path("tpm.json"), "--nonce", "abcdef01"])
+        // Without the enrolled AK pinned, the quote proves nothing.
+        let unpinned = try verify([path("tpm.json"), "--nonce", "abcdef01"])
+        #expect(unpinned.code == 2)
+        #expect(unpinned.object["failed_check"] as? String == "tpm.ak")
+        let accepted = try verify([path("tpm.json"), "--nonce", "abcdef01", "--collateral", path("ak.pem")])
         #expect(accepted.code == 0, "\(accepted.text)")
         #expect(accepted.object["platform"] as? String == "tpm")
-        let wrong = try verify([path("tpm.json"), "--nonce", "abcdef02"])
+        let wrong = try verify([path("tpm.json"), "--nonce", "abcdef02", "--collateral", path("ak.pem")])
         #expect(wrong.code == 1)
         #expect(wrong.object["failed_check"] as? String == "policy.nonce")
         let claims = try #require(accepted.object["claims"] as? [String: Any])
@@ -132,13 +136,15 @@ struct AttestEvidenceCLITests {
             "--out", path("few.json"),
         ])
         #expect(few.exitCode == 0, "\(few.standardError)")
-        let fewClaims = try #require(try verify([path("few.json")]).object["claims"] as? [String: Any])
+        let fewClaims = try #require(
+            try verify([path("few.json"), "--collateral", path("ak.pem")]).object["claims"] as? [String: Any]
+        )
         #expect(fewClaims["pcr7"] != nil && fewClaims["pcr1"] == nil)
         #expect(
             try VeilProcess.run(["attest", "evidence", "--tee", "tpm", "--nonce", "00", "--pcrs", "24"]).exitCode == 64
         )
         let tampered = try tamperNonce(path("tpm.json"), nonce: "abcdef01")
-        #expect(try verify([tampered, "--nonce", "abcdef00"]).code == 2)
+        #expect(try verify([tampered, "--nonce", "abcdef00", "--collateral", path("ak.pem")]).code == 2)
     }
 
     @Test("usage and environment errors: bad nonce is 64; no TEE gives a sentence and a remedy; detect reports")

@@ -123,25 +123,4 @@ extension TPM2 {
             return writer.bytes
         }
     }
-
-    /// The storage primary key the attestation key is created under: ECC P-256, restricted decrypt, AES-128-CFB.
-    static var storagePrimaryTemplate: [UInt8] {
-        let attributes =
-            ObjectAttribute.fixedTPM | ObjectAttribute.fixedParent | ObjectAttribute.sensitiveDataOrigin
-            | ObjectAttribute.userWithAuth | ObjectAttribute.noDA | ObjectAttribute.restricted | ObjectAttribute.decrypt
-        var writer = ByteWriter()
-        writer.write(Algorithm.ecc.rawValue, .big)
-        writer.write(Algorithm.sha256.rawValue, .big)
-        writer.write(attributes, .big)
-        writer.writeTPM2B([UInt8]())
-        writer.write(Algorithm.aes.rawValue, .big)
-        writer.write(UInt16(128), .big)
-        writer.write(Algorithm.cfb.rawValue, .big)
-        writer.write(Algorithm.null.rawValue, .big)  // scheme
-        writer.write(curveP256, .big)
-        writer.write(Algorithm.null.rawValue, .big)  // kdf
-        writer.writeTPM2B([UInt8]())
-        writer.writeTPM2B([UInt8]())
-        return writer.bytes
-    }
 }

@@ -11,7 +11,7 @@ extension TPMAttester: Attester {
     public static let defaultEventLogPath = "/sys/kernel/security/tpm0/binary_bios_measurements"
 
     /// A TPM quote with `reportData` as qualifying data, as the TPM quote bundle `VeilTPM` verifies (`message`,
-    /// `signature`, `pcrs`, the ephemeral AK as `ak_pem`), with the event log stapled when it is readable.
+    /// `signature`, `pcrs`, the AK as `ak_pem`, which verifiers must pin), with the event log stapled when it is readable.
     public func evidence(reportData: [UInt8]) async throws(AttesterError) -> EvidenceBundle {
         try checkReportData(reportData)
         let quote: TPM2.Quote
@@ -61,7 +61,7 @@ extension TPMAttester: Attester {
     }
 
     /// The AK's SubjectPublicKeyInfo in PEM.
-    static func attestationKeyPEM(_ area: TPM2.PublicArea) throws -> String {
+    public static func attestationKeyPEM(_ area: TPM2.PublicArea) throws -> String {
         switch area.key {
         case .eccP256(let x, let y):
             return try P256.Signing.PublicKey(x963Representation: [0x04] + x + y).pemRepresentation

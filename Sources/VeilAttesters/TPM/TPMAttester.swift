@@ -2,9 +2,10 @@ import Crypto
 import Foundation
 import _VeilBytes
 
-/// Produces TPM 2.0 quotes: creates a storage primary key and a restricted signing attestation key (AK) under
-/// the owner hierarchy, quotes the selected PCRs with the nonce as qualifying data, reads the PCR values, and
-/// flushes both keys. The AK is ephemeral: a verifier trusts it through a pinned key or an AK certificate.
+/// Produces TPM 2.0 quotes. The attestation key (AK) is a restricted signing *primary* key under the endorsement
+/// hierarchy: the TPM derives it from its endorsement seed and the template, so it is the same key every time on
+/// the same TPM. An operator enrolls it once (``attestationKey()``, `veil attest evidence --tee tpm --ak-out`)
+/// and verifiers pin it; a quote signed by any other key is refused.
 public struct TPMAttester: Sendable {
     /// The TPM client.
     public let client: TPM2Client
@@ -32,42 +33,44 @@ public struct TPMAttester: Sendable {
         self.location = location
     }
 
+    /// The AK's public area, for enrollment: what verifiers pin.
+    public func attestationKey() async throws(TPM2Error) -> TPM2.PublicArea {
+        try await client.startup()
+        let key = try await client.createPrimary(
+            hierarchy: TPM2.Handle.endorsement,
+            template: keyAlgorithm.attestationTemplate
+        )
+        try await client.flush(key.handle)
+        return key.publicArea
+    }
+
     /// A quote over the selected PCRs whose `extraData` is `nonce` (at most 64 bytes, the size of a SHA-512
     /// digest, which is what Veil's report-data binding produces).
     public func quote(nonce: [UInt8]) async throws(TPM2Error) -> TPM2.Quote {
         guard nonce.count <= 64 else { throw TPM2Error(.unsupported, "nonce of \(nonce.count) bytes (at most 64)") }
         try await client.startup()
-        let primary = try await client.createPrimary(
-            hierarchy: TPM2.Handle.owner,
-            template: TPM2.storagePrimaryTemplate
+        let key = try await client.createPrimary(
+            hierarchy: TPM2.Handle.endorsement,
+            template: keyAlgorithm.attestationTemplate
         )
         do throws(TPM2Error) {
-            let created = try await client.create(parent: primary.handle, template: keyAlgorithm.attestationTemplate)
-            let key = try await client.load(
-                parent: primary.handle,
-                privateBlob: created.privateBlob,
-                publicArea: created.publicArea
+            let (attest, signature) = try await client.quote(
+                key: key.handle,
+                qualifyingData: nonce,
+                selection: selection
             )
-            do throws(TPM2Error) {
-                let (publicArea, _) = try await client.readPublic(key)
-                let (attest, signature) = try await client.quote(key: key, qualifyingData: nonce, selection: selection)
-                let values = try await client.readPCRs(selection)
-                try await client.flush(key)
-                try await client.flush(primary.handle)
-                return TPM2.Quote(
-                    attest: attest,
-                    signature: signature,
-                    attestationKey: publicArea.wire,
-                    pcrBank: selection.hash,
-                    pcrs: values,
-                    nonce: nonce
-                )
-            } catch {
-                try? await client.flush(key)
-                throw error
-            }
+            let values = try await client.readPCRs(selection)
+            try await client.flush(key.handle)
+            return TPM2.Quote(
+                attest: attest,
+                signature: signature,
+                attestationKey: key.publicArea.wire,
+                pcrBank: selection.hash,
+                pcrs: values,
+                nonce: nonce
+            )
         } catch {
-            try? await client.flush(primary.handle)
+            try? await client.flush(key.handle)
             throw error
         }
     }
