@@ -12,6 +12,18 @@ let veilSwiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+/// Code generation for the compute kernels: Swift targets the x86-64 baseline (SSE2) unless told otherwise, which
+/// leaves the SIMD kernels without FMA, F16C or 256-bit vectors. `haswell` (AVX2, FMA, F16C; every x86 server
+/// CPU since 2015) is the default; `VEIL_TARGET_CPU` overrides it (e.g. `native`, `znver4`).
+let kernelCodegenSettings: [SwiftSetting] = {
+    #if arch(x86_64)
+    let cpu = Context.environment["VEIL_TARGET_CPU"] ?? "haswell"
+    return [.unsafeFlags(["-target-cpu", cpu])]
+    #else
+    return []
+    #endif
+}()
+
 let package = Package(
     name: "veil",
     platforms: [.macOS(.v15)],
@@ -19,6 +31,8 @@ let package = Package(
         .executable(name: "veil", targets: ["veil"]),
         .library(name: "_VeilBytes", targets: ["_VeilBytes"]),
         .library(name: "VeilKeys", targets: ["VeilKeys"]),
+        .library(name: "VeilTokenizers", targets: ["VeilTokenizers"]),
+        .library(name: "VeilInference", targets: ["VeilInference"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
@@ -56,6 +70,32 @@ let package = Package(
             swiftSettings: veilSwiftSettings
         ),
 
+        // MARK: Inference
+
+        /// Compute kernels: quantised dot products, matrix products, norms, RoPE, attention, the worker pool.
+        /// With `_VeilBytes`, the only place for unsafe pointers and SIMD.
+        .target(
+            name: "_VeilKernels",
+            dependencies: ["_VeilBytes"],
+            swiftSettings: veilSwiftSettings + kernelCodegenSettings
+        ),
+        /// Tokenizers: byte-level BPE from GGUF metadata, WordPiece for BERT, chat templates.
+        .target(
+            name: "VeilTokenizers",
+            swiftSettings: veilSwiftSettings
+        ),
+        /// GGUF and safetensors loading, the Llama and BERT architectures, sampling, KV cache, generation.
+        .target(
+            name: "VeilInference",
+            dependencies: [
+                "_VeilBytes",
+                "_VeilKernels",
+                "VeilTokenizers",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+
         // MARK: Executable
 
         .executableTarget(
@@ -63,6 +103,8 @@ let package = Package(
             dependencies: [
                 "_VeilBytes",
                 "VeilKeys",
+                "VeilInference",
+                "VeilTokenizers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: veilSwiftSettings
@@ -83,6 +125,27 @@ let package = Package(
         .testTarget(
             name: "VeilKeysTests",
             dependencies: ["VeilKeys", "VeilTestSupport"],
+            swiftSettings: veilSwiftSettings
+        ),
+        .testTarget(
+            name: "VeilKernelsTests",
+            dependencies: ["_VeilKernels", "VeilTestSupport"],
+            swiftSettings: veilSwiftSettings
+        ),
+        .testTarget(
+            name: "VeilTokenizersTests",
+            dependencies: ["VeilTokenizers", "VeilInference", "VeilTestSupport"],
+            swiftSettings: veilSwiftSettings
+        ),
+        .testTarget(
+            name: "VeilInferenceTests",
+            dependencies: ["VeilInference", "_VeilKernels", "VeilTokenizers", "VeilTestSupport", "_VeilBytes"],
+            swiftSettings: veilSwiftSettings
+        ),
+        /// Tests against the real SmolLM2 and MiniLM weights: run in a release build after `veil model pull`.
+        .testTarget(
+            name: "VeilModelTests",
+            dependencies: ["VeilInference", "VeilTokenizers", "VeilTestSupport"],
             swiftSettings: veilSwiftSettings
         ),
         .testTarget(

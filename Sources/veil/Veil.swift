@@ -17,6 +17,11 @@ struct Veil: AsyncParsableCommand {
         subcommands: [
             DoctorCommand.self,
             KeygenCommand.self,
+            GenerateCommand.self,
+            EmbedCommand.self,
+            TokenizeCommand.self,
+            ModelCommand.self,
+            BenchCommand.self,
         ]
     )
 }
