@@ -102,7 +102,9 @@ final class BERTModel {
         }
         wordEmbeddings = try matrix("embeddings.word_embeddings.weight", rows: configuration.vocabSize, columns: hidden)
         positionEmbeddings = try matrix(
-            "embeddings.position_embeddings.weight", rows: configuration.maxPositionEmbeddings, columns: hidden
+            "embeddings.position_embeddings.weight",
+            rows: configuration.maxPositionEmbeddings,
+            columns: hidden
         )
         tokenTypeEmbeddings = try matrix("embeddings.token_type_embeddings.weight", rows: -1, columns: hidden)
         embeddingNormWeight = try vector("embeddings.LayerNorm.weight", hidden)
@@ -157,7 +159,12 @@ final class BERTModel {
             }
         }
         Kernels.layerNorm(
-            x, gamma: embeddingNormWeight, beta: embeddingNormBias, epsilon: c.layerNormEps, size: hidden, tokens: total
+            x,
+            gamma: embeddingNormWeight,
+            beta: embeddingNormBias,
+            epsilon: c.layerNormEps,
+            size: hidden,
+            tokens: total
         )
         let queries = FloatBuffer(count: total * hidden)
         let keys = FloatBuffer(count: total * hidden)
@@ -181,16 +188,29 @@ final class BERTModel {
             Kernels.addBias(layer.key.bias, to: keys, size: hidden, tokens: total)
             Kernels.addBias(layer.value.bias, to: values, size: hidden, tokens: total)
             Kernels.attention(
-                queries: queries, queryStride: hidden, keys: keys, values: values, kvStride: hidden,
-                output: attended, tokens: total, heads: heads, kvHeads: heads, headDim: hidden / heads,
-                mask: .segments(segments), pool: pool
+                queries: queries,
+                queryStride: hidden,
+                keys: keys,
+                values: values,
+                kvStride: hidden,
+                output: attended,
+                tokens: total,
+                heads: heads,
+                kvHeads: heads,
+                headDim: hidden / heads,
+                mask: .segments(segments),
+                pool: pool
             )
             Kernels.matmul(layer.attentionOutput.weight, input: attended, tokens: total, output: projected, pool: pool)
             Kernels.addBias(layer.attentionOutput.bias, to: projected, size: hidden, tokens: total)
             Kernels.add(projected, into: x, count: total * hidden)
             Kernels.layerNorm(
-                x, gamma: layer.attentionNormWeight, beta: layer.attentionNormBias, epsilon: c.layerNormEps,
-                size: hidden, tokens: total
+                x,
+                gamma: layer.attentionNormWeight,
+                beta: layer.attentionNormBias,
+                epsilon: c.layerNormEps,
+                size: hidden,
+                tokens: total
             )
             Kernels.matmul(layer.intermediate.weight, input: x, tokens: total, output: inner, pool: pool)
             Kernels.addBias(layer.intermediate.bias, to: inner, size: c.intermediateSize, tokens: total)
@@ -199,8 +219,12 @@ final class BERTModel {
             Kernels.addBias(layer.output.bias, to: projected, size: hidden, tokens: total)
             Kernels.add(projected, into: x, count: total * hidden)
             Kernels.layerNorm(
-                x, gamma: layer.outputNormWeight, beta: layer.outputNormBias, epsilon: c.layerNormEps,
-                size: hidden, tokens: total
+                x,
+                gamma: layer.outputNormWeight,
+                beta: layer.outputNormBias,
+                epsilon: c.layerNormEps,
+                size: hidden,
+                tokens: total
             )
         }
         return segments.map { Kernels.meanPoolNormalized(x, rows: $0, size: hidden) }

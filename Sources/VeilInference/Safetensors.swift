@@ -91,7 +91,13 @@ public struct SafetensorsFile: Sendable {
         let columns = info.shape.last ?? 0
         let rows = info.shape.count == 2 ? info.shape[0] : 1
         do {
-            return try WeightMatrix(region: region, offset: info.range.lowerBound, type: type, rows: rows, columns: columns)
+            return try WeightMatrix(
+                region: region,
+                offset: info.range.lowerBound,
+                type: type,
+                rows: rows,
+                columns: columns
+            )
         } catch {
             throw SafetensorsError("tensor \(name): \(error)")
         }

@@ -83,7 +83,9 @@ struct Sampler {
         if parameters.temperature <= 0 { return Self.argmax(logits) }
         var candidates = logits.indices.map { (id: $0, logit: logits[$0]) }
         candidates.sort { $0.logit > $1.logit || ($0.logit == $1.logit && $0.id < $1.id) }
-        if parameters.topK > 0, candidates.count > parameters.topK { candidates.removeLast(candidates.count - parameters.topK) }
+        if parameters.topK > 0, candidates.count > parameters.topK {
+            candidates.removeLast(candidates.count - parameters.topK)
+        }
         var probabilities = Self.softmax(candidates.map(\.logit), temperature: 1)
         if parameters.topP < 1 {
             var cumulative: Float = 0

@@ -37,7 +37,8 @@ public actor SentenceEmbedder {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         let configuration = try decoder.decode(
-            BERTConfiguration.self, from: Data(contentsOf: base.appendingPathComponent("config.json"))
+            BERTConfiguration.self,
+            from: Data(contentsOf: base.appendingPathComponent("config.json"))
         )
         guard configuration.hiddenAct == "gelu" else {
             throw SafetensorsError("activation \(configuration.hiddenAct) is not implemented (only exact gelu)")

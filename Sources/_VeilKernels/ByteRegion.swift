@@ -106,7 +106,10 @@ public final class ByteRegion: @unchecked Sendable, RandomAccessCollection {
     /// Decodes `range` as UTF-8 (replacing invalid sequences), without an intermediate array.
     public func string(_ range: Range<Int>) -> String {
         precondition(range.lowerBound >= 0 && range.upperBound <= count, "ByteRegion range out of bounds")
-        return String(decoding: UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count), as: UTF8.self)
+        return String(
+            decoding: UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count),
+            as: UTF8.self
+        )
     }
 }
 

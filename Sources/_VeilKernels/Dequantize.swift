@@ -23,7 +23,12 @@ public enum Dequantize {
         Float(Float16(bitPattern: pointer.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
     }
 
-    static func row(_ type: TensorType, _ source: UnsafeRawPointer, into output: UnsafeMutablePointer<Float>, count: Int) {
+    static func row(
+        _ type: TensorType,
+        _ source: UnsafeRawPointer,
+        into output: UnsafeMutablePointer<Float>,
+        count: Int
+    ) {
         let bytes = source.assumingMemoryBound(to: UInt8.self)
         switch type {
         case .f32:

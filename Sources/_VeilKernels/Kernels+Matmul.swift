@@ -124,25 +124,69 @@ extension Kernels {
         let columns = weights.columns
         let base = weights.baseAddress
         let type = weights.type
-        if hasDirectDecoder(type) && columns % 32 == 0 {
+        if columns % 32 == 0 {
             let blocks = columns / 32
-            var t0 = 0
-            while t0 + 4 <= tokens {
-                let xt = x + t0 * stride
-                for row in rows {
-                    let values = dotRow4(type, base + row * weights.rowBytes, xt, stride: stride, blocks: blocks)
-                    for lane in 0..<4 { output[(t0 + lane) * outputStride + row] = values[lane] }
-                }
-                t0 += 4
+            let rowBytes = weights.rowBytes
+            switch type {
+            case .q4_1:
+                multiplyRowsDirect(
+                    Q4_1Decoder.self,
+                    base: base,
+                    rowBytes: rowBytes,
+                    blocks: blocks,
+                    rows: rows,
+                    x: x,
+                    stride: stride,
+                    tokens: tokens,
+                    output: output,
+                    outputStride: outputStride
+                )
+                return
+            case .q4_0:
+                multiplyRowsDirect(
+                    Q4_0Decoder.self,
+                    base: base,
+                    rowBytes: rowBytes,
+                    blocks: blocks,
+                    rows: rows,
+                    x: x,
+                    stride: stride,
+                    tokens: tokens,
+                    output: output,
+                    outputStride: outputStride
+                )
+                return
+            case .q8_0:
+                multiplyRowsDirect(
+                    Q8_0Decoder.self,
+                    base: base,
+                    rowBytes: rowBytes,
+                    blocks: blocks,
+                    rows: rows,
+                    x: x,
+                    stride: stride,
+                    tokens: tokens,
+                    output: output,
+                    outputStride: outputStride
+                )
+                return
+            case .f32:
+                multiplyRowsDirect(
+                    F32Decoder.self,
+                    base: base,
+                    rowBytes: rowBytes,
+                    blocks: blocks,
+                    rows: rows,
+                    x: x,
+                    stride: stride,
+                    tokens: tokens,
+                    output: output,
+                    outputStride: outputStride
+                )
+                return
+            default:
+                break
             }
-            while t0 < tokens {
-                let xt = x + t0 * stride
-                for row in rows {
-                    output[t0 * outputStride + row] = dotRow1(type, base + row * weights.rowBytes, xt, blocks: blocks)
-                }
-                t0 += 1
-            }
-            return
         }
         // Other encodings: decode one row into scratch, then reuse it for every token.
         withUnsafeTemporaryAllocation(of: Float.self, capacity: columns) { scratch in

@@ -60,7 +60,9 @@ struct GenerateCommand: AsyncParsableCommand {
         guard (prompt == nil) != (chat == nil) else {
             throw ValidationError("Pass exactly one of --prompt or --chat.")
         }
-        guard maxTokens >= 0, topLogits >= 0 else { throw ValidationError("--max-tokens and --top-logits must be ≥ 0.") }
+        guard maxTokens >= 0, topLogits >= 0 else {
+            throw ValidationError("--max-tokens and --top-logits must be ≥ 0.")
+        }
     }
 
     struct Output: Encodable {
@@ -81,7 +83,9 @@ struct GenerateCommand: AsyncParsableCommand {
         } else {
             ids = languageModel.tokenize(prompt ?? "", parseSpecial: parseSpecial)
         }
-        guard !ids.isEmpty else { throw CLIError("The prompt is empty.", remedy: "Pass some text to --prompt or --chat.") }
+        guard !ids.isEmpty else {
+            throw CLIError("The prompt is empty.", remedy: "Pass some text to --prompt or --chat.")
+        }
         var parameters = SamplingParameters(maxTokens: maxTokens)
         parameters.temperature = temp
         parameters.topP = topP
@@ -113,8 +117,11 @@ struct GenerateCommand: AsyncParsableCommand {
                 Data(
                     String(
                         format: "[%d prompt tokens, %.1f t/s prefill; %d generated, %.1f t/s decode; stop: %@]\n",
-                        summary.promptTokens.count, summary.promptTokensPerSecond, summary.tokens.count,
-                        summary.tokensPerSecond, summary.stopReason.rawValue
+                        summary.promptTokens.count,
+                        summary.promptTokensPerSecond,
+                        summary.tokens.count,
+                        summary.tokensPerSecond,
+                        summary.stopReason.rawValue
                     ).utf8
                 )
             )
@@ -127,7 +134,8 @@ struct GenerateCommand: AsyncParsableCommand {
                     stopReason: summary.stopReason.rawValue,
                     promptTokensPerSecond: summary.promptTokensPerSecond,
                     tokensPerSecond: summary.tokensPerSecond,
-                    promptTopLogits: topLogits > 0 ? summary.promptTopLogits.map { [Double($0.id), Double($0.logit)] } : nil
+                    promptTopLogits: topLogits > 0
+                        ? summary.promptTopLogits.map { [Double($0.id), Double($0.logit)] } : nil
                 )
             )
         }

