@@ -1,45 +1,15 @@
-// Dot products computed directly on quantised blocks: each 32-element block is widened to two SIMD16<Float>
-// weight vectors (scale and minimum applied once), which are then multiplied into the activations of up to four
-// tokens at a time, so a block is decoded once per tile of tokens rather than once per token.
+// Dot products computed directly on quantised blocks, in SIMD16<Float>.
+//
+// Swift's generic SIMD conversions (`SIMD16<Float>(SIMD16<Int32>)`, `truncatingIfNeeded:`) compile to calls of
+// scalar loops, so the decoders avoid them: bytes are widened to 32-bit lanes (`widen`, one `vpmovzxbd`) and
+// shifted into the mantissa of 1.0, giving the float f = 1 + q/16 (4-bit) or 1 + u/256 (8-bit) without an
+// integer-to-float conversion. Every encoding's value is affine in f — `value = scale · f + bias` per block — so a
+// block contributes `scale · Σ f·x + bias · Σ x`, with Σ x per block computed once per matrix product. A block is
+// decoded once per four tokens (prefill); in decode, four rows share each load of the activations.
 
 @inline(__always)
 func loadHalf(_ pointer: UnsafeRawPointer, _ offset: Int) -> Float {
     Float(Float16(bitPattern: pointer.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
-}
-
-// Swift's generic SIMD conversions (`SIMD16<Float>(SIMD16<Int32>)`, `truncatingIfNeeded:`) compile to calls of
-// scalar loops, so the decoders below avoid them: the block's bytes are loaded as 32-bit words, each lane shifts
-// its own byte into place, and integers become floats by the exponent trick (the bits of 2²³ + n are the float
-// 2²³ + n for 0 ≤ n < 2²³). Lane `L` therefore holds a permuted element of the block; the activations are
-// permuted the same way once per matrix product (`permuteInput`), which leaves every dot product unchanged.
-
-@inline(__always)
-func unsignedToFloat(_ value: SIMD16<UInt32>) -> SIMD16<Float> {
-    unsafeBitCast(value | 0x4B00_0000, to: SIMD16<Float>.self) - 8_388_608
-}
-
-@inline(__always)
-func signedToFloat(_ value: SIMD16<Int32>) -> SIMD16<Float> {
-    unsafeBitCast(value &+ 0x4B40_0000, to: SIMD16<Float>.self) - 12_582_912
-}
-
-/// The element of a 32-element block that lane `lane` (0..<32, two vectors of 16) of `type`'s decoder holds.
-func permutedElement(_ type: TensorType, lane: Int) -> Int {
-    let half = lane / 16
-    let l = lane % 16
-    switch type {
-    case .q4_0, .q4_1: return 16 * half + 4 * (l % 4) + l / 4
-    case .q8_0: return 4 * (l % 8) + 2 * half + l / 8
-    default: return lane
-    }
-}
-
-/// Whether `type`'s decoder permutes lanes.
-func permutesLanes(_ type: TensorType) -> Bool {
-    switch type {
-    case .q4_0, .q4_1, .q8_0: return true
-    default: return false
-    }
 }
 
 @inline(__always)
@@ -47,112 +17,96 @@ func loadFloats(_ pointer: UnsafePointer<Float>) -> SIMD16<Float> {
     UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self)
 }
 
-@inline(__always)
-func nibbles(_ pointer: UnsafeRawPointer) -> (SIMD16<Float>, SIMD16<Float>) {
-    let w = pointer.loadUnaligned(as: SIMD4<UInt32>.self)
-    let replicated = SIMD16<UInt32>(
-        w[0],
-        w[1],
-        w[2],
-        w[3],
-        w[0],
-        w[1],
-        w[2],
-        w[3],
-        w[0],
-        w[1],
-        w[2],
-        w[3],
-        w[0],
-        w[1],
-        w[2],
-        w[3]
-    )
-    // Lane `L` takes byte `L / 4` of word `L % 4`.
-    let shifts = SIMD16<UInt32>(0, 0, 0, 0, 8, 8, 8, 8, 16, 16, 16, 16, 24, 24, 24, 24)
-    let shifted = replicated &>> shifts
-    return (unsignedToFloat(shifted & 0x0F), unsignedToFloat((shifted &>> 4) & 0x0F))
+/// One decoded block: two vectors of `f` and the affine map from `f` to the weights.
+struct DecodedBlock {
+    var lo: SIMD16<Float>
+    var hi: SIMD16<Float>
+    var scale: Float
+    var bias: Float
 }
 
-/// Decodes the 32-element blocks of one encoding into two weight vectors of 16 (lanes permuted as described
-/// above). Generic code over a decoder is specialised per encoding, so the block loops carry no type switch.
+/// Decodes the 32-element blocks of one encoding. Generic code over a decoder is specialised per encoding, so the
+/// block loops carry no type switch.
 protocol BlockDecoder {
-    /// Bytes per 32 elements.
-    static var blockBytes: Int { get }
-    static func decode(_ row: UnsafeRawPointer, _ block: Int) -> (SIMD16<Float>, SIMD16<Float>)
+    static func decode(_ row: UnsafeRawPointer, _ block: Int) -> DecodedBlock
+}
+
+/// Widens 16 bytes to 32-bit lanes. Written lane by lane because the generic SIMD conversions compile to calls;
+/// LLVM turns this build-vector of zero-extended lanes into one `vpmovzxbd`.
+@inline(__always)
+func widen(_ q: SIMD16<UInt8>) -> SIMD16<UInt32> {
+    SIMD16<UInt32>(
+        UInt32(q[0]), UInt32(q[1]), UInt32(q[2]), UInt32(q[3]), UInt32(q[4]), UInt32(q[5]), UInt32(q[6]),
+        UInt32(q[7]), UInt32(q[8]), UInt32(q[9]), UInt32(q[10]), UInt32(q[11]), UInt32(q[12]), UInt32(q[13]),
+        UInt32(q[14]), UInt32(q[15])
+    )
+}
+
+/// Four-bit quanta as `1 + q/16`, in element order: low nibbles (elements 0–15), then high nibbles (16–31).
+@inline(__always)
+func nibbleFloats(_ pointer: UnsafeRawPointer) -> (SIMD16<Float>, SIMD16<Float>) {
+    let q = pointer.loadUnaligned(as: SIMD16<UInt8>.self)
+    let one: UInt32 = 0x3F80_0000
+    let lo = (widen(q & 0x0F) &<< 19) | one
+    let hi = (widen(q &>> 4) &<< 19) | one
+    return (unsafeBitCast(lo, to: SIMD16<Float>.self), unsafeBitCast(hi, to: SIMD16<Float>.self))
 }
 
 enum Q4_1Decoder: BlockDecoder {
-    static var blockBytes: Int { 20 }
+    // value = d·q + m = 16d·f + (m − 16d)
     @inline(__always)
-    static func decode(_ row: UnsafeRawPointer, _ block: Int) -> (SIMD16<Float>, SIMD16<Float>) {
+    static func decode(_ row: UnsafeRawPointer, _ block: Int) -> DecodedBlock {
         let pointer = row + block * 20
-        let scale = loadHalf(pointer, 0)
-        let minimum = SIMD16<Float>(repeating: loadHalf(pointer, 2))
-        let (lo, hi) = nibbles(pointer + 4)
-        return (minimum.addingProduct(lo, scale), minimum.addingProduct(hi, scale))
+        let d = loadHalf(pointer, 0)
+        let m = loadHalf(pointer, 2)
+        let (lo, hi) = nibbleFloats(pointer + 4)
+        return DecodedBlock(lo: lo, hi: hi, scale: 16 * d, bias: m - 16 * d)
     }
 }
 
 enum Q4_0Decoder: BlockDecoder {
-    static var blockBytes: Int { 18 }
+    // value = d·(q − 8) = 16d·f − 24d
     @inline(__always)
-    static func decode(_ row: UnsafeRawPointer, _ block: Int) -> (SIMD16<Float>, SIMD16<Float>) {
+    static func decode(_ row: UnsafeRawPointer, _ block: Int) -> DecodedBlock {
         let pointer = row + block * 18
-        let scale = loadHalf(pointer, 0)
-        let offset = SIMD16<Float>(repeating: -8 * scale)
-        let (lo, hi) = nibbles(pointer + 2)
-        return (offset.addingProduct(lo, scale), offset.addingProduct(hi, scale))
+        let d = loadHalf(pointer, 0)
+        let (lo, hi) = nibbleFloats(pointer + 2)
+        return DecodedBlock(lo: lo, hi: hi, scale: 16 * d, bias: -24 * d)
     }
 }
 
 enum Q8_0Decoder: BlockDecoder {
-    static var blockBytes: Int { 34 }
+    // u = q + 128 (the byte with its top bit flipped), f = 1 + u/256: value = d·q = 256d·f − 384d
     @inline(__always)
-    static func decode(_ row: UnsafeRawPointer, _ block: Int) -> (SIMD16<Float>, SIMD16<Float>) {
+    static func decode(_ row: UnsafeRawPointer, _ block: Int) -> DecodedBlock {
         let pointer = row + block * 34
-        let scale = loadHalf(pointer, 0)
-        let w = pointer.loadUnaligned(fromByteOffset: 2, as: SIMD8<Int32>.self)
-        let replicated = SIMD16<Int32>(
-            w[0],
-            w[1],
-            w[2],
-            w[3],
-            w[4],
-            w[5],
-            w[6],
-            w[7],
-            w[0],
-            w[1],
-            w[2],
-            w[3],
-            w[4],
-            w[5],
-            w[6],
-            w[7]
+        let d = loadHalf(pointer, 0)
+        let one: UInt32 = 0x3F80_0000
+        let lo = (widen(pointer.loadUnaligned(fromByteOffset: 2, as: SIMD16<UInt8>.self) ^ 0x80) &<< 15) | one
+        let hi = (widen(pointer.loadUnaligned(fromByteOffset: 18, as: SIMD16<UInt8>.self) ^ 0x80) &<< 15) | one
+        return DecodedBlock(
+            lo: unsafeBitCast(lo, to: SIMD16<Float>.self),
+            hi: unsafeBitCast(hi, to: SIMD16<Float>.self),
+            scale: 256 * d,
+            bias: -384 * d
         )
-        // Lane `L` of `a` takes byte `L / 8` of word `L % 8`, of `b` byte `2 + L / 8`; sign-extended by shifts.
-        let shiftsA = SIMD16<Int32>(24, 24, 24, 24, 24, 24, 24, 24, 16, 16, 16, 16, 16, 16, 16, 16)
-        let shiftsB = SIMD16<Int32>(8, 8, 8, 8, 8, 8, 8, 8, 0, 0, 0, 0, 0, 0, 0, 0)
-        let a = (replicated &<< shiftsA) &>> 24
-        let b = (replicated &<< shiftsB) &>> 24
-        return (signedToFloat(a) * scale, signedToFloat(b) * scale)
     }
 }
 
 enum F32Decoder: BlockDecoder {
-    static var blockBytes: Int { 128 }
     @inline(__always)
-    static func decode(_ row: UnsafeRawPointer, _ block: Int) -> (SIMD16<Float>, SIMD16<Float>) {
+    static func decode(_ row: UnsafeRawPointer, _ block: Int) -> DecodedBlock {
         let pointer = row + block * 128
-        return (
-            pointer.loadUnaligned(as: SIMD16<Float>.self),
-            pointer.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+        return DecodedBlock(
+            lo: pointer.loadUnaligned(as: SIMD16<Float>.self),
+            hi: pointer.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self),
+            scale: 1,
+            bias: 0
         )
     }
 }
 
-/// A tree sum of the lanes (shorter dependency chain than a lane-by-lane sum).
+/// A tree sum of the lanes (a shorter dependency chain than a lane-by-lane sum).
 @inline(__always)
 func horizontalSum(_ v: SIMD16<Float>) -> Float {
     let a = SIMD8<Float>(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7])
@@ -162,19 +116,21 @@ func horizontalSum(_ v: SIMD16<Float>) -> Float {
     return (d[0] + d[2]) + (d[1] + d[3])
 }
 
-/// The dot products of four rows (`rowBytes` apart) with one token's activations.
+/// The dot products of four rows (`rowBytes` apart) with one token's prepared activations and block sums.
 @inline(__always)
 func dotRows4<D: BlockDecoder>(
     _: D.Type,
     _ row: UnsafeRawPointer,
     rowBytes: Int,
     _ x: UnsafePointer<Float>,
+    _ sums: UnsafePointer<Float>,
     blocks: Int
 ) -> SIMD4<Float> {
     var acc0 = SIMD16<Float>()
     var acc1 = SIMD16<Float>()
     var acc2 = SIMD16<Float>()
     var acc3 = SIMD16<Float>()
+    var bias = SIMD4<Float>()
     let row1 = row + rowBytes
     let row2 = row + 2 * rowBytes
     let row3 = row + 3 * rowBytes
@@ -182,38 +138,47 @@ func dotRows4<D: BlockDecoder>(
         let xs = x + block * 32
         let xlo = loadFloats(xs)
         let xhi = loadFloats(xs + 16)
-        let (lo0, hi0) = D.decode(row, block)
-        acc0 = acc0.addingProduct(lo0, xlo).addingProduct(hi0, xhi)
-        let (lo1, hi1) = D.decode(row1, block)
-        acc1 = acc1.addingProduct(lo1, xlo).addingProduct(hi1, xhi)
-        let (lo2, hi2) = D.decode(row2, block)
-        acc2 = acc2.addingProduct(lo2, xlo).addingProduct(hi2, xhi)
-        let (lo3, hi3) = D.decode(row3, block)
-        acc3 = acc3.addingProduct(lo3, xlo).addingProduct(hi3, xhi)
+        let sum = sums[block]
+        let b0 = D.decode(row, block)
+        acc0 = acc0.addingProduct((b0.lo * xlo).addingProduct(b0.hi, xhi), b0.scale)
+        let b1 = D.decode(row1, block)
+        acc1 = acc1.addingProduct((b1.lo * xlo).addingProduct(b1.hi, xhi), b1.scale)
+        let b2 = D.decode(row2, block)
+        acc2 = acc2.addingProduct((b2.lo * xlo).addingProduct(b2.hi, xhi), b2.scale)
+        let b3 = D.decode(row3, block)
+        acc3 = acc3.addingProduct((b3.lo * xlo).addingProduct(b3.hi, xhi), b3.scale)
+        bias = bias.addingProduct(SIMD4(b0.bias, b1.bias, b2.bias, b3.bias), sum)
     }
-    return SIMD4(horizontalSum(acc0), horizontalSum(acc1), horizontalSum(acc2), horizontalSum(acc3))
+    return SIMD4(horizontalSum(acc0), horizontalSum(acc1), horizontalSum(acc2), horizontalSum(acc3)) + bias
 }
 
-/// The dot product of one row with one token's activations (`columns` a multiple of 32).
+/// The dot product of one row with one token's prepared activations.
 @inline(__always)
-func dotRow1<D: BlockDecoder>(_: D.Type, _ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, blocks: Int) -> Float {
-    var acc0 = SIMD16<Float>()
-    var acc1 = SIMD16<Float>()
+func dotRow1<D: BlockDecoder>(
+    _: D.Type,
+    _ row: UnsafeRawPointer,
+    _ x: UnsafePointer<Float>,
+    _ sums: UnsafePointer<Float>,
+    blocks: Int
+) -> Float {
+    var acc = SIMD16<Float>()
+    var bias: Float = 0
     for block in 0..<blocks {
-        let (lo, hi) = D.decode(row, block)
+        let decoded = D.decode(row, block)
         let xs = x + block * 32
-        acc0 = acc0.addingProduct(lo, loadFloats(xs))
-        acc1 = acc1.addingProduct(hi, loadFloats(xs + 16))
+        acc = acc.addingProduct((decoded.lo * loadFloats(xs)).addingProduct(decoded.hi, loadFloats(xs + 16)), decoded.scale)
+        bias += decoded.bias * sums[block]
     }
-    return horizontalSum(acc0 + acc1)
+    return horizontalSum(acc) + bias
 }
 
-/// The dot products of one row with four tokens' activations, `stride` floats apart.
+/// The dot products of one row with four tokens' prepared activations (`stride` floats and `blocks` sums apart).
 @inline(__always)
 func dotRow4<D: BlockDecoder>(
     _: D.Type,
     _ row: UnsafeRawPointer,
     _ x: UnsafePointer<Float>,
+    _ sums: UnsafePointer<Float>,
     stride: Int,
     blocks: Int
 ) -> SIMD4<Float> {
@@ -221,21 +186,25 @@ func dotRow4<D: BlockDecoder>(
     var acc1 = SIMD16<Float>()
     var acc2 = SIMD16<Float>()
     var acc3 = SIMD16<Float>()
+    var bias = SIMD4<Float>()
     let x1 = x + stride
     let x2 = x + 2 * stride
     let x3 = x + 3 * stride
     for block in 0..<blocks {
-        let (lo, hi) = D.decode(row, block)
+        let decoded = D.decode(row, block)
+        let (lo, hi, scale) = (decoded.lo, decoded.hi, decoded.scale)
         let offset = block * 32
-        acc0 = acc0.addingProduct(lo, loadFloats(x + offset)).addingProduct(hi, loadFloats(x + offset + 16))
-        acc1 = acc1.addingProduct(lo, loadFloats(x1 + offset)).addingProduct(hi, loadFloats(x1 + offset + 16))
-        acc2 = acc2.addingProduct(lo, loadFloats(x2 + offset)).addingProduct(hi, loadFloats(x2 + offset + 16))
-        acc3 = acc3.addingProduct(lo, loadFloats(x3 + offset)).addingProduct(hi, loadFloats(x3 + offset + 16))
+        acc0 = acc0.addingProduct((lo * loadFloats(x + offset)).addingProduct(hi, loadFloats(x + offset + 16)), scale)
+        acc1 = acc1.addingProduct((lo * loadFloats(x1 + offset)).addingProduct(hi, loadFloats(x1 + offset + 16)), scale)
+        acc2 = acc2.addingProduct((lo * loadFloats(x2 + offset)).addingProduct(hi, loadFloats(x2 + offset + 16)), scale)
+        acc3 = acc3.addingProduct((lo * loadFloats(x3 + offset)).addingProduct(hi, loadFloats(x3 + offset + 16)), scale)
+        let sum = SIMD4(sums[block], sums[blocks + block], sums[2 * blocks + block], sums[3 * blocks + block])
+        bias = bias.addingProduct(sum, decoded.bias)
     }
-    return SIMD4(horizontalSum(acc0), horizontalSum(acc1), horizontalSum(acc2), horizontalSum(acc3))
+    return SIMD4(horizontalSum(acc0), horizontalSum(acc1), horizontalSum(acc2), horizontalSum(acc3)) + bias
 }
 
-/// Rows `rows` of a matrix whose encoding has a direct decoder, for `tokens` activation rows.
+/// Rows `rows` of a matrix whose encoding has a direct decoder, for `tokens` prepared activation rows.
 func multiplyRowsDirect<D: BlockDecoder>(
     _ decoder: D.Type,
     base: UnsafeRawPointer,
@@ -244,6 +213,7 @@ func multiplyRowsDirect<D: BlockDecoder>(
     rows: Range<Int>,
     x: UnsafePointer<Float>,
     stride: Int,
+    sums: UnsafePointer<Float>,
     tokens: Int,
     output: UnsafeMutablePointer<Float>,
     outputStride: Int
@@ -251,8 +221,9 @@ func multiplyRowsDirect<D: BlockDecoder>(
     var t0 = 0
     while t0 + 4 <= tokens {
         let xt = x + t0 * stride
+        let st = sums + t0 * blocks
         for row in rows {
-            let values = dotRow4(D.self, base + row * rowBytes, xt, stride: stride, blocks: blocks)
+            let values = dotRow4(D.self, base + row * rowBytes, xt, st, stride: stride, blocks: blocks)
             output[t0 * outputStride + row] = values[0]
             output[(t0 + 1) * outputStride + row] = values[1]
             output[(t0 + 2) * outputStride + row] = values[2]
@@ -262,10 +233,11 @@ func multiplyRowsDirect<D: BlockDecoder>(
     }
     while t0 < tokens {
         let xt = x + t0 * stride
+        let st = sums + t0 * blocks
         let out = output + t0 * outputStride
         var row = rows.lowerBound
         while row + 4 <= rows.upperBound {
-            let values = dotRows4(D.self, base + row * rowBytes, rowBytes: rowBytes, xt, blocks: blocks)
+            let values = dotRows4(D.self, base + row * rowBytes, rowBytes: rowBytes, xt, st, blocks: blocks)
             out[row] = values[0]
             out[row + 1] = values[1]
             out[row + 2] = values[2]
@@ -273,7 +245,7 @@ func multiplyRowsDirect<D: BlockDecoder>(
             row += 4
         }
         while row < rows.upperBound {
-            out[row] = dotRow1(D.self, base + row * rowBytes, xt, blocks: blocks)
+            out[row] = dotRow1(D.self, base + row * rowBytes, xt, st, blocks: blocks)
             row += 1
         }
         t0 += 1
@@ -289,7 +261,7 @@ func dotFloats(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int)
         acc = acc.addingProduct(loadFloats(a + index), loadFloats(b + index))
         index += 16
     }
-    var total = acc.sum()
+    var total = horizontalSum(acc)
     while index < count {
         total += a[index] * b[index]
         index += 1

@@ -19,6 +19,25 @@ extension Kernels {
         }
     }
 
+    /// The sum of each 32-element block of each activation row (the decoders' bias term needs it).
+    final class BlockSums {
+        let sums: FloatBuffer
+
+        init(_ input: FloatBuffer, stride: Int, tokens: Int, columns: Int) {
+            let blocks = columns / 32
+            sums = FloatBuffer(count: tokens * blocks)
+            for t in 0..<tokens {
+                let source = input.pointer + t * stride
+                for block in 0..<blocks {
+                    var acc = SIMD16<Float>()
+                    acc += loadFloats(source + block * 32)
+                    acc += loadFloats(source + block * 32 + 16)
+                    sums.pointer[t * blocks + block] = horizontalSum(acc)
+                }
+            }
+        }
+    }
+
     /// Multiplies every matrix of `products` with the same `tokens` activation rows of `input` (row `t` starts at
     /// `t * inputStride`), in one batch of tasks on `pool`.
     ///
@@ -52,28 +71,26 @@ extension Kernels {
                 start = end
             }
         }
-        // The block decoders permute lanes; give each encoding its activations permuted to match.
-        var permuted: [TensorType: FloatBuffer] = [:]
-        for product in products where permutesLanes(product.weights.type) && columns % 32 == 0 {
-            let type = product.weights.type
-            if permuted[type] == nil {
-                permuted[type] = permuteInput(type, input, stride: stride, tokens: tokens, columns: columns)
-            }
-        }
-        let inputs = products.map { permuted[$0.weights.type] ?? input }
+        // Direct decoders read the activations in place plus the sums of their blocks.
+        let direct = columns % 32 == 0 && products.contains { hasDirectDecoder($0.weights.type) }
+        let sums = direct ? BlockSums(input, stride: stride, tokens: tokens, columns: columns) : nil
+        let x = UnsafePointer(input.pointer)
         pool.parallelFor(chunks.count) { task in
             let chunk = chunks[task]
             let product = products[chunk.product]
-            let buffer = inputs[chunk.product]
-            multiplyRows(
-                product.weights,
-                rows: chunk.start..<chunk.end,
-                x: UnsafePointer(buffer.pointer),
-                stride: buffer === input ? stride : columns,
-                tokens: tokens,
-                output: product.output.pointer + product.outputOffset,
-                outputStride: product.outputStride
-            )
+            let rows = chunk.start..<chunk.end
+            let output = product.output.pointer + product.outputOffset
+            if let sums, hasDirectDecoder(product.weights.type) {
+                multiplyPrepared(
+                    product.weights, rows: rows, x: x, stride: stride, sums: UnsafePointer(sums.sums.pointer),
+                    tokens: tokens, output: output, outputStride: product.outputStride
+                )
+            } else {
+                multiplyDecoded(
+                    product.weights, rows: rows, x: x, stride: stride, tokens: tokens, output: output,
+                    outputStride: product.outputStride
+                )
+            }
         }
     }
 
@@ -88,31 +105,52 @@ extension Kernels {
         matmul([Product(weights, into: output)], input: input, tokens: tokens, pool: pool)
     }
 
-    /// The activations of `tokens` rows with the elements of every 32-block in the order `type`'s decoder
-    /// produces them.
-    static func permuteInput(
-        _ type: TensorType,
-        _ input: FloatBuffer,
-        stride: Int,
-        tokens: Int,
-        columns: Int
-    ) -> FloatBuffer {
-        let output = FloatBuffer(count: tokens * columns)
-        var order = [Int](repeating: 0, count: 32)
-        for lane in 0..<32 { order[lane] = permutedElement(type, lane: lane) }
-        for t in 0..<tokens {
-            let source = input.pointer + t * stride
-            let destination = output.pointer + t * columns
-            var block = 0
-            while block < columns {
-                for lane in 0..<32 { destination[block + lane] = source[block + order[lane]] }
-                block += 32
-            }
+    static func hasDirectDecoder(_ type: TensorType) -> Bool {
+        switch type {
+        case .q4_0, .q4_1, .q8_0, .f32: return true
+        default: return false
         }
-        return output
     }
 
-    static func multiplyRows(
+    static func multiplyPrepared(
+        _ weights: WeightMatrix,
+        rows: Range<Int>,
+        x: UnsafePointer<Float>,
+        stride: Int,
+        sums: UnsafePointer<Float>,
+        tokens: Int,
+        output: UnsafeMutablePointer<Float>,
+        outputStride: Int
+    ) {
+        let base = weights.baseAddress
+        let rowBytes = weights.rowBytes
+        let blocks = weights.columns / 32
+        switch weights.type {
+        case .q4_1:
+            multiplyRowsDirect(
+                Q4_1Decoder.self, base: base, rowBytes: rowBytes, blocks: blocks, rows: rows, x: x, stride: stride,
+                sums: sums, tokens: tokens, output: output, outputStride: outputStride
+            )
+        case .q4_0:
+            multiplyRowsDirect(
+                Q4_0Decoder.self, base: base, rowBytes: rowBytes, blocks: blocks, rows: rows, x: x, stride: stride,
+                sums: sums, tokens: tokens, output: output, outputStride: outputStride
+            )
+        case .q8_0:
+            multiplyRowsDirect(
+                Q8_0Decoder.self, base: base, rowBytes: rowBytes, blocks: blocks, rows: rows, x: x, stride: stride,
+                sums: sums, tokens: tokens, output: output, outputStride: outputStride
+            )
+        default:
+            multiplyRowsDirect(
+                F32Decoder.self, base: base, rowBytes: rowBytes, blocks: blocks, rows: rows, x: x, stride: stride,
+                sums: sums, tokens: tokens, output: output, outputStride: outputStride
+            )
+        }
+    }
+
+    /// Other encodings (K-quants, F16, BF16, odd widths): decode one row into scratch, then reuse it for every token.
+    static func multiplyDecoded(
         _ weights: WeightMatrix,
         rows: Range<Int>,
         x: UnsafePointer<Float>,
@@ -123,76 +161,10 @@ extension Kernels {
     ) {
         let columns = weights.columns
         let base = weights.baseAddress
-        let type = weights.type
-        if columns % 32 == 0 {
-            let blocks = columns / 32
-            let rowBytes = weights.rowBytes
-            switch type {
-            case .q4_1:
-                multiplyRowsDirect(
-                    Q4_1Decoder.self,
-                    base: base,
-                    rowBytes: rowBytes,
-                    blocks: blocks,
-                    rows: rows,
-                    x: x,
-                    stride: stride,
-                    tokens: tokens,
-                    output: output,
-                    outputStride: outputStride
-                )
-                return
-            case .q4_0:
-                multiplyRowsDirect(
-                    Q4_0Decoder.self,
-                    base: base,
-                    rowBytes: rowBytes,
-                    blocks: blocks,
-                    rows: rows,
-                    x: x,
-                    stride: stride,
-                    tokens: tokens,
-                    output: output,
-                    outputStride: outputStride
-                )
-                return
-            case .q8_0:
-                multiplyRowsDirect(
-                    Q8_0Decoder.self,
-                    base: base,
-                    rowBytes: rowBytes,
-                    blocks: blocks,
-                    rows: rows,
-                    x: x,
-                    stride: stride,
-                    tokens: tokens,
-                    output: output,
-                    outputStride: outputStride
-                )
-                return
-            case .f32:
-                multiplyRowsDirect(
-                    F32Decoder.self,
-                    base: base,
-                    rowBytes: rowBytes,
-                    blocks: blocks,
-                    rows: rows,
-                    x: x,
-                    stride: stride,
-                    tokens: tokens,
-                    output: output,
-                    outputStride: outputStride
-                )
-                return
-            default:
-                break
-            }
-        }
-        // Other encodings: decode one row into scratch, then reuse it for every token.
         withUnsafeTemporaryAllocation(of: Float.self, capacity: columns) { scratch in
             let decoded = scratch.baseAddress!
             for row in rows {
-                Dequantize.row(type, base + row * weights.rowBytes, into: decoded, count: columns)
+                Dequantize.row(weights.type, base + row * weights.rowBytes, into: decoded, count: columns)
                 for t in 0..<tokens {
                     output[t * outputStride + row] = dotFloats(decoded, x + t * stride, count: columns)
                 }
