@@ -36,9 +36,22 @@ protocol BlockDecoder {
 @inline(__always)
 func widen(_ q: SIMD16<UInt8>) -> SIMD16<UInt32> {
     SIMD16<UInt32>(
-        UInt32(q[0]), UInt32(q[1]), UInt32(q[2]), UInt32(q[3]), UInt32(q[4]), UInt32(q[5]), UInt32(q[6]),
-        UInt32(q[7]), UInt32(q[8]), UInt32(q[9]), UInt32(q[10]), UInt32(q[11]), UInt32(q[12]), UInt32(q[13]),
-        UInt32(q[14]), UInt32(q[15])
+        UInt32(q[0]),
+        UInt32(q[1]),
+        UInt32(q[2]),
+        UInt32(q[3]),
+        UInt32(q[4]),
+        UInt32(q[5]),
+        UInt32(q[6]),
+        UInt32(q[7]),
+        UInt32(q[8]),
+        UInt32(q[9]),
+        UInt32(q[10]),
+        UInt32(q[11]),
+        UInt32(q[12]),
+        UInt32(q[13]),
+        UInt32(q[14]),
+        UInt32(q[15])
     )
 }
 
@@ -166,7 +179,10 @@ func dotRow1<D: BlockDecoder>(
     for block in 0..<blocks {
         let decoded = D.decode(row, block)
         let xs = x + block * 32
-        acc = acc.addingProduct((decoded.lo * loadFloats(xs)).addingProduct(decoded.hi, loadFloats(xs + 16)), decoded.scale)
+        acc = acc.addingProduct(
+            (decoded.lo * loadFloats(xs)).addingProduct(decoded.hi, loadFloats(xs + 16)),
+            decoded.scale
+        )
         bias += decoded.bias * sums[block]
     }
     return horizontalSum(acc) + bias
@@ -204,6 +220,64 @@ func dotRow4<D: BlockDecoder>(
     return SIMD4(horizontalSum(acc0), horizontalSum(acc1), horizontalSum(acc2), horizontalSum(acc3)) + bias
 }
 
+/// The dot products of one row with eight tokens' activations (`stride` floats and `blocks` sums apart): the
+/// prefill kernel, which decodes each block once for eight tokens.
+@inline(__always)
+func dotRow8<D: BlockDecoder>(
+    _: D.Type,
+    _ row: UnsafeRawPointer,
+    _ x: UnsafePointer<Float>,
+    _ sums: UnsafePointer<Float>,
+    stride: Int,
+    blocks: Int
+) -> SIMD8<Float> {
+    var acc = (
+        SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(),
+        SIMD16<Float>(), SIMD16<Float>()
+    )
+    var bias = SIMD8<Float>()
+    for block in 0..<blocks {
+        let decoded = D.decode(row, block)
+        let (lo, hi, scale) = (decoded.lo, decoded.hi, decoded.scale)
+        let xb = x + block * 32
+        @inline(__always)
+        func term(_ t: Int) -> SIMD16<Float> {
+            (lo * loadFloats(xb + t * stride)).addingProduct(hi, loadFloats(xb + t * stride + 16))
+        }
+        acc.0 = acc.0.addingProduct(term(0), scale)
+        acc.1 = acc.1.addingProduct(term(1), scale)
+        acc.2 = acc.2.addingProduct(term(2), scale)
+        acc.3 = acc.3.addingProduct(term(3), scale)
+        acc.4 = acc.4.addingProduct(term(4), scale)
+        acc.5 = acc.5.addingProduct(term(5), scale)
+        acc.6 = acc.6.addingProduct(term(6), scale)
+        acc.7 = acc.7.addingProduct(term(7), scale)
+        let s = sums + block
+        let blockSums = SIMD8(
+            s[0],
+            s[blocks],
+            s[2 * blocks],
+            s[3 * blocks],
+            s[4 * blocks],
+            s[5 * blocks],
+            s[6 * blocks],
+            s[7 * blocks]
+        )
+        bias = bias.addingProduct(blockSums, decoded.bias)
+    }
+    let totals = SIMD8(
+        horizontalSum(acc.0),
+        horizontalSum(acc.1),
+        horizontalSum(acc.2),
+        horizontalSum(acc.3),
+        horizontalSum(acc.4),
+        horizontalSum(acc.5),
+        horizontalSum(acc.6),
+        horizontalSum(acc.7)
+    )
+    return totals + bias
+}
+
 /// Rows `rows` of a matrix whose encoding has a direct decoder, for `tokens` prepared activation rows.
 func multiplyRowsDirect<D: BlockDecoder>(
     _ decoder: D.Type,
@@ -219,6 +293,15 @@ func multiplyRowsDirect<D: BlockDecoder>(
     outputStride: Int
 ) {
     var t0 = 0
+    while t0 + 8 <= tokens {
+        let xt = x + t0 * stride
+        let st = sums + t0 * blocks
+        for row in rows {
+            let values = dotRow8(D.self, base + row * rowBytes, xt, st, stride: stride, blocks: blocks)
+            for lane in 0..<8 { output[(t0 + lane) * outputStride + row] = values[lane] }
+        }
+        t0 += 8
+    }
     while t0 + 4 <= tokens {
         let xt = x + t0 * stride
         let st = sums + t0 * blocks

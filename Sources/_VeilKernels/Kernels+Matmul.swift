@@ -82,12 +82,23 @@ extension Kernels {
             let output = product.output.pointer + product.outputOffset
             if let sums, hasDirectDecoder(product.weights.type) {
                 multiplyPrepared(
-                    product.weights, rows: rows, x: x, stride: stride, sums: UnsafePointer(sums.sums.pointer),
-                    tokens: tokens, output: output, outputStride: product.outputStride
+                    product.weights,
+                    rows: rows,
+                    x: x,
+                    stride: stride,
+                    sums: UnsafePointer(sums.sums.pointer),
+                    tokens: tokens,
+                    output: output,
+                    outputStride: product.outputStride
                 )
             } else {
                 multiplyDecoded(
-                    product.weights, rows: rows, x: x, stride: stride, tokens: tokens, output: output,
+                    product.weights,
+                    rows: rows,
+                    x: x,
+                    stride: stride,
+                    tokens: tokens,
+                    output: output,
                     outputStride: product.outputStride
                 )
             }
@@ -128,23 +139,59 @@ extension Kernels {
         switch weights.type {
         case .q4_1:
             multiplyRowsDirect(
-                Q4_1Decoder.self, base: base, rowBytes: rowBytes, blocks: blocks, rows: rows, x: x, stride: stride,
-                sums: sums, tokens: tokens, output: output, outputStride: outputStride
+                Q4_1Decoder.self,
+                base: base,
+                rowBytes: rowBytes,
+                blocks: blocks,
+                rows: rows,
+                x: x,
+                stride: stride,
+                sums: sums,
+                tokens: tokens,
+                output: output,
+                outputStride: outputStride
             )
         case .q4_0:
             multiplyRowsDirect(
-                Q4_0Decoder.self, base: base, rowBytes: rowBytes, blocks: blocks, rows: rows, x: x, stride: stride,
-                sums: sums, tokens: tokens, output: output, outputStride: outputStride
+                Q4_0Decoder.self,
+                base: base,
+                rowBytes: rowBytes,
+                blocks: blocks,
+                rows: rows,
+                x: x,
+                stride: stride,
+                sums: sums,
+                tokens: tokens,
+                output: output,
+                outputStride: outputStride
             )
         case .q8_0:
             multiplyRowsDirect(
-                Q8_0Decoder.self, base: base, rowBytes: rowBytes, blocks: blocks, rows: rows, x: x, stride: stride,
-                sums: sums, tokens: tokens, output: output, outputStride: outputStride
+                Q8_0Decoder.self,
+                base: base,
+                rowBytes: rowBytes,
+                blocks: blocks,
+                rows: rows,
+                x: x,
+                stride: stride,
+                sums: sums,
+                tokens: tokens,
+                output: output,
+                outputStride: outputStride
             )
         default:
             multiplyRowsDirect(
-                F32Decoder.self, base: base, rowBytes: rowBytes, blocks: blocks, rows: rows, x: x, stride: stride,
-                sums: sums, tokens: tokens, output: output, outputStride: outputStride
+                F32Decoder.self,
+                base: base,
+                rowBytes: rowBytes,
+                blocks: blocks,
+                rows: rows,
+                x: x,
+                stride: stride,
+                sums: sums,
+                tokens: tokens,
+                output: output,
+                outputStride: outputStride
             )
         }
     }

@@ -89,7 +89,9 @@ public final class WorkerPool: @unchecked Sendable {
                 let current = state.load(ordering: .acquiring)
                 if current & Self.participantMask == 0 {
                     let (exchanged, _) = state.compareExchange(
-                        expected: current, desired: current | Self.closedBit, ordering: .acquiringAndReleasing
+                        expected: current,
+                        desired: current | Self.closedBit,
+                        ordering: .acquiringAndReleasing
                     )
                     if exchanged { break }
                 }
@@ -117,7 +119,9 @@ public final class WorkerPool: @unchecked Sendable {
             let batch = current >> 32
             if batch != seen && current & Self.closedBit == 0 {
                 let (joined, _) = state.compareExchange(
-                    expected: current, desired: current + 1, ordering: .acquiringAndReleasing
+                    expected: current,
+                    desired: current + 1,
+                    ordering: .acquiringAndReleasing
                 )
                 if joined {
                     seen = batch

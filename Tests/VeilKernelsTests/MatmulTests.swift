@@ -3,7 +3,7 @@ import VeilTestSupport
 import _VeilKernels
 
 /// The quantised matrix products against a naive double-precision product of the reference-decoded rows, for every
-/// encoding, odd row and token counts (four-row and four-token tiles plus remainders) and several widths.
+/// encoding, odd row and token counts (four-row, four- and eight-token tiles plus remainders) and several widths.
 @Suite("Kernels.matmul")
 struct MatmulTests {
     static func naive(_ matrix: WeightMatrix, _ x: [Float], tokens: Int) -> [Double] {
@@ -31,7 +31,7 @@ struct MatmulTests {
                 // An offset inside the region checks that rows are read from the right place.
                 let region = ByteRegion(copying: [UInt8](repeating: 0xAB, count: 7) + data)
                 let matrix = try WeightMatrix(region: region, offset: 7, type: type, rows: rows, columns: columns)
-                for tokens in [1, 3, 6] {
+                for tokens in [1, 3, 6, 13] {
                     let x = (0..<(tokens * columns)).map { _ in Float.random(in: -2...2, using: &generator) }
                     let output = FloatBuffer(count: tokens * rows)
                     Kernels.matmul(matrix, input: FloatBuffer(x), tokens: tokens, output: output, pool: Self.pool)
