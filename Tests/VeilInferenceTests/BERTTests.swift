@@ -8,61 +8,14 @@ import _VeilKernels
 /// safetensors parsing and the BERT encoder on a tiny random model against a naive double-precision BERT.
 @Suite("BERT and safetensors on tiny random models")
 struct BERTTests {
-    static let hidden = 32
-    static let heads = 4
-    static let inner = 48
-    static let layers = 2
-    static let vocabulary = 20
-    static let positions = 16
+    static let hidden = TinyModels.TinyBERT.hidden
+    static let heads = TinyModels.TinyBERT.heads
+    static let inner = TinyModels.TinyBERT.inner
+    static let layers = TinyModels.TinyBERT.layers
+    static let vocabulary = TinyModels.TinyBERT.vocabulary
+    static let positions = TinyModels.TinyBERT.positions
 
-    /// Tensor names and shapes of a `BertModel` checkpoint.
-    static var shapes: [(String, [Int])] {
-        var shapes: [(String, [Int])] = [
-            ("embeddings.word_embeddings.weight", [vocabulary, hidden]),
-            ("embeddings.position_embeddings.weight", [positions, hidden]),
-            ("embeddings.token_type_embeddings.weight", [2, hidden]),
-            ("embeddings.LayerNorm.weight", [hidden]), ("embeddings.LayerNorm.bias", [hidden]),
-        ]
-        for l in 0..<layers {
-            let p = "encoder.layer.\(l)."
-            for name in [
-                "attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
-            ] {
-                shapes += [(p + name + ".weight", [hidden, hidden]), (p + name + ".bias", [hidden])]
-            }
-            shapes += [
-                (p + "attention.output.LayerNorm.weight", [hidden]), (p + "attention.output.LayerNorm.bias", [hidden]),
-                (p + "intermediate.dense.weight", [inner, hidden]), (p + "intermediate.dense.bias", [inner]),
-                (p + "output.dense.weight", [hidden, inner]), (p + "output.dense.bias", [hidden]),
-                (p + "output.LayerNorm.weight", [hidden]), (p + "output.LayerNorm.bias", [hidden]),
-            ]
-        }
-        return shapes
-    }
-
-    /// A safetensors file with random F32 tensors, and the values by name.
-    static func file(seed: UInt64 = 5) -> (bytes: [UInt8], values: [String: [Float]]) {
-        var generator = SeededGenerator(seed: seed)
-        var header: [String: Any] = ["__metadata__": ["format": "pt"]]
-        var data: [UInt8] = []
-        var values: [String: [Float]] = [:]
-        for (name, shape) in shapes {
-            let count = shape.reduce(1, *)
-            let isGain = name.hasSuffix("LayerNorm.weight")
-            let tensor = (0..<count).map { _ in
-                isGain
-                    ? Float.random(in: 0.8...1.2, using: &generator) : Float.random(in: -0.5...0.5, using: &generator)
-            }
-            values[name] = tensor
-            header[name] = ["dtype": "F32", "shape": shape, "data_offsets": [data.count, data.count + 4 * count]]
-            for value in tensor { withUnsafeBytes(of: value.bitPattern.littleEndian) { data += $0 } }
-        }
-        var json = Array(try! JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]))
-        while json.count % 8 != 0 { json.append(0x20) }
-        var bytes: [UInt8] = []
-        withUnsafeBytes(of: UInt64(json.count).littleEndian) { bytes += $0 }
-        return (bytes + json + data, values)
-    }
+    static func file() -> (bytes: [UInt8], values: [String: [Float]]) { TinyModels.bertSafetensors() }
 
     static var configuration: BERTConfiguration {
         BERTConfiguration(
@@ -141,7 +94,7 @@ struct BERTTests {
 
     static func embedder() throws -> (SentenceEmbedder, [String: [Float]]) {
         let (bytes, values) = file()
-        let tokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]"] + (4..<vocabulary).map { "w\($0)" }
+        let tokens = TinyModels.TinyBERT.tokens
         let embedder = try SentenceEmbedder(
             weights: SafetensorsFile(region: ByteRegion(copying: bytes)),
             configuration: configuration,
