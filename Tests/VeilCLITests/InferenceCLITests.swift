@@ -13,7 +13,7 @@ struct InferenceCLITests {
 
     static let llama: String = {
         let path = directory.appendingPathComponent("tiny.gguf").path
-        FileManager.default.createFile(atPath: path, contents: Data(TinyModels.llama()))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(TinyModels.llama()))
         return path
     }()
 
