@@ -54,12 +54,15 @@ extension TinyModels {
             }
             values[name] = tensor
             header[name] = ["dtype": "F32", "shape": shape, "data_offsets": [data.count, data.count + 4 * count]]
-            for value in tensor { withUnsafeBytes(of: value.bitPattern.littleEndian) { data += $0 } }
+            for value in tensor {
+                let bits = value.bitPattern
+                data += [UInt8(bits & 0xFF), UInt8((bits >> 8) & 0xFF), UInt8((bits >> 16) & 0xFF), UInt8(bits >> 24)]
+            }
         }
         var json = Array((try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])) ?? Data())
         while json.count % 8 != 0 { json.append(0x20) }
-        var bytes: [UInt8] = []
-        withUnsafeBytes(of: UInt64(json.count).littleEndian) { bytes += $0 }
+        let length = UInt64(json.count)
+        let bytes = (0..<8).map { UInt8(truncatingIfNeeded: length >> (8 * $0)) }
         return (bytes + json + data, values)
     }
 

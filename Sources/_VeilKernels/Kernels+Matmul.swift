@@ -71,15 +71,33 @@ extension Kernels {
                 start = end
             }
         }
-        // Direct decoders read the activations in place plus the sums of their blocks.
+        // Direct decoders read the activations in place plus the sums of their blocks; on x86-64 quantised
+        // weights meet activations quantised to 8 bits once here.
         let direct = columns % 32 == 0 && products.contains { hasDirectDecoder($0.weights.type) }
         let sums = direct ? BlockSums(input, stride: stride, tokens: tokens, columns: columns) : nil
+        #if arch(x86_64)
+        let int8 = columns % 32 == 0 && products.contains { usesInt8Path($0.weights.type) }
+        let quantized = int8 ? QuantizedActivations(input, stride: stride, tokens: tokens, columns: columns) : nil
+        #endif
         let x = UnsafePointer(input.pointer)
         pool.parallelFor(chunks.count) { task in
             let chunk = chunks[task]
             let product = products[chunk.product]
             let rows = chunk.start..<chunk.end
             let output = product.output.pointer + product.outputOffset
+            #if arch(x86_64)
+            if let quantized, usesInt8Path(product.weights.type) {
+                multiplyInt8(
+                    product.weights,
+                    rows: rows,
+                    activations: quantized,
+                    tokens: tokens,
+                    output: output,
+                    outputStride: product.outputStride
+                )
+                return
+            }
+            #endif
             if let sums, hasDirectDecoder(product.weights.type) {
                 multiplyPrepared(
                     product.weights,

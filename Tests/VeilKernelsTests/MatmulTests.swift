@@ -6,7 +6,25 @@ import _VeilKernels
 /// encoding, odd row and token counts (four-row, four- and eight-token tiles plus remainders) and several widths.
 @Suite("Kernels.matmul")
 struct MatmulTests {
-    static func naive(_ matrix: WeightMatrix, _ x: [Float], tokens: Int) -> [Double] {
+    /// On x86-64, quantised weights meet activations quantised to 8-bit blocks of 32 (scale = max|x| / 127, round
+    /// to nearest even), as in llama.cpp; the naive product applies the same rounding to stay exact.
+    static func kernelActivations(_ type: TensorType, _ x: [Float]) -> [Float] {
+        #if arch(x86_64)
+        guard [.q4_0, .q4_1, .q8_0].contains(type) else { return x }
+        var result = x
+        for start in stride(from: 0, to: x.count, by: 32) {
+            let scale = x[start..<(start + 32)].map(abs).max()! / 127
+            let inverse = scale == 0 ? 0 : 1 / scale
+            for i in start..<(start + 32) { result[i] = scale * (x[i] * inverse).rounded(.toNearestOrEven) }
+        }
+        return result
+        #else
+        return x
+        #endif
+    }
+
+    static func naive(_ matrix: WeightMatrix, _ input: [Float], tokens: Int) -> [Double] {
+        let x = kernelActivations(matrix.type, input)
         var output = [Double](repeating: 0, count: tokens * matrix.rows)
         for row in 0..<matrix.rows {
             let weights = matrix.dequantizedRow(row)
