@@ -50,7 +50,10 @@ extension Kernels {
         let k = UnsafePointer(keys.pointer) + keyOffset
         let v = UnsafePointer(values.pointer) + keyOffset
         let out = output.pointer
-        pool.parallelFor(tokens * heads) { task in
+        // A decode step over a short context is less work than waking the pool; run it on the caller.
+        let work = ranges.reduce(0) { $0 + $1.count } * heads * headDim
+        let runner = work < 1 << 16 ? WorkerPool.serial : pool
+        runner.parallelFor(tokens * heads) { task in
             let t = task / heads
             let head = task % heads
             let range = ranges[t]

@@ -29,6 +29,12 @@ struct DecodedBlock {
 /// block loops carry no type switch.
 protocol BlockDecoder {
     static func decode(_ row: UnsafeRawPointer, _ block: Int) -> DecodedBlock
+    /// Whether blocks have a bias term (plain floats do not; the sums are then never read).
+    static var hasBias: Bool { get }
+}
+
+extension BlockDecoder {
+    static var hasBias: Bool { true }
 }
 
 /// Widens 16 bytes to 32-bit lanes. Written lane by lane because the generic SIMD conversions compile to calls;
@@ -107,6 +113,7 @@ enum Q8_0Decoder: BlockDecoder {
 }
 
 enum F32Decoder: BlockDecoder {
+    static var hasBias: Bool { false }
     @inline(__always)
     static func decode(_ row: UnsafeRawPointer, _ block: Int) -> DecodedBlock {
         let pointer = row + block * 128
@@ -160,7 +167,7 @@ func dotRows4<D: BlockDecoder>(
         acc2 = acc2.addingProduct((b2.lo * xlo).addingProduct(b2.hi, xhi), b2.scale)
         let b3 = D.decode(row3, block)
         acc3 = acc3.addingProduct((b3.lo * xlo).addingProduct(b3.hi, xhi), b3.scale)
-        bias = bias.addingProduct(SIMD4(b0.bias, b1.bias, b2.bias, b3.bias), sum)
+        if D.hasBias { bias = bias.addingProduct(SIMD4(b0.bias, b1.bias, b2.bias, b3.bias), sum) }
     }
     return SIMD4(horizontalSum(acc0), horizontalSum(acc1), horizontalSum(acc2), horizontalSum(acc3)) + bias
 }
@@ -183,7 +190,7 @@ func dotRow1<D: BlockDecoder>(
             (decoded.lo * loadFloats(xs)).addingProduct(decoded.hi, loadFloats(xs + 16)),
             decoded.scale
         )
-        bias += decoded.bias * sums[block]
+        if D.hasBias { bias += decoded.bias * sums[block] }
     }
     return horizontalSum(acc) + bias
 }
@@ -214,8 +221,10 @@ func dotRow4<D: BlockDecoder>(
         acc1 = acc1.addingProduct((lo * loadFloats(x1 + offset)).addingProduct(hi, loadFloats(x1 + offset + 16)), scale)
         acc2 = acc2.addingProduct((lo * loadFloats(x2 + offset)).addingProduct(hi, loadFloats(x2 + offset + 16)), scale)
         acc3 = acc3.addingProduct((lo * loadFloats(x3 + offset)).addingProduct(hi, loadFloats(x3 + offset + 16)), scale)
-        let sum = SIMD4(sums[block], sums[blocks + block], sums[2 * blocks + block], sums[3 * blocks + block])
-        bias = bias.addingProduct(sum, decoded.bias)
+        if D.hasBias {
+            let sum = SIMD4(sums[block], sums[blocks + block], sums[2 * blocks + block], sums[3 * blocks + block])
+            bias = bias.addingProduct(sum, decoded.bias)
+        }
     }
     return SIMD4(horizontalSum(acc0), horizontalSum(acc1), horizontalSum(acc2), horizontalSum(acc3)) + bias
 }
@@ -252,18 +261,20 @@ func dotRow8<D: BlockDecoder>(
         acc.5 = acc.5.addingProduct(term(5), scale)
         acc.6 = acc.6.addingProduct(term(6), scale)
         acc.7 = acc.7.addingProduct(term(7), scale)
-        let s = sums + block
-        let blockSums = SIMD8(
-            s[0],
-            s[blocks],
-            s[2 * blocks],
-            s[3 * blocks],
-            s[4 * blocks],
-            s[5 * blocks],
-            s[6 * blocks],
-            s[7 * blocks]
-        )
-        bias = bias.addingProduct(blockSums, decoded.bias)
+        if D.hasBias {
+            let s = sums + block
+            let blockSums = SIMD8(
+                s[0],
+                s[blocks],
+                s[2 * blocks],
+                s[3 * blocks],
+                s[4 * blocks],
+                s[5 * blocks],
+                s[6 * blocks],
+                s[7 * blocks]
+            )
+            bias = bias.addingProduct(blockSums, decoded.bias)
+        }
     }
     let totals = SIMD8(
         horizontalSum(acc.0),

@@ -73,7 +73,13 @@ extension Kernels {
         }
         // Direct decoders read the activations in place plus the sums of their blocks; on x86-64 quantised
         // weights meet activations quantised to 8 bits once here.
+        #if arch(x86_64)
+        let direct =
+            columns % 32 == 0
+            && products.contains { hasDirectDecoder($0.weights.type) && !usesInt8Path($0.weights.type) }
+        #else
         let direct = columns % 32 == 0 && products.contains { hasDirectDecoder($0.weights.type) }
+        #endif
         let sums = direct ? BlockSums(input, stride: stride, tokens: tokens, columns: columns) : nil
         #if arch(x86_64)
         let int8 = columns % 32 == 0 && products.contains { usesInt8Path($0.weights.type) }

@@ -27,6 +27,9 @@ public final class WorkerPool: @unchecked Sendable {
         return WorkerPool(threadCount: requested ?? ProcessInfo.processInfo.activeProcessorCount)
     }()
 
+    /// A pool that runs every task on the calling thread.
+    public static let serial = WorkerPool(threadCount: 1)
+
     /// The number of threads that run tasks, the caller included.
     public let threadCount: Int
 
