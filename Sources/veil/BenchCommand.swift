@@ -44,6 +44,9 @@ struct BenchCommand: ParsableCommand {
             let decodeTokensPerSecond: Double
             let sentencesPerSecond: Double?
             let peakResidentBytes: Int
+            /// Process CPU time (all threads) per decoded token: a figure that a busy machine distorts less.
+            let decodeCPUMillisecondsPerToken: Double
+            let loadAverage: String
         }
 
         func run() async throws {
@@ -54,6 +57,7 @@ struct BenchCommand: ParsableCommand {
             let prompt = (0..<prefill).map { _ in Int.random(in: 200..<vocabulary, using: &generator) }
             var prefillRates: [Double] = []
             var decodeRates: [Double] = []
+            var decodeCPU: [Double] = []
             _ = await languageModel.lastLogits(Array(prompt.prefix(8)))
             for _ in 0..<max(1, repetitions) {
                 let start = ContinuousClock.now
@@ -62,7 +66,9 @@ struct BenchCommand: ParsableCommand {
                 var parameters = SamplingParameters(maxTokens: decode + 1)
                 parameters.temperature = 0
                 // Decode from a one-token prompt, never stopping early at an end-of-generation token.
+                let cpuStart = clock()
                 let summary = try await languageModel.complete([prompt[0]], parameters: parameters)
+                decodeCPU.append(Double(clock() - cpuStart) / Double(CLOCKS_PER_SEC) / Double(max(1, decode)) * 1000)
                 decodeRates.append(summary.tokensPerSecond)
             }
             var sentenceRate: Double?
@@ -86,7 +92,10 @@ struct BenchCommand: ParsableCommand {
                 decodeTokens: decode,
                 decodeTokensPerSecond: median(decodeRates),
                 sentencesPerSecond: sentenceRate,
-                peakResidentBytes: Self.peakResidentBytes()
+                peakResidentBytes: Self.peakResidentBytes(),
+                decodeCPUMillisecondsPerToken: median(decodeCPU),
+                loadAverage: (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?
+                    .split(separator: " ").prefix(3).joined(separator: " ") ?? "unknown"
             )
             switch format {
             case .json: try JSONOutput.print(output)
@@ -96,6 +105,13 @@ struct BenchCommand: ParsableCommand {
                 print(String(format: "decode  tg%-5d    %.1f tokens/s", decode, output.decodeTokensPerSecond))
                 if let sentenceRate { print(String(format: "embed (batch 32)   %.1f sentences/s", sentenceRate)) }
                 print(String(format: "peak RSS           %.1f MiB", Double(output.peakResidentBytes) / 1_048_576))
+                print(
+                    String(
+                        format: "decode CPU time    %.2f ms/token (all threads)",
+                        output.decodeCPUMillisecondsPerToken
+                    )
+                )
+                print("load average       \(output.loadAverage) (other work on the machine lowers these figures)")
             }
         }
 
