@@ -68,9 +68,12 @@ public actor LanguageModel {
         configuration = model.configuration
     }
 
-    /// Memory-maps and loads a GGUF file.
+    /// Loads a GGUF file: read into private memory (huge pages where available; `VEIL_MMAP=1` memory-maps the
+    /// file instead).
     public static func load(path: String, pool: WorkerPool = .shared) throws -> LanguageModel {
-        try LanguageModel(gguf: GGUFFile(region: ByteRegion(mappingFileAt: path)), pool: pool)
+        let mapped = ProcessInfo.processInfo.environment["VEIL_MMAP"] == "1"
+        let region = mapped ? try ByteRegion(mappingFileAt: path) : try ByteRegion(readingFileAt: path)
+        return try LanguageModel(gguf: GGUFFile(region: region), pool: pool)
     }
 
     /// The prompt's ids: `text` tokenized as llama.cpp does with `add_special` set.
