@@ -57,7 +57,7 @@ struct GGUFFileTests {
         #expect(throws: GGUFError.self) { try file.matrix("absent") }
     }
 
-    @Test("the same file parses from locked SecureBytes and from a memory-mapped file")
+    @Test("the same file parses from locked SecureBytes, a memory-mapped file and a private copy")
     func backings() throws {
         let bytes = Self.sample()
         let secure = try GGUFFile(region: ByteRegion(secureBytes: SecureBytes(bytes)))
@@ -69,6 +69,9 @@ struct GGUFFileTests {
         #expect(region.isMapped)
         let mapped = try GGUFFile(region: region)
         #expect(try mapped.matrix("matrix").dequantizedRow(2) == (try secure.matrix("matrix").dequantizedRow(2)))
+        let read = try ByteRegion(readingFileAt: path)
+        #expect(!read.isMapped && read.count == bytes.count && Array(read) == bytes)
+        #expect(throws: ByteRegionError.self) { try ByteRegion(readingFileAt: path + ".absent") }
     }
 
     @Test("truncation at every offset yields a typed error, never a crash")
