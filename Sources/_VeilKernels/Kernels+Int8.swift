@@ -60,12 +60,22 @@ func horizontalSum(_ v: __m256) -> Float {
 }
 
 /// The weights of one 32-block as unsigned bytes ready for `vpmaddubsw` against the activations, and the affine
-/// terms: dot = scale · Σ(w·a) + minimum · d_a · Σ a (Q4_1), with the activations' scale applied by the caller.
+/// terms: dot = d · d_a · Σ(w·a) + minimum · d_a · Σ a, where `minimum` is Q4_1's `m` (or −8d for Q4_0).
 protocol Int8BlockDecoder {
-    /// Weight bytes (as unsigned) and the activation bytes adjusted to them.
+    /// The pairwise 32-bit sums of weight × activation bytes (the activations adjusted to the weights' signs).
     static func products(_ row: UnsafeRawPointer, _ block: Int, _ activations: __m256i) -> __m256i
-    /// The block's scale `d` (and minimum `m`, zero where the encoding has none).
-    static func scales(_ row: UnsafeRawPointer, _ block: Int) -> (d: Float, m: Float)
+    /// The block's two leading half-precision fields as raw bits (`d`, and `m` where the encoding has one).
+    static func halfBits(_ row: UnsafeRawPointer, _ block: Int) -> UInt32
+    /// The minimum term's factor from the decoded halves.
+    static func minimum(d: Float, second: Float) -> Float
+}
+
+/// Converts four (d, second) half pairs to floats in one instruction.
+@inline(__always)
+func convertHalves(_ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: UInt32) -> SIMD8<Float> {
+    _mm256_cvtph_ps(
+        _mm_set_epi32(Int32(bitPattern: d), Int32(bitPattern: c), Int32(bitPattern: b), Int32(bitPattern: a))
+    )
 }
 
 @inline(__always)
@@ -86,9 +96,11 @@ enum Q4_1Int8: Int8BlockDecoder {
         pairwiseSums(nibbleBytes(row + block * 20 + 4), activations)
     }
     @inline(__always)
-    static func scales(_ row: UnsafeRawPointer, _ block: Int) -> (d: Float, m: Float) {
-        (loadHalf(row + block * 20, 0), loadHalf(row + block * 20, 2))
+    static func halfBits(_ row: UnsafeRawPointer, _ block: Int) -> UInt32 {
+        (row + block * 20).loadUnaligned(as: UInt32.self)
     }
+    @inline(__always)
+    static func minimum(d: Float, second: Float) -> Float { second }
 }
 
 enum Q4_0Int8: Int8BlockDecoder {
@@ -98,10 +110,11 @@ enum Q4_0Int8: Int8BlockDecoder {
         pairwiseSums(nibbleBytes(row + block * 18 + 2), activations)
     }
     @inline(__always)
-    static func scales(_ row: UnsafeRawPointer, _ block: Int) -> (d: Float, m: Float) {
-        let d = loadHalf(row + block * 18, 0)
-        return (d, -8 * d)
+    static func halfBits(_ row: UnsafeRawPointer, _ block: Int) -> UInt32 {
+        UInt32((row + block * 18).loadUnaligned(as: UInt16.self))
     }
+    @inline(__always)
+    static func minimum(d: Float, second: Float) -> Float { -8 * d }
 }
 
 enum Q8_0Int8: Int8BlockDecoder {
@@ -112,9 +125,11 @@ enum Q8_0Int8: Int8BlockDecoder {
         return pairwiseSums(_mm256_sign_epi8(w, w), _mm256_sign_epi8(activations, w))
     }
     @inline(__always)
-    static func scales(_ row: UnsafeRawPointer, _ block: Int) -> (d: Float, m: Float) {
-        (loadHalf(row + block * 34, 0), 0)
+    static func halfBits(_ row: UnsafeRawPointer, _ block: Int) -> UInt32 {
+        UInt32((row + block * 34).loadUnaligned(as: UInt16.self))
     }
+    @inline(__always)
+    static func minimum(d: Float, second: Float) -> Float { 0 }
 }
 
 @inline(__always)
@@ -143,15 +158,25 @@ func int8Rows4<D: Int8BlockDecoder>(
     for block in 0..<a.blocks {
         let x = loadActivations(quants + block * 32)
         let da = scales[block]
-        let s0 = D.scales(rows.0, block)
-        let s1 = D.scales(rows.1, block)
-        let s2 = D.scales(rows.2, block)
-        let s3 = D.scales(rows.3, block)
-        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(D.products(rows.0, block, x)), _mm256_set1_ps(s0.d * da), acc0)
-        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(D.products(rows.1, block, x)), _mm256_set1_ps(s1.d * da), acc1)
-        acc2 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(D.products(rows.2, block, x)), _mm256_set1_ps(s2.d * da), acc2)
-        acc3 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(D.products(rows.3, block, x)), _mm256_set1_ps(s3.d * da), acc3)
-        minimum = minimum.addingProduct(SIMD4(s0.m, s1.m, s2.m, s3.m), sums[block])
+        let h = convertHalves(
+            D.halfBits(rows.0, block),
+            D.halfBits(rows.1, block),
+            D.halfBits(rows.2, block),
+            D.halfBits(rows.3, block)
+        )
+        let d = SIMD4(h[0], h[2], h[4], h[6])
+        let scale = d * da
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(D.products(rows.0, block, x)), _mm256_set1_ps(scale[0]), acc0)
+        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(D.products(rows.1, block, x)), _mm256_set1_ps(scale[1]), acc1)
+        acc2 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(D.products(rows.2, block, x)), _mm256_set1_ps(scale[2]), acc2)
+        acc3 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(D.products(rows.3, block, x)), _mm256_set1_ps(scale[3]), acc3)
+        let m = SIMD4(
+            D.minimum(d: h[0], second: h[1]),
+            D.minimum(d: h[2], second: h[3]),
+            D.minimum(d: h[4], second: h[5]),
+            D.minimum(d: h[6], second: h[7])
+        )
+        minimum = minimum.addingProduct(m, sums[block])
     }
     return SIMD4(horizontalSum(acc0), horizontalSum(acc1), horizontalSum(acc2), horizontalSum(acc3)) + minimum
 }
@@ -163,7 +188,8 @@ func int8Row1<D: Int8BlockDecoder>(_: D.Type, _ row: UnsafeRawPointer, _ a: Quan
     var minimum: Float = 0
     let quants = a.quants + token * a.blocks * 32
     for block in 0..<a.blocks {
-        let s = D.scales(row, block)
+        let h = convertHalves(D.halfBits(row, block), 0, 0, 0)
+        let s = (d: h[0], m: D.minimum(d: h[0], second: h[1]))
         let products = D.products(row, block, loadActivations(quants + block * 32))
         acc = _mm256_fmadd_ps(
             _mm256_cvtepi32_ps(products),
@@ -192,7 +218,8 @@ func int8Row4<D: Int8BlockDecoder>(
     let q0 = a.quants + token * columns
     let base = token * a.blocks
     for block in 0..<a.blocks {
-        let s = D.scales(row, block)
+        let h = convertHalves(D.halfBits(row, block), 0, 0, 0)
+        let s = (d: h[0], m: D.minimum(d: h[0], second: h[1]))
         let offset = block * 32
         let scales =
             SIMD4(
