@@ -253,14 +253,30 @@ func dotRow8<D: BlockDecoder>(
         func term(_ t: Int) -> SIMD16<Float> {
             (lo * loadFloats(xb + t * stride)).addingProduct(hi, loadFloats(xb + t * stride + 16))
         }
-        acc.0 = acc.0.addingProduct(term(0), scale)
-        acc.1 = acc.1.addingProduct(term(1), scale)
-        acc.2 = acc.2.addingProduct(term(2), scale)
-        acc.3 = acc.3.addingProduct(term(3), scale)
-        acc.4 = acc.4.addingProduct(term(4), scale)
-        acc.5 = acc.5.addingProduct(term(5), scale)
-        acc.6 = acc.6.addingProduct(term(6), scale)
-        acc.7 = acc.7.addingProduct(term(7), scale)
+        /// Plain floats (scale 1, no bias) accumulate with two fused multiply-adds per token.
+        @inline(__always)
+        func direct(_ a: SIMD16<Float>, _ t: Int) -> SIMD16<Float> {
+            a.addingProduct(lo, loadFloats(xb + t * stride)).addingProduct(hi, loadFloats(xb + t * stride + 16))
+        }
+        if D.hasBias {
+            acc.0 = acc.0.addingProduct(term(0), scale)
+            acc.1 = acc.1.addingProduct(term(1), scale)
+            acc.2 = acc.2.addingProduct(term(2), scale)
+            acc.3 = acc.3.addingProduct(term(3), scale)
+            acc.4 = acc.4.addingProduct(term(4), scale)
+            acc.5 = acc.5.addingProduct(term(5), scale)
+            acc.6 = acc.6.addingProduct(term(6), scale)
+            acc.7 = acc.7.addingProduct(term(7), scale)
+        } else {
+            acc.0 = direct(acc.0, 0)
+            acc.1 = direct(acc.1, 1)
+            acc.2 = direct(acc.2, 2)
+            acc.3 = direct(acc.3, 3)
+            acc.4 = direct(acc.4, 4)
+            acc.5 = direct(acc.5, 5)
+            acc.6 = direct(acc.6, 6)
+            acc.7 = direct(acc.7, 7)
+        }
         if D.hasBias {
             let s = sums + block
             let blockSums = SIMD8(
