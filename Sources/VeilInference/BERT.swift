@@ -214,7 +214,7 @@ final class BERTModel {
             )
             Kernels.matmul(layer.intermediate.weight, input: x, tokens: total, output: inner, pool: pool)
             Kernels.addBias(layer.intermediate.bias, to: inner, size: c.intermediateSize, tokens: total)
-            Kernels.gelu(inner, count: total * c.intermediateSize)
+            Kernels.gelu(inner, count: total * c.intermediateSize, pool: pool)
             Kernels.matmul(layer.output.weight, input: inner, tokens: total, output: projected, pool: pool)
             Kernels.addBias(layer.output.bias, to: projected, size: hidden, tokens: total)
             Kernels.add(projected, into: x, count: total * hidden)

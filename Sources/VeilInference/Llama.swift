@@ -165,7 +165,7 @@ final class LlamaModel {
                 tokens: n,
                 pool: pool
             )
-            Kernels.swiGLU(gate: gate, up: up, count: n * c.intermediateSize)
+            Kernels.swiGLU(gate: gate, up: up, count: n * c.intermediateSize, pool: pool)
             Kernels.matmul(block.down, input: gate, tokens: n, output: projected, pool: pool)
             Kernels.add(projected, into: x, count: n * c.hiddenSize)
         }

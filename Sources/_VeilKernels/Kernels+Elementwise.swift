@@ -72,21 +72,37 @@ extension Kernels {
         }
     }
 
-    /// SwiGLU: `gate[i] = silu(gate[i]) * up[i]` for `count` elements.
-    public static func swiGLU(gate: FloatBuffer, up: FloatBuffer, count: Int) {
+    /// SwiGLU: `gate[i] = silu(gate[i]) * up[i]` for `count` elements, in chunks across `pool`.
+    public static func swiGLU(gate: FloatBuffer, up: FloatBuffer, count: Int, pool: WorkerPool = .serial) {
         precondition(gate.count >= count && up.count >= count)
-        for i in 0..<count {
-            let g = gate.pointer[i]
-            gate.pointer[i] = g / (1 + expf(-g)) * up.pointer[i]
+        let g = gate.pointer
+        let u = UnsafePointer(up.pointer)
+        forEachChunk(count, pool: pool) { range in
+            for i in range {
+                let x = g[i]
+                g[i] = x / (1 + expf(-x)) * u[i]
+            }
         }
     }
 
-    /// Exact GELU, `x · ½ (1 + erf(x / √2))`, in place.
-    public static func gelu(_ buffer: FloatBuffer, count: Int) {
+    /// Exact GELU, `x · ½ (1 + erf(x / √2))`, in place, in chunks across `pool`.
+    public static func gelu(_ buffer: FloatBuffer, count: Int, pool: WorkerPool = .serial) {
         precondition(buffer.count >= count)
-        for i in 0..<count {
-            let x = buffer.pointer[i]
-            buffer.pointer[i] = 0.5 * x * (1 + erff(x * 0.707_106_781_186_547_6))
+        let p = buffer.pointer
+        forEachChunk(count, pool: pool) { range in
+            for i in range {
+                let x = p[i]
+                p[i] = 0.5 * x * (1 + erff(x * 0.707_106_781_186_547_6))
+            }
+        }
+    }
+
+    /// Runs `body` over `0..<count` in chunks of 16 Ki elements on `pool` (inline when there is one chunk).
+    static func forEachChunk(_ count: Int, pool: WorkerPool, _ body: (Range<Int>) -> Void) {
+        let chunk = 1 << 14
+        let chunks = (count + chunk - 1) / chunk
+        pool.parallelFor(chunks) { index in
+            body((index * chunk)..<min(count, (index + 1) * chunk))
         }
     }
 

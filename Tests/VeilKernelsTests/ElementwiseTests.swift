@@ -179,6 +179,23 @@ struct ElementwiseTests {
         #expect(counts.withLock { $0.allSatisfy { $0 == 50 } })
     }
 
+    @Test("SwiGLU and exact GELU over several chunks on the pool match their formulas")
+    func activations() {
+        var generator = SeededGenerator(seed: 9)
+        let count = 40_000
+        let gate = (0..<count).map { _ in Float.random(in: -6...6, using: &generator) }
+        let up = (0..<count).map { _ in Float.random(in: -2...2, using: &generator) }
+        let swiglu = FloatBuffer(gate)
+        Kernels.swiGLU(gate: swiglu, up: FloatBuffer(up), count: count, pool: Self.pool)
+        let gelu = FloatBuffer(gate)
+        Kernels.gelu(gelu, count: count, pool: Self.pool)
+        for i in stride(from: 0, to: count, by: 97) {
+            let g = Double(gate[i])
+            #expect(abs(Double(swiglu[i]) - g / (1 + exp(-g)) * Double(up[i])) < 1e-4)
+            #expect(abs(Double(gelu[i]) - 0.5 * g * (1 + erf(g / 2.0.squareRoot()))) < 1e-5)
+        }
+    }
+
     @Test("FloatBuffer zeroises on request")
     func zeroize() {
         let buffer = FloatBuffer([1, 2, 3])
