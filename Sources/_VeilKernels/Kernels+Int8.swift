@@ -201,7 +201,8 @@ func int8Row1<D: Int8BlockDecoder>(_: D.Type, _ row: UnsafeRawPointer, _ a: Quan
     return horizontalSum(acc) + minimum
 }
 
-/// One row against four tokens' quantised activations (the weights' bytes are decoded once per block).
+/// One row against four tokens' quantised activations (the weights' bytes are decoded once per block). The
+/// per-token scales are read as scalars: building a vector from strided loads compiles to a gather, which is slow.
 @inline(__always)
 func int8Row4<D: Int8BlockDecoder>(
     _: D.Type,
@@ -213,50 +214,44 @@ func int8Row4<D: Int8BlockDecoder>(
     var acc1 = _mm256_setzero_ps()
     var acc2 = _mm256_setzero_ps()
     var acc3 = _mm256_setzero_ps()
-    var minimum = SIMD4<Float>()
+    var minimum0: Float = 0
+    var minimum1: Float = 0
+    var minimum2: Float = 0
+    var minimum3: Float = 0
     let columns = a.blocks * 32
     let q0 = a.quants + token * columns
-    let base = token * a.blocks
+    let scales0 = a.scales + token * a.blocks
+    let scales1 = scales0 + a.blocks
+    let scales2 = scales1 + a.blocks
+    let scales3 = scales2 + a.blocks
+    let sums0 = a.sums + token * a.blocks
+    let sums1 = sums0 + a.blocks
+    let sums2 = sums1 + a.blocks
+    let sums3 = sums2 + a.blocks
     for block in 0..<a.blocks {
         let h = convertHalves(D.halfBits(row, block), 0, 0, 0)
-        let s = (d: h[0], m: D.minimum(d: h[0], second: h[1]))
+        let d = h[0]
+        let m = D.minimum(d: h[0], second: h[1])
         let offset = block * 32
-        let scales =
-            SIMD4(
-                a.scales[base + block],
-                a.scales[base + a.blocks + block],
-                a.scales[base + 2 * a.blocks + block],
-                a.scales[base + 3 * a.blocks + block]
-            ) * s.d
-        acc0 = _mm256_fmadd_ps(
-            _mm256_cvtepi32_ps(D.products(row, block, loadActivations(q0 + offset))),
-            _mm256_set1_ps(scales[0]),
-            acc0
-        )
-        acc1 = _mm256_fmadd_ps(
-            _mm256_cvtepi32_ps(D.products(row, block, loadActivations(q0 + columns + offset))),
-            _mm256_set1_ps(scales[1]),
-            acc1
-        )
-        acc2 = _mm256_fmadd_ps(
-            _mm256_cvtepi32_ps(D.products(row, block, loadActivations(q0 + 2 * columns + offset))),
-            _mm256_set1_ps(scales[2]),
-            acc2
-        )
-        acc3 = _mm256_fmadd_ps(
-            _mm256_cvtepi32_ps(D.products(row, block, loadActivations(q0 + 3 * columns + offset))),
-            _mm256_set1_ps(scales[3]),
-            acc3
-        )
-        let sums = SIMD4(
-            a.sums[base + block],
-            a.sums[base + a.blocks + block],
-            a.sums[base + 2 * a.blocks + block],
-            a.sums[base + 3 * a.blocks + block]
-        )
-        minimum = minimum.addingProduct(sums, s.m)
+        let p0 = D.products(row, block, loadActivations(q0 + offset))
+        let p1 = D.products(row, block, loadActivations(q0 + columns + offset))
+        let p2 = D.products(row, block, loadActivations(q0 + 2 * columns + offset))
+        let p3 = D.products(row, block, loadActivations(q0 + 3 * columns + offset))
+        acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p0), _mm256_set1_ps(d * scales0[block]), acc0)
+        acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p1), _mm256_set1_ps(d * scales1[block]), acc1)
+        acc2 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p2), _mm256_set1_ps(d * scales2[block]), acc2)
+        acc3 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p3), _mm256_set1_ps(d * scales3[block]), acc3)
+        minimum0 += m * sums0[block]
+        minimum1 += m * sums1[block]
+        minimum2 += m * sums2[block]
+        minimum3 += m * sums3[block]
     }
-    return SIMD4(horizontalSum(acc0), horizontalSum(acc1), horizontalSum(acc2), horizontalSum(acc3)) + minimum
+    return SIMD4(
+        horizontalSum(acc0) + minimum0,
+        horizontalSum(acc1) + minimum1,
+        horizontalSum(acc2) + minimum2,
+        horizontalSum(acc3) + minimum3
+    )
 }
 
 func multiplyRowsInt8<D: Int8BlockDecoder>(
