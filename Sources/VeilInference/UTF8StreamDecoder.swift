@@ -1,10 +1,13 @@
 /// Turns the bytes of successive token pieces into text, holding back an incomplete UTF-8 sequence at the end
 /// until the token that completes it arrives (a byte-level BPE token can end in the middle of a character).
-struct UTF8StreamDecoder {
+public struct UTF8StreamDecoder: Sendable {
     private var pending: [UInt8] = []
 
+    /// An empty decoder.
+    public init() {}
+
     /// Appends `bytes` and returns the text that is now complete.
-    mutating func append(_ bytes: [UInt8]) -> String {
+    public mutating func append(_ bytes: [UInt8]) -> String {
         pending += bytes
         let complete = Self.completePrefixLength(pending)
         let text = String(decoding: pending[..<complete], as: UTF8.self)
@@ -13,7 +16,7 @@ struct UTF8StreamDecoder {
     }
 
     /// Returns whatever is left, invalid bytes replaced by U+FFFD.
-    mutating func finish() -> String {
+    public mutating func finish() -> String {
         defer { pending.removeAll() }
         return String(decoding: pending, as: UTF8.self)
     }
