@@ -44,7 +44,7 @@ struct MatmulTests {
         var generator = SeededGenerator(seed: 0x5EED_0000 + UInt64(type.rawValue))
         let widths = type.blockSize == 256 ? [256, 512] : type.blockSize == 32 ? [32, 96, 160] : [32, 37, 64]
         for columns in widths {
-            for rows in [1, 5, 13] {
+            for rows in [1, 5, 13, 21] {
                 let data = RandomTensorData.make(type.rawValue, elements: rows * columns, using: &generator)
                 // An offset inside the region checks that rows are read from the right place.
                 let region = ByteRegion(copying: [UInt8](repeating: 0xAB, count: 7) + data)
