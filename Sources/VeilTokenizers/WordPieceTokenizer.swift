@@ -9,10 +9,13 @@ public struct WordPieceTokenizer: Sendable {
     public let vocabulary: [String]
     /// Whether text is lowercased and accents are stripped (uncased models).
     public let lowercase: Bool
-    /// Ids of the special tokens.
+    /// The id of `[CLS]`, which starts every sequence.
     public let clsToken: Int
+    /// The id of `[SEP]`, which ends every sequence.
     public let sepToken: Int
+    /// The id of `[UNK]`, for words the vocabulary cannot cover.
     public let unknownToken: Int
+    /// The id of `[PAD]` (0 when the vocabulary has none).
     public let padToken: Int
 
     private let ids: [String: Int]
