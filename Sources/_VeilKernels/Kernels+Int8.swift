@@ -22,23 +22,40 @@ final class QuantizedActivations {
         quants = .allocate(capacity: max(count, 1))
         scales = .allocate(capacity: max(tokens * blocks, 1))
         sums = .allocate(capacity: max(tokens * blocks, 1))
+        let signMask = _mm256_set1_ps(-0.0)
+        // packs interleave 128-bit lanes; this restores element order (as llama.cpp's quantize_row_q8_1).
+        let order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)
         for t in 0..<tokens {
             let x = input.pointer + t * stride
             for block in 0..<blocks {
                 let values = x + block * 32
-                var maximum: Float = 0
-                for i in 0..<32 { maximum = max(maximum, abs(values[i])) }
+                let v0 = _mm256_loadu_ps(values)
+                let v1 = _mm256_loadu_ps(values + 8)
+                let v2 = _mm256_loadu_ps(values + 16)
+                let v3 = _mm256_loadu_ps(values + 24)
+                let magnitude = _mm256_max_ps(
+                    _mm256_max_ps(_mm256_andnot_ps(signMask, v0), _mm256_andnot_ps(signMask, v1)),
+                    _mm256_max_ps(_mm256_andnot_ps(signMask, v2), _mm256_andnot_ps(signMask, v3))
+                )
+                let lanes: SIMD8<Float> = magnitude
+                let maximum = lanes.max()
                 let scale = maximum / 127
-                let inverse = scale == 0 ? 0 : 1 / scale
+                let inverse = _mm256_set1_ps(scale == 0 ? 0 : 1 / scale)
+                // Round to nearest even (the default MXCSR mode), as the reference decoders expect.
+                let i0 = _mm256_cvtps_epi32(_mm256_mul_ps(v0, inverse))
+                let i1 = _mm256_cvtps_epi32(_mm256_mul_ps(v1, inverse))
+                let i2 = _mm256_cvtps_epi32(_mm256_mul_ps(v2, inverse))
+                let i3 = _mm256_cvtps_epi32(_mm256_mul_ps(v3, inverse))
+                let total: SIMD8<Int32> = unsafeBitCast(
+                    _mm256_add_epi32(_mm256_add_epi32(i0, i1), _mm256_add_epi32(i2, i3)),
+                    to: SIMD8<Int32>.self
+                )
+                let packed = _mm256_packs_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3))
+                let ordered = _mm256_permutevar8x32_epi32(packed, order)
                 let q = quants + t * columns + block * 32
-                var total = 0
-                for i in 0..<32 {
-                    let rounded = Int((values[i] * inverse).rounded(.toNearestOrEven))
-                    q[i] = Int8(clamping: rounded)
-                    total += rounded
-                }
+                _mm256_storeu_si256(UnsafeMutableRawPointer(q).assumingMemoryBound(to: __m256i.self), ordered)
                 scales[t * blocks + block] = scale
-                sums[t * blocks + block] = scale * Float(total)
+                sums[t * blocks + block] = scale * Float(total.wrappedSum())
             }
         }
     }
