@@ -81,11 +81,7 @@ struct Sampler {
             }
         }
         if parameters.temperature <= 0 { return Self.argmax(logits) }
-        var candidates = logits.indices.map { (id: $0, logit: logits[$0]) }
-        candidates.sort { $0.logit > $1.logit || ($0.logit == $1.logit && $0.id < $1.id) }
-        if parameters.topK > 0, candidates.count > parameters.topK {
-            candidates.removeLast(candidates.count - parameters.topK)
-        }
+        var candidates = Self.top(parameters.topK > 0 ? parameters.topK : logits.count, of: logits)
         var probabilities = Self.softmax(candidates.map(\.logit), temperature: 1)
         if parameters.topP < 1 {
             var cumulative: Float = 0
@@ -112,6 +108,28 @@ struct Sampler {
             if draw < cumulative { return candidates[index].id }
         }
         return candidates[candidates.count - 1].id
+    }
+
+    /// The `k` largest logits, largest first (ties to the lower id), found in one pass when `k` is small instead
+    /// of sorting the whole vocabulary for every token.
+    static func top(_ k: Int, of logits: [Float]) -> [(id: Int, logit: Float)] {
+        func before(_ a: (id: Int, logit: Float), _ b: (id: Int, logit: Float)) -> Bool {
+            a.logit > b.logit || (a.logit == b.logit && a.id < b.id)
+        }
+        guard k < logits.count / 8 else {
+            return logits.indices.map { (id: $0, logit: logits[$0]) }.sorted(by: before).prefix(k).map { $0 }
+        }
+        var kept: [(id: Int, logit: Float)] = []
+        kept.reserveCapacity(k + 1)
+        for (id, logit) in logits.enumerated() {
+            let candidate = (id: id, logit: logit)
+            if kept.count == k, let last = kept.last, !before(candidate, last) { continue }
+            var index = kept.count
+            while index > 0, before(candidate, kept[index - 1]) { index -= 1 }
+            kept.insert(candidate, at: index)
+            if kept.count > k { kept.removeLast() }
+        }
+        return kept
     }
 
     static func softmax(_ logits: [Float], temperature: Float) -> [Float] {
