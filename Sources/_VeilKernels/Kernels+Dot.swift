@@ -5,7 +5,7 @@
 // shifted into the mantissa of 1.0, giving the float f = 1 + q/16 (4-bit) or 1 + u/256 (8-bit) without an
 // integer-to-float conversion. Every encoding's value is affine in f — `value = scale · f + bias` per block — so a
 // block contributes `scale · Σ f·x + bias · Σ x`, with Σ x per block computed once per matrix product. A block is
-// decoded once per four tokens (prefill); in decode, four rows share each load of the activations.
+// decoded once per eight or four tokens (prefill); decode walks one row at a time, a sequential stream.
 
 @inline(__always)
 func loadHalf(_ pointer: UnsafeRawPointer, _ offset: Int) -> Float {
@@ -134,42 +134,6 @@ func horizontalSum(_ v: SIMD16<Float>) -> Float {
     let c = a + b
     let d = SIMD4<Float>(c[0], c[1], c[2], c[3]) + SIMD4<Float>(c[4], c[5], c[6], c[7])
     return (d[0] + d[2]) + (d[1] + d[3])
-}
-
-/// The dot products of four rows (`rowBytes` apart) with one token's prepared activations and block sums.
-@inline(__always)
-func dotRows4<D: BlockDecoder>(
-    _: D.Type,
-    _ row: UnsafeRawPointer,
-    rowBytes: Int,
-    _ x: UnsafePointer<Float>,
-    _ sums: UnsafePointer<Float>,
-    blocks: Int
-) -> SIMD4<Float> {
-    var acc0 = SIMD16<Float>()
-    var acc1 = SIMD16<Float>()
-    var acc2 = SIMD16<Float>()
-    var acc3 = SIMD16<Float>()
-    var bias = SIMD4<Float>()
-    let row1 = row + rowBytes
-    let row2 = row + 2 * rowBytes
-    let row3 = row + 3 * rowBytes
-    for block in 0..<blocks {
-        let xs = x + block * 32
-        let xlo = loadFloats(xs)
-        let xhi = loadFloats(xs + 16)
-        let sum = sums[block]
-        let b0 = D.decode(row, block)
-        acc0 = acc0.addingProduct((b0.lo * xlo).addingProduct(b0.hi, xhi), b0.scale)
-        let b1 = D.decode(row1, block)
-        acc1 = acc1.addingProduct((b1.lo * xlo).addingProduct(b1.hi, xhi), b1.scale)
-        let b2 = D.decode(row2, block)
-        acc2 = acc2.addingProduct((b2.lo * xlo).addingProduct(b2.hi, xhi), b2.scale)
-        let b3 = D.decode(row3, block)
-        acc3 = acc3.addingProduct((b3.lo * xlo).addingProduct(b3.hi, xhi), b3.scale)
-        if D.hasBias { bias = bias.addingProduct(SIMD4(b0.bias, b1.bias, b2.bias, b3.bias), sum) }
-    }
-    return SIMD4(horizontalSum(acc0), horizontalSum(acc1), horizontalSum(acc2), horizontalSum(acc3)) + bias
 }
 
 /// The dot product of one row with one token's prepared activations.
@@ -345,15 +309,8 @@ func multiplyRowsDirect<D: BlockDecoder>(
         let xt = x + t0 * stride
         let st = sums + t0 * blocks
         let out = output + t0 * outputStride
+        // One row at a time, so that the weights stream sequentially (see multiplyRowsInt8).
         var row = rows.lowerBound
-        while row + 4 <= rows.upperBound {
-            let values = dotRows4(D.self, base + row * rowBytes, rowBytes: rowBytes, xt, st, blocks: blocks)
-            out[row] = values[0]
-            out[row + 1] = values[1]
-            out[row + 2] = values[2]
-            out[row + 3] = values[3]
-            row += 4
-        }
         while row < rows.upperBound {
             out[row] = dotRow1(D.self, base + row * rowBytes, xt, st, blocks: blocks)
             row += 1
