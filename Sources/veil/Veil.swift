@@ -22,6 +22,10 @@ struct Veil: AsyncParsableCommand {
             InspectCommand.self,
             UnsealCommand.self,
             LogCommand.self,
+            GenerateCommand.self,
+            EmbedCommand.self,
+            TokenizeCommand.self,
+            ModelCommand.self,
             BenchCommand.self,
         ]
     )

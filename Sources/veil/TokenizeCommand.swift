@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import VeilInference
+
+/// `veil tokenize`: show the token ids of a text.
+struct TokenizeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokenize",
+        abstract: "Print the token ids of a text for a GGUF model (BPE) or a BERT model (WordPiece)."
+    )
+
+    @Option(name: .long, help: "A GGUF file, a sentence-transformers directory, or a model name.")
+    var model: String
+
+    @Flag(name: .long, help: "Turn control tokens written in the text into single tokens (GGUF models).")
+    var parseSpecial = false
+
+    @Option(name: .long, help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    @Argument(help: "The text.")
+    var text: String
+
+    struct Output: Encodable {
+        let tokens: [Int]
+        let pieces: [String]
+    }
+
+    func run() async throws {
+        let isEmbedder =
+            ModelStore.KnownModel.named(model).map { $0.primary == nil }
+            ?? FileManager.default.fileExists(atPath: model + "/vocab.txt")
+        let output: Output
+        if isEmbedder {
+            let embedder = try ModelResolution.embedder(model)
+            let ids = embedder.tokenize(text)
+            output = Output(tokens: ids, pieces: ids.map { embedder.tokenizer.vocabulary[$0] })
+        } else {
+            let languageModel = try ModelResolution.languageModel(model)
+            let ids = languageModel.tokenize(text, parseSpecial: parseSpecial)
+            output = Output(
+                tokens: ids,
+                pieces: ids.map { String(decoding: languageModel.tokenizer.piece($0, special: true), as: UTF8.self) }
+            )
+        }
+        switch format {
+        case .json: try JSONOutput.print(output)
+        case .text:
+            for (id, piece) in zip(output.tokens, output.pieces) { print("\(id)\t\(piece.debugDescription)") }
+        }
+    }
+}
