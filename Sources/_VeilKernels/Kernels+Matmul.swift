@@ -60,10 +60,13 @@ extension Kernels {
             precondition(product.outputOffset >= 0 && needed <= product.output.count, "output out of bounds")
         }
 
-        // Split every matrix into chunks of rows; small chunks keep both threads busy to the end.
-        let rowsPerChunk = tokens >= 4 ? 16 : 32
+        // Split every matrix into chunks of rows. Prefill (compute-bound) uses small chunks that keep every thread
+        // busy to the end; decode (memory-bound) gives each thread a few long contiguous runs of rows, so that each
+        // streams its weights sequentially instead of skipping between small chunks.
         var chunks: [(product: Int, start: Int, end: Int)] = []
         for (index, product) in products.enumerated() {
+            let rows = product.weights.rows
+            let rowsPerChunk = tokens >= 4 ? 16 : max(32, (rows + 2 * pool.threadCount - 1) / (2 * pool.threadCount))
             var start = 0
             while start < product.weights.rows {
                 let end = min(start + rowsPerChunk, product.weights.rows)

@@ -82,11 +82,8 @@ public final class WorkerPool: @unchecked Sendable {
             if sleepers > 0 { condition.broadcast() }
             condition.unlock()
             runTasks()
-            var spins = 0
-            while doneTasks.load(ordering: .acquiring) < count {
-                spins += 1
-                if spins > 4_000 { sched_yield() }
-            }
+            // The wait is at most one task long: spin, never yield, or a busy machine takes the CPU for a slice.
+            while doneTasks.load(ordering: .acquiring) < count {}
             // Close the batch once no worker is inside it (a worker inside has found no task left or is about to).
             while true {
                 let current = state.load(ordering: .acquiring)
@@ -136,14 +133,14 @@ public final class WorkerPool: @unchecked Sendable {
             }
             seen = batch
             spins += 1
-            if spins > 100_000 {
+            if spins > 400_000 {
                 condition.lock()
                 sleepers += 1
                 while state.load(ordering: .acquiring) >> 32 == seen { condition.wait() }
                 sleepers -= 1
                 condition.unlock()
                 spins = 0
-            } else if spins > 5_000 {
+            } else if spins > 100_000 {
                 sched_yield()
             }
         }
