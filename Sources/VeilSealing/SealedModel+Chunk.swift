@@ -1,5 +1,5 @@
-import Crypto
-import Foundation
+package import Crypto
+package import Foundation
 
 extension SealedModel {
     /// Chunk `index`'s nonce: the file's 8-byte random prefix followed by the index as a 32-bit big-endian counter.
@@ -23,7 +23,7 @@ extension SealedModel {
     }
 
     /// Encrypts one chunk; the result is the chunk record as stored: nonce ‖ ciphertext ‖ tag.
-    static func sealChunk(
+    package static func sealChunk(
         _ plaintext: Data,
         index: UInt64,
         manifest: Manifest,

@@ -1,5 +1,5 @@
 import Crypto
-import _VeilBytes
+package import _VeilBytes
 
 extension SealedModel {
     /// The per-file data key, wrapped under the key-encryption key (KEK) that the key broker releases, and the
@@ -60,7 +60,9 @@ extension SealedModel {
         }
 
         /// Unwraps the data key into secure memory; a wrong key-encryption key fails here, before any chunk is read.
-        func unwrap(keyEncryptionKey: SecureBytes, manifestDigest: [UInt8]) throws(SealedModelError) -> SecureBytes {
+        package func unwrap(keyEncryptionKey: SecureBytes, manifestDigest: [UInt8]) throws(SealedModelError)
+            -> SecureBytes
+        {
             guard keyEncryptionKey.count == 32 else {
                 throw SealedModelError(.invalidArgument, "the key-encryption key must be 32 bytes (aes256)")
             }

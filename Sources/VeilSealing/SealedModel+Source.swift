@@ -1,8 +1,8 @@
-import Foundation
+package import Foundation
 import _VeilBytes
 
 /// Where sealed bytes are read from: a file, or bytes already in memory.
-protocol SealedByteSource {
+package protocol SealedByteSource {
     /// The total length when known (a regular file, a buffer); `nil` for a stream.
     var length: UInt64? { get }
     /// Reads up to `count` bytes into `buffer`, resizing it to what was read; fewer only at the end.
@@ -47,17 +47,17 @@ struct SealedFileSource: SealedByteSource {
 }
 
 /// Sealed bytes in memory (tests, or a file fetched into a buffer).
-struct SealedMemorySource: SealedByteSource {
-    let bytes: [UInt8]
-    var offset = 0
+package struct SealedMemorySource: SealedByteSource {
+    package let bytes: [UInt8]
+    package var offset = 0
 
-    init(_ bytes: [UInt8]) {
+    package init(_ bytes: [UInt8]) {
         self.bytes = bytes
     }
 
-    var length: UInt64? { UInt64(bytes.count) }
+    package var length: UInt64? { UInt64(bytes.count) }
 
-    mutating func read(into buffer: inout Data, count: Int) throws(SealedModelError) -> Int {
+    package mutating func read(into buffer: inout Data, count: Int) throws(SealedModelError) -> Int {
         let end = min(bytes.count, offset + count)
         buffer = Data(bytes[offset..<end])
         let got = end - offset

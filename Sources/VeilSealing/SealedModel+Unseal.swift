@@ -88,7 +88,7 @@ extension SealedModel {
 
     /// The unseal itself, into a region the caller owns (tests look at it after a failure): on success `region`
     /// holds the plaintext; on any failure after it was allocated it holds only zeros.
-    static func unseal<Source: SealedByteSource>(
+    package static func unseal<Source: SealedByteSource>(
         from source: inout Source,
         keyEncryptionKey: SecureBytes,
         expectedOwners: [SigningPublicKey],

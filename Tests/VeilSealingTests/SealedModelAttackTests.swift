@@ -5,7 +5,7 @@ import VeilKeys
 import VeilTestSupport
 import _VeilBytes
 
-@testable import VeilSealing
+import VeilSealing
 
 /// Each attack on a sealed file fails with its own error, names the chunk, and leaves nothing unsealed.
 @Suite("Sealed models: attacks")

@@ -5,7 +5,7 @@ import VeilKeys
 import VeilTestSupport
 import _VeilBytes
 
-@testable import VeilSealing
+import VeilSealing
 
 @Suite("Sealed models: round trips")
 struct SealedModelRoundTripTests {

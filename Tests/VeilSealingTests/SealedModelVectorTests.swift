@@ -4,7 +4,7 @@ import Testing
 import VeilKeys
 import _VeilBytes
 
-@testable import VeilSealing
+import VeilSealing
 
 /// A checked-in sealed file with its keys and intermediate values, for other implementations and to keep the
 /// format stable. `VEIL_WRITE_VECTORS=1 swift test --filter SealedModelVector` regenerates it (only on purpose:

@@ -3,7 +3,7 @@ import VeilKeys
 import VeilTestSupport
 import _VeilBytes
 
-@testable import VeilSealing
+import VeilSealing
 
 /// Keys, a scratch directory and helpers to seal test models with a small chunk size.
 struct SealingFixture {
