@@ -60,7 +60,10 @@ extension SealedModel {
         }
 
         /// Unwraps the data key into secure memory; a wrong key-encryption key fails here, before any chunk is read.
-        package func unwrap(keyEncryptionKey: SecureBytes, manifestDigest: [UInt8]) throws(SealedModelError)
+        package func unwrap(
+            keyEncryptionKey: SecureBytes,
+            manifestDigest: [UInt8]
+        ) throws(SealedModelError)
             -> SecureBytes
         {
             guard keyEncryptionKey.count == 32 else {
