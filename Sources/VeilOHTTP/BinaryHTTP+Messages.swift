@@ -39,10 +39,7 @@ extension BinaryHTTP {
             }
             let indeterminate = framing == .indeterminateLengthRequest
             (method, scheme, authority, path) = try reader.requestControlData()
-            headers = try reader.fields(indeterminate: indeterminate, optional: true)
-            content = try reader.content(indeterminate: indeterminate)
-            trailers = try reader.fields(indeterminate: indeterminate, optional: true)
-            try reader.padding()
+            (headers, content, trailers) = try reader.messageRemainder(indeterminate: indeterminate)
         }
 
         /// The known-length encoding (RFC 9292 §3.2, framing indicator 0).
@@ -58,9 +55,7 @@ extension BinaryHTTP {
             try validateVisible(authority, "authority", allowEmpty: true)
             try validateVisible(path, "path", allowEmpty: false)
             for part in [method, scheme, authority, path] { try writer.lengthPrefixed(part) }
-            try writer.fields(headers, indeterminate: false)
-            try writer.lengthPrefixed(content)
-            try writer.fields(trailers, indeterminate: false)
+            try writer.knownLengthRemainder(headers: headers, content: content, trailers: trailers)
             return writer.bytes
         }
 
@@ -123,10 +118,7 @@ extension BinaryHTTP {
             }
             self.informational = informational
             self.status = status
-            headers = try reader.fields(indeterminate: indeterminate, optional: true)
-            content = try reader.content(indeterminate: indeterminate)
-            trailers = try reader.fields(indeterminate: indeterminate, optional: true)
-            try reader.padding()
+            (headers, content, trailers) = try reader.messageRemainder(indeterminate: indeterminate)
         }
 
         /// The known-length encoding (RFC 9292 §3.2, framing indicator 1).
@@ -142,9 +134,7 @@ extension BinaryHTTP {
             }
             guard (200...599).contains(status) else { throw Error(.invalidStatus, "final status \(status)") }
             try writer.varint(UInt64(status))
-            try writer.fields(headers, indeterminate: false)
-            try writer.lengthPrefixed(content)
-            try writer.fields(trailers, indeterminate: false)
+            try writer.knownLengthRemainder(headers: headers, content: content, trailers: trailers)
             return writer.bytes
         }
 

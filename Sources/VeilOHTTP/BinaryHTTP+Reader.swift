@@ -140,6 +140,16 @@ extension BinaryHTTP {
             }
         }
 
+        /// What follows the control data in both requests and responses (RFC 9292 §3.1): the header section, the
+        /// content, the trailer section (each absent at the end of input reads as empty), then padding.
+        mutating func messageRemainder(indeterminate: Bool) throws(Error) -> ([Field], SecureBytes, [Field]) {
+            let headers = try fields(indeterminate: indeterminate, optional: true)
+            let content = try content(indeterminate: indeterminate)
+            let trailers = try fields(indeterminate: indeterminate, optional: true)
+            try padding()
+            return (headers, content, trailers)
+        }
+
         /// Padding: whatever remains must be zero bytes (RFC 9292 §3.8).
         mutating func padding() throws(Error) {
             let rest = cursor.readRemaining()
@@ -166,6 +176,13 @@ extension BinaryHTTP {
         mutating func lengthPrefixed(_ value: some Collection<UInt8>) throws(Error) {
             try varint(UInt64(value.count))
             bytes.append(contentsOf: value)
+        }
+
+        /// The known-length header section, content and trailer section that end every message (RFC 9292 §3.2).
+        mutating func knownLengthRemainder(headers: [Field], content: SecureBytes, trailers: [Field]) throws(Error) {
+            try fields(headers, indeterminate: false)
+            try lengthPrefixed(content)
+            try fields(trailers, indeterminate: false)
         }
 
         /// A field section: known-length (length-prefixed) or indeterminate (terminated by a zero-length name).
