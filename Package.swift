@@ -260,6 +260,7 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: veilSwiftSettings
         ),
@@ -298,7 +299,12 @@ let package = Package(
 
         .target(
             name: "VeilTestSupport",
-            dependencies: ["_VeilBytes"],
+            dependencies: [
+                "_VeilBytes",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: veilSwiftSettings
         ),
         .testTarget(
