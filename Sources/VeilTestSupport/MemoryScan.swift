@@ -90,7 +90,9 @@ public enum MemoryScan {
             if readable {
                 report.regionsScanned += 1
             } else if offset == region.start {
-                report.unreadable.append(region.name.isEmpty ? "anonymous@\(String(region.start, radix: 16))" : region.name)
+                report.unreadable.append(
+                    region.name.isEmpty ? "anonymous@\(String(region.start, radix: 16))" : region.name
+                )
             }
         }
         return report

@@ -7,7 +7,6 @@ import Darwin
 #endif
 import _CVeilBytes
 
-
 /// Process-wide scrubbing of freed heap memory, for processes that handle plaintext (the inference node).
 ///
 /// Freed heap memory keeps its contents until reused: Swift strings, Foundation's JSON coders and NIO's buffers all
