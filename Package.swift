@@ -47,6 +47,7 @@ let package = Package(
         .library(name: "VeilLogServer", targets: ["VeilLogServer"]),
         .library(name: "VeilTokenizers", targets: ["VeilTokenizers"]),
         .library(name: "VeilInference", targets: ["VeilInference"]),
+        .library(name: "VeilKeyBroker", targets: ["VeilKeyBroker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
@@ -210,6 +211,19 @@ let package = Package(
             swiftSettings: veilSwiftSettings
         ),
 
+        // MARK: Key broker
+
+        /// The key broker's domain (no HTTP) and, in Protocol/, the Trustee KBS protocol messages, TEE keys and JWE.
+        .target(
+            name: "VeilKeyBroker",
+            dependencies: [
+                "VeilAttestation", "VeilKeys", "_VeilBytes",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+
         // MARK: Inference
 
         /// Compute kernels: quantised dot products, matrix products, norms, RoPE, attention, the worker pool.
@@ -359,6 +373,15 @@ let package = Package(
                 "VeilTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        .testTarget(
+            name: "VeilKeyBrokerProtocolTests",
+            dependencies: [
+                "VeilKeyBroker", "VeilAttestation", "_VeilBytes", "VeilTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: veilSwiftSettings
         ),
