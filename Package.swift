@@ -414,6 +414,15 @@ let package = Package(
             swiftSettings: veilSwiftSettings
         ),
         .testTarget(
+            name: "VeilKeyBrokerProtocolTests",
+            dependencies: [
+                "VeilKeyBroker", "VeilAttestation", "_VeilBytes", "VeilTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        .testTarget(
             name: "VeilKernelsTests",
             dependencies: ["_VeilKernels", "VeilTestSupport"],
             swiftSettings: veilSwiftSettings
