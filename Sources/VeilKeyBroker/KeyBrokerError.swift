@@ -1,3 +1,5 @@
+public import _VeilBytes
+
 /// A key broker failure. The ``code`` maps one to one to a stable problem type
 /// (`https://veil.dev/problems/kbs/<code>`); ``detail`` is for the caller, and never holds a secret.
 public struct KeyBrokerError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -32,3 +34,6 @@ public struct KeyBrokerError: Error, Sendable, Hashable, CustomStringConvertible
 
     public var description: String { "\(code.rawValue): \(detail)" }
 }
+
+/// Error codes are fixed identifiers, safe to log.
+extension KeyBrokerError.Code: LogSafe {}

@@ -1,6 +1,6 @@
 import Crypto
 public import Foundation
-import _VeilBytes
+public import _VeilBytes
 
 extension KeyBrokerService {
     /// Authenticates an admin bearer token; failures are audited as denials.

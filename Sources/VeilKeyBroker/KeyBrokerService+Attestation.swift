@@ -1,6 +1,6 @@
 import Crypto
 public import Foundation
-public import VeilAttestation
+import VeilAttestation
 import _VeilBytes
 
 /// An attestation request's content, parsed by the server: `runtime-data` and `tee-evidence`.
@@ -178,5 +178,3 @@ struct StatusName: LogSafe {
         logValue = ["affirming", "warning", "contraindicated", "none"].contains(status) ? status : "other"
     }
 }
-
-extension KeyBrokerError.Code: LogSafe {}

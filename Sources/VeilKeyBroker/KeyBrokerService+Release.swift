@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import _VeilBytes
 
 /// How a resource request proves its attestation.

@@ -38,14 +38,20 @@ public struct SealedSecret: Sendable, Hashable {
             throw KeyBrokerError(.badRequest, "a secret is at most \(maximumSecretSize) bytes")
         }
         let dataKey = SecureBytes(randomCount: 32)
+        var plaintext = Array(secret)
+        var rawKey = Array(dataKey)
+        defer {
+            SecureMemory.wipe(&plaintext)
+            SecureMemory.wipe(&rawKey)
+        }
         do {
             let box = try AES.GCM.seal(
-                secret,
+                plaintext,
                 using: SymmetricKey(data: dataKey),
                 authenticating: associatedData("secret", resource, version)
             )
             let wrapped = try AES.GCM.seal(
-                dataKey,
+                rawKey,
                 using: kek.symmetricKey,
                 authenticating: associatedData("data-key", resource, version)
             )
@@ -73,7 +79,7 @@ public struct SealedSecret: Sendable, Hashable {
                 try AES.GCM.open(
                     AES.GCM.SealedBox(combined: wrappedKey),
                     using: kek.symmetricKey,
-                    authenticating: associatedData("data-key", resource, version)
+                    authenticating: Self.associatedData("data-key", resource, version)
                 )
             )
             defer { SecureMemory.wipe(&bytes) }
@@ -111,9 +117,11 @@ public struct SealedSecret: Sendable, Hashable {
         to new: KeyEncryptionKey
     ) throws(KeyBrokerError) -> SealedSecret {
         let dataKey = try dataKey(resource: resource, version: version, kek: old)
+        var rawKey = Array(dataKey)
+        defer { SecureMemory.wipe(&rawKey) }
         do {
             let wrapped = try AES.GCM.seal(
-                dataKey,
+                rawKey,
                 using: new.symmetricKey,
                 authenticating: Self.associatedData("data-key", resource, version)
             )

@@ -96,7 +96,7 @@ struct AdminController<Context: RequestContext>: Sendable {
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
         let identity = try await identity(request)
-        let repository = request.uri.queryParameters.get("repository").map(String.init)
+        let repository = request.uri.queryParameters.get("repository").map { String($0) }
         if let repository { try ResourceID.validate(repository) }
         return try KBSController<Context>.json(try await service.listResources(repository: repository, by: identity))
     }
