@@ -22,15 +22,22 @@ struct KBSAdminClient {
     }
 
     /// Sends a request to `/kbs/v0/admin/<path>`; returns the status and body, throwing on problems.
+    enum Method { case GET, PUT, POST, DELETE }
+
     @discardableResult
     func send(
-        _ method: HTTPMethod,
+        _ method: Method,
         _ path: String,
         body: [UInt8]? = nil,
         contentType: String = "application/json"
     ) async throws -> (status: Int, body: [UInt8]) {
         var request = HTTPClientRequest(url: base + "/kbs/v0/admin/" + path)
-        request.method = method
+        switch method {
+        case .GET: request.method = .GET
+        case .PUT: request.method = .PUT
+        case .POST: request.method = .POST
+        case .DELETE: request.method = .DELETE
+        }
         request.headers.add(name: "Authorization", value: "Bearer " + (try AdminToken.sign(key: key)))
         if let body {
             request.body = .bytes(ByteBuffer(bytes: body))

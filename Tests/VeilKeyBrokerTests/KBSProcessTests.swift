@@ -116,7 +116,7 @@ struct KBSProcessTests {
         let work = try Workspace()
         let (server, url) = try await work.serve()
         let admin = try KeyFile.readSigningKey(work.path("admin.key"))
-        let acknowledged = Mutex<[String: String]>([:])
+        let acknowledged = Acknowledged()
         let writers = Task {
             await withTaskGroup(of: Void.self) { group in
                 for worker in 0..<4 {
@@ -133,7 +133,7 @@ struct KBSProcessTests {
                             guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(5)),
                                 response.status == .created
                             else { return }
-                            acknowledged.withLock { $0[path] = secret }
+                            acknowledged.add(path, secret)
                             n += 1
                         }
                     }
@@ -141,13 +141,13 @@ struct KBSProcessTests {
             }
         }
         let deadline = ContinuousClock.now + .seconds(60)
-        while acknowledged.withLock({ $0.count }) < 40 && ContinuousClock.now < deadline && server.process.isRunning {
+        while acknowledged.count < 40 && ContinuousClock.now < deadline && server.process.isRunning {
             try await Task.sleep(for: .milliseconds(10))
         }
         server.kill9()
         writers.cancel()
         await writers.value
-        let acked = acknowledged.withLock { $0 }
+        let acked = acknowledged.all
         #expect(acked.count >= 40, "the writers stalled before the kill")
         #expect(server.process.terminationReason == .uncaughtSignal)
 
@@ -177,5 +177,12 @@ struct KBSProcessTests {
         restarted.terminate()
         let verify = try VeilProcess.run(["kbs", "audit", "verify", "--data-dir", work.path("data")])
         #expect(verify.exitCode == 0, "\(verify.standardOutput)\(verify.standardError)")
+    }
+
+    final class Acknowledged: Sendable {
+        private let writes = Mutex<[String: String]>([:])
+        func add(_ path: String, _ secret: String) { writes.withLock { $0[path] = secret } }
+        var count: Int { writes.withLock { $0.count } }
+        var all: [String: String] { writes.withLock { $0 } }
     }
 }
