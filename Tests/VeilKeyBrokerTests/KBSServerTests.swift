@@ -59,7 +59,7 @@ struct KBSServerTests {
         let broker = try KBSTestBroker()
         try await broker.app().test(.router) { client in
             let teeKey = KBS.TEEKey.generateP256()
-            let (_, attested) = try await broker.attest(client, teeKey: teeKey) { $0["veil-ohttp-keys"] = "AAEC" }
+            let (_, attested) = try await broker.attest(client, teeKey: teeKey, extra: ["veil-ohttp-keys": "AAEC"])
             let session = try #require(attested)
             for uri in ["/kbs/v0/jwks", "/.well-known/jwks.json"] {
                 let response = try await client.execute(uri: uri, method: .get)
@@ -238,7 +238,7 @@ struct KBSServerTests {
             let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             #expect(metrics.contains("veil_kbs_releases_total 1"))
             #expect(metrics.contains(#"veil_kbs_attestations_total{platform="simulated",outcome="warning"} 1"#))
-            #expect(metrics.contains(#"route="/kbs/v0/resource/:repository/:type/:tag""#))
+            #expect(metrics.contains(#"route="/kbs/v0/resource/{repository}/{type}/{tag}""#))
             #expect(!metrics.contains("secret-name") && !metrics.contains("acme"))
             var limited = false
             for _ in 0..<40 where !limited {

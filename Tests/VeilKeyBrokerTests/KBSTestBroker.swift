@@ -92,10 +92,11 @@ final class KBSTestBroker: Sendable {
     func attest(
         _ client: some TestClientProtocol,
         teeKey: KBS.TEEKey,
+        extra: [String: String] = [:],
         alterRuntimeData: (inout [String: Any]) -> Void = { _ in }
     ) async throws -> (TestResponse, Attested?) {
         let (cookie, nonce) = try await auth(client)
-        let runtimeData = ReportDataBinding.kbsRuntimeData(nonce: nonce, teePublicKey: teeKey.publicJWK.members)
+        let runtimeData = KBS.RuntimeData(nonce: nonce, teePublicKey: teeKey.publicJWK, extra: extra).canonicalJSON()
         let bundle = try await attester.evidence(binding: .kbs(runtimeData: runtimeData, hash: .sha384))
         var runtimeObject = try #require(try JSONSerialization.jsonObject(with: Data(runtimeData)) as? [String: Any])
         alterRuntimeData(&runtimeObject)
