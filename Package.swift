@@ -49,6 +49,7 @@ let package = Package(
         .library(name: "VeilInference", targets: ["VeilInference"]),
         .library(name: "VeilKeyBroker", targets: ["VeilKeyBroker"]),
         .library(name: "VeilKeyBrokerClient", targets: ["VeilKeyBrokerClient"]),
+        .library(name: "VeilKeyBrokerServer", targets: ["VeilKeyBrokerServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
@@ -214,13 +215,35 @@ let package = Package(
 
         // MARK: Key broker
 
-        /// The key broker's domain (no HTTP) and, in Protocol/, the Trustee KBS protocol messages, TEE keys and JWE.
+        /// The key broker's domain: KBS protocol messages and JWE, sessions, policies over EAR claims, versioned
+        /// envelope-encrypted resources, hash-chained audit; SQLite (GRDB) or PostgreSQL storage. No HTTP.
         .target(
             name: "VeilKeyBroker",
             dependencies: [
-                "VeilAttestation", "VeilKeys", "_VeilBytes",
+                "_VeilBytes",
+                "VeilKeys",
+                "VeilAttestation",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        /// The key broker server (Hummingbird): KBS attestation protocol, admin API, JWKS, metrics.
+        .target(
+            name: "VeilKeyBrokerServer",
+            dependencies: [
+                "_VeilBytes",
+                "VeilKeys",
+                "VeilAttestation",
+                "VeilKeyBroker",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: veilSwiftSettings
         ),
@@ -312,6 +335,7 @@ let package = Package(
                 "VeilTokenizers",
                 "VeilKeyBroker",
                 "VeilKeyBrokerClient",
+                "VeilKeyBrokerServer",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -387,6 +411,18 @@ let package = Package(
                 "VeilTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        .testTarget(
+            name: "VeilKeyBrokerTests",
+            dependencies: [
+                "VeilKeyBroker", "VeilKeyBrokerServer", "VeilAttestation", "VeilAttesters", "VeilSimulated", "VeilKeys",
+                "_VeilBytes", "VeilTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: veilSwiftSettings
         ),
