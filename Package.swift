@@ -48,6 +48,7 @@ let package = Package(
         .library(name: "VeilTokenizers", targets: ["VeilTokenizers"]),
         .library(name: "VeilInference", targets: ["VeilInference"]),
         .library(name: "VeilKeyBroker", targets: ["VeilKeyBroker"]),
+        .library(name: "VeilKeyBrokerClient", targets: ["VeilKeyBrokerClient"]),
         .library(name: "VeilKeyBrokerServer", targets: ["VeilKeyBrokerServer"]),
     ],
     dependencies: [
@@ -246,6 +247,17 @@ let package = Package(
             ],
             swiftSettings: veilSwiftSettings
         ),
+        /// The guest side of the KBS protocol: attest with an attester, fetch and unwrap resources.
+        .target(
+            name: "VeilKeyBrokerClient",
+            dependencies: [
+                "VeilKeyBroker", "VeilAttesters", "VeilAttestation", "_VeilBytes",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
 
         // MARK: Inference
 
@@ -322,6 +334,7 @@ let package = Package(
                 "VeilInference",
                 "VeilTokenizers",
                 "VeilKeyBroker",
+                "VeilKeyBrokerClient",
                 "VeilKeyBrokerServer",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -419,6 +432,18 @@ let package = Package(
                 "VeilKeyBroker", "VeilAttestation", "_VeilBytes", "VeilTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        .testTarget(
+            name: "VeilKeyBrokerClientTests",
+            dependencies: [
+                "VeilKeyBrokerClient", "VeilKeyBroker", "VeilAttesters", "VeilAttestation", "_VeilBytes",
+                "VeilTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: veilSwiftSettings
         ),

@@ -17,6 +17,7 @@ struct KBSCommand: AsyncParsableCommand {
             KBSPolicyCommand.self,
             KBSAuditCommand.self,
             KBSRekeyCommand.self,
+            KBSGetResourceCommand.self,
         ]
     )
 }
