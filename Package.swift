@@ -47,6 +47,7 @@ let package = Package(
         .library(name: "VeilLogServer", targets: ["VeilLogServer"]),
         .library(name: "VeilTokenizers", targets: ["VeilTokenizers"]),
         .library(name: "VeilInference", targets: ["VeilInference"]),
+        .library(name: "VeilNodeServer", targets: ["VeilNodeServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
@@ -264,6 +265,33 @@ let package = Package(
             swiftSettings: veilSwiftSettings
         ),
 
+        // MARK: Inference node
+
+        /// The inference node (Hummingbird): attestation bundle, OHTTP gateway, OpenAI-compatible inner routes over
+        /// the built-in engine or a loopback upstream, key rotation with re-attestation.
+        .target(
+            name: "VeilNodeServer",
+            dependencies: [
+                "_VeilBytes",
+                "VeilKeys",
+                "VeilAttestation",
+                "VeilAttesters",
+                "VeilOHTTP",
+                "VeilInference",
+                "VeilTokenizers",
+                "VeilSealing",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+
         // MARK: Executable
 
         .executableTarget(
@@ -284,6 +312,8 @@ let package = Package(
                 "VeilAttesters",
                 "VeilInference",
                 "VeilTokenizers",
+                "VeilNodeServer",
+                "VeilOHTTP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -381,6 +411,18 @@ let package = Package(
         .testTarget(
             name: "VeilModelTests",
             dependencies: ["VeilInference", "VeilTokenizers", "VeilTestSupport"],
+            swiftSettings: veilSwiftSettings
+        ),
+        .testTarget(
+            name: "VeilNodeServerTests",
+            dependencies: [
+                "VeilNodeServer", "VeilOHTTP", "VeilInference", "VeilAttestation", "VeilSimulated", "VeilKeys",
+                "VeilSealing", "_VeilBytes", "VeilTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: veilSwiftSettings
         ),
         .testTarget(
