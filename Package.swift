@@ -273,6 +273,7 @@ let package = Package(
             name: "VeilNodeServer",
             dependencies: [
                 "_VeilBytes",
+                "_VeilKernels",
                 "VeilKeys",
                 "VeilAttestation",
                 "VeilAttesters",
@@ -315,6 +316,7 @@ let package = Package(
                 "VeilNodeServer",
                 "VeilOHTTP",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -417,7 +419,7 @@ let package = Package(
             name: "VeilNodeServerTests",
             dependencies: [
                 "VeilNodeServer", "VeilOHTTP", "VeilInference", "VeilAttestation", "VeilSimulated", "VeilKeys",
-                "VeilSealing", "_VeilBytes", "VeilTestSupport",
+                "VeilSealing", "VeilTokenizers", "VeilAttesters", "_VeilKernels", "_VeilBytes", "VeilTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

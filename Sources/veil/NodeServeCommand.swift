@@ -112,7 +112,7 @@ struct NodeServeCommand: AsyncParsableCommand {
         )
         let app = NodeServer.buildApplication(configuration, logger: logger) { port in
             print("listening on http://\(host):\(port)")
-            fflush(stdout)
+            fflush(nil)
             let bundle = await keyring.currentBundle()
             note("veil node: node id \(keyring.nodeID), \(bundle.map { "\($0.evidence.tee.rawValue) evidence" } ?? "")")
         }

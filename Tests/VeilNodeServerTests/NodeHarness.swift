@@ -5,6 +5,8 @@ import NIOCore
 import Testing
 import VeilAttesters
 import VeilInference
+import VeilTokenizers
+import _VeilKernels
 import VeilNodeServer
 import VeilOHTTP
 import VeilTestSupport
@@ -63,7 +65,7 @@ enum NodeHarness {
     }
 
     /// A JSON inner request.
-    static func inner(_ method: String = "POST", _ path: String, json: String? = nil) -> BinaryHTTP.Request {
+    static func inner(_ path: String, method: String = "POST", json: String? = nil) -> BinaryHTTP.Request {
         BinaryHTTP.Request(
             method: method,
             scheme: "https",

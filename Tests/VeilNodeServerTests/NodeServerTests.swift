@@ -5,6 +5,8 @@ import NIOCore
 import Testing
 import VeilAttestation
 import VeilInference
+import VeilTokenizers
+import _VeilKernels
 import VeilNodeServer
 import VeilOHTTP
 import VeilTestSupport
@@ -30,7 +32,7 @@ struct NodeServerTests {
             #expect(bundle.nodeID.count == 32)
             #expect(bundle.evidence.tee == .simulated)
             #expect(bundle.expiresAt > bundle.issuedAt)
-            let configs = try NodeHarness.configs(client)
+            let configs = try await NodeHarness.configs(client)
             #expect(OHTTP.KeyConfig.encodeList(configs) == bundle.keyConfigs)
             #expect(configs.map(\.kem) == [.xWing, .x25519])
             #expect(Set(configs.map(\.keyID)).count == 2)
@@ -156,7 +158,7 @@ struct NodeServerTests {
             #expect(choice["text"] is String)
             #expect(choice["finish_reason"] is String)
 
-            let models = try await NodeHarness.send(NodeHarness.inner("GET", "/v1/models"), to: config, via: client)
+            let models = try await NodeHarness.send(NodeHarness.inner("/v1/models", method: "GET"), to: config, via: client)
             #expect(models.status == 200)
             let list = try NodeHarness.object(models.content)
             #expect(list["object"] as? String == "list")
@@ -182,7 +184,7 @@ struct NodeServerTests {
             #expect(zip(vector, direct).allSatisfy { abs($0 - Double($1)) < 1e-5 })
             #expect((result["usage"] as? [String: Any])?["prompt_tokens"] as? Int ?? 0 > 0)
 
-            let unknown = try await NodeHarness.send(NodeHarness.inner("GET", "/v1/nothing"), to: config, via: client)
+            let unknown = try await NodeHarness.send(NodeHarness.inner("/v1/nothing", method: "GET"), to: config, via: client)
             #expect(unknown.status == 404)
             let error = try #require(try NodeHarness.object(unknown.content)["error"] as? [String: Any])
             #expect(error["type"] as? String == "invalid_request_error")

@@ -97,7 +97,7 @@ struct NodeUpstreamTests {
                 }.joined()
                 #expect(text == "echo: hello there node")
 
-                let models = try await NodeHarness.send(NodeHarness.inner("GET", "/v1/models"), to: config, via: client)
+                let models = try await NodeHarness.send(NodeHarness.inner("/v1/models", method: "GET"), to: config, via: client)
                 #expect(models.status == 200)
             }
         }
@@ -111,7 +111,7 @@ struct NodeUpstreamTests {
         let keyring = try await NodeHarness.keyring()
         try await NodeHarness.app(keyring: keyring, backend: backend).test(.router) { client in
             let config = try await NodeHarness.configs(client)[0]
-            let response = try await NodeHarness.send(NodeHarness.inner("GET", "/v1/models"), to: config, via: client)
+            let response = try await NodeHarness.send(NodeHarness.inner("/v1/models", method: "GET"), to: config, via: client)
             #expect(response.status == 502)
             let error = try #require(try NodeHarness.object(response.content)["error"] as? [String: Any])
             #expect(error["type"] as? String == "upstream_error")
