@@ -32,10 +32,14 @@ struct NodeServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("A sentence-transformers directory to serve /v1/embeddings.", valueName: "DIR"))
     var embeddingModel: String?
 
-    @Option(help: ArgumentHelp("Forward decrypted requests to this OpenAI-compatible server on loopback.", valueName: "URL"))
+    @Option(
+        help: ArgumentHelp("Forward decrypted requests to this OpenAI-compatible server on loopback.", valueName: "URL")
+    )
     var upstream: String?
 
-    @Option(help: ArgumentHelp("The model id in /v1/models and responses (default: from the file name).", valueName: "ID"))
+    @Option(
+        help: ArgumentHelp("The model id in /v1/models and responses (default: from the file name).", valueName: "ID")
+    )
     var modelName: String?
 
     @Option(help: "The TEE that produces evidence: auto, snp, tdx, tpm or simulated (auto never picks simulated).")
@@ -67,7 +71,9 @@ struct NodeServeCommand: AsyncParsableCommand {
         guard NodeDuration.parse(keyRotation) != nil || keyRotation == "off" else {
             throw ValidationError("--key-rotation must be a duration like 30m, 1h or `off`.")
         }
-        guard NodeDuration.parse(keyGrace) != nil else { throw ValidationError("--key-grace must be a duration like 5m.") }
+        guard NodeDuration.parse(keyGrace) != nil else {
+            throw ValidationError("--key-grace must be a duration like 5m.")
+        }
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1.") }
         guard maxRequestSize >= 1024 else { throw ValidationError("--max-request-size must be at least 1024.") }
     }
