@@ -49,8 +49,7 @@ public enum AdminToken {
     public static let maximumLifetime: TimeInterval = 3600
 
     /// Signs a token with an admin private key (what `veil kbs resource …` does).
-    public static func sign(key: SigningPrivateKey, now: Date = Date(), lifetime: TimeInterval = 300) throws -> String
-    {
+    public static func sign(key: SigningPrivateKey, now: Date = Date(), lifetime: TimeInterval = 300) throws -> String {
         let alg = key.kind == .ed25519 ? "EdDSA" : "ES256"
         let header: [String: Any] = ["alg": alg, "typ": "JWT", "kid": key.publicKey.thumbprint]
         let claims: [String: Any] = [

@@ -11,14 +11,28 @@ extension KeyBrokerService {
             return try AdminToken.verify(token, keys: settings.adminKeys, now: now)
         } catch let error as KeyBrokerError {
             try await storage.appendAudit(
-                AuditEvent(kind: .denial, actor: "anonymous", subject: "admin", action: "admin-auth", outcome: error.code.rawValue, time: now)
+                AuditEvent(
+                    kind: .denial,
+                    actor: "anonymous",
+                    subject: "admin",
+                    action: "admin-auth",
+                    outcome: error.code.rawValue,
+                    time: now
+                )
             )
             throw error
         }
     }
 
     func adminEvent(_ identity: AdminIdentity, _ subject: String, _ action: String, digest: String = "") -> AuditEvent {
-        AuditEvent(kind: .admin, actor: identity.keyThumbprint, subject: subject, action: action, digest: digest, time: clock())
+        AuditEvent(
+            kind: .admin,
+            actor: identity.keyThumbprint,
+            subject: subject,
+            action: action,
+            digest: digest,
+            time: clock()
+        )
     }
 
     /// Stores version 1 of a new resource (and its policy, if given).
@@ -42,7 +56,13 @@ extension KeyBrokerService {
         by identity: AdminIdentity
     ) async throws -> Int {
         try identity.authorizeManage(repository: resource.repository)
-        return try await addVersion(resource, secret: secret, mode: .rotate, grace: grace ?? settings.rotationGrace, by: identity)
+        return try await addVersion(
+            resource,
+            secret: secret,
+            mode: .rotate,
+            grace: grace ?? settings.rotationGrace,
+            by: identity
+        )
     }
 
     func addVersion(
@@ -88,7 +108,12 @@ extension KeyBrokerService {
         try await storage.setPolicy(
             scope,
             document: json,
-            audit: adminEvent(identity, scope.key, json == nil ? "delete-policy" : "set-policy", digest: json.map { Self.sha256Hex(Array($0.utf8)) } ?? "")
+            audit: adminEvent(
+                identity,
+                scope.key,
+                json == nil ? "delete-policy" : "set-policy",
+                digest: json.map { Self.sha256Hex(Array($0.utf8)) } ?? ""
+            )
         )
     }
 
@@ -114,7 +139,12 @@ extension KeyBrokerService {
         try await storage.setReferenceValues(
             name: name,
             document: json,
-            audit: adminEvent(identity, "reference-values:" + name, json == nil ? "delete-reference-values" : "set-reference-values", digest: json.map { Self.sha256Hex(Array($0.utf8)) } ?? "")
+            audit: adminEvent(
+                identity,
+                "reference-values:" + name,
+                json == nil ? "delete-reference-values" : "set-reference-values",
+                digest: json.map { Self.sha256Hex(Array($0.utf8)) } ?? ""
+            )
         )
     }
 
@@ -128,7 +158,11 @@ extension KeyBrokerService {
     public func addTenant(_ repository: String, by identity: AdminIdentity) async throws -> Bool {
         try identity.authorizeManage(repository: nil)
         try ResourceID.validate(repository)
-        return try await storage.addTenant(repository, now: clock(), audit: adminEvent(identity, repository, "add-tenant"))
+        return try await storage.addTenant(
+            repository,
+            now: clock(),
+            audit: adminEvent(identity, repository, "add-tenant")
+        )
     }
 
     /// The tenants (admins only).
@@ -165,17 +199,32 @@ extension KeyBrokerService {
     ) async throws -> Int {
         var rewrapped: [StoredResourceVersion] = []
         for version in try await storage.allVersions() where version.sealed.kekID != new.id {
-            let sealed = try version.sealed.rewrapped(resource: version.resource, version: version.version, from: old, to: new)
+            let sealed = try version.sealed.rewrapped(
+                resource: version.resource,
+                version: version.version,
+                from: old,
+                to: new
+            )
             rewrapped.append(
                 StoredResourceVersion(
-                    resource: version.resource, version: version.version, sealed: sealed,
-                    createdAt: version.createdAt, retiresAt: version.retiresAt
+                    resource: version.resource,
+                    version: version.version,
+                    sealed: sealed,
+                    createdAt: version.createdAt,
+                    retiresAt: version.retiresAt
                 )
             )
         }
         try await storage.replaceSealed(
             rewrapped,
-            audit: AuditEvent(kind: .admin, actor: "kek:" + old.id, subject: "kek", action: "rekey to \(new.id)", outcome: "ok", time: now)
+            audit: AuditEvent(
+                kind: .admin,
+                actor: "kek:" + old.id,
+                subject: "kek",
+                action: "rekey to \(new.id)",
+                outcome: "ok",
+                time: now
+            )
         )
         return rewrapped.count
     }

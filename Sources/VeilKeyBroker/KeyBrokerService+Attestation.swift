@@ -24,7 +24,9 @@ public struct AttestationSubmission: Sendable {
         }
         var members: [String: String] = [:]
         for (name, value) in key {
-            guard let text = value as? String else { throw KeyBrokerError(.badRequest, "tee-pubkey.\(name) is not a string") }
+            guard let text = value as? String else {
+                throw KeyBrokerError(.badRequest, "tee-pubkey.\(name) is not a string")
+            }
             members[name] = text
         }
         var copy: [String: any Sendable] = [:]
@@ -66,8 +68,13 @@ extension KeyBrokerService {
                 claimsJSON: nil,
                 expiresAt: now,
                 audit: AuditEvent(
-                    kind: .denial, actor: actor, subject: "session", action: "attest", outcome: error.code.rawValue,
-                    digest: digest, time: now
+                    kind: .denial,
+                    actor: actor,
+                    subject: "session",
+                    action: "attest",
+                    outcome: error.code.rawValue,
+                    digest: digest,
+                    time: now
                 )
             )
             log.notice("attestation denied", ["code": .safe(error.code)])
@@ -83,7 +90,11 @@ extension KeyBrokerService {
         case .used:
             try await storage.appendAudit(
                 AuditEvent(
-                    kind: .denial, actor: actor, subject: "session", action: "attest", outcome: "nonce-replayed",
+                    kind: .denial,
+                    actor: actor,
+                    subject: "session",
+                    action: "attest",
+                    outcome: "nonce-replayed",
                     time: now
                 )
             )
@@ -103,7 +114,10 @@ extension KeyBrokerService {
         }
         let bundle: EvidenceBundle
         do { bundle = try EvidenceBundle(json: submission.evidence) } catch {
-            try await deny(KeyBrokerError(.evidenceInvalid, "tee-evidence is not a Veil evidence bundle"), digest: evidenceDigest)
+            try await deny(
+                KeyBrokerError(.evidenceInvalid, "tee-evidence is not a Veil evidence bundle"),
+                digest: evidenceDigest
+            )
         }
         guard case .kbs(let boundBytes, _) = bundle.binding,
             let boundObject = try? JSONSerialization.jsonObject(with: Data(boundBytes)),
@@ -125,11 +139,19 @@ extension KeyBrokerService {
                 policies: try settings.attestationPolicy.policySet(for: report.platform),
                 context: context
             )
-        } catch { try await deny(KeyBrokerError(.evidenceInvalid, "the attestation policy is unusable"), digest: evidenceDigest) }
+        } catch {
+            try await deny(
+                KeyBrokerError(.evidenceInvalid, "the attestation policy is unusable"),
+                digest: evidenceDigest
+            )
+        }
         guard result.verdict != .invalid else {
             log.notice(
                 "evidence invalid",
-                ["platform": .safe(PlatformName(result.platform)), "check": .safe(CheckName(result.firstFailure?.name))]
+                [
+                    "platform": .safe(PlatformName(result.platform)),
+                    "check": .safe(CheckName(result.firstFailure?.name)),
+                ]
             )
             try await deny(
                 KeyBrokerError(.evidenceInvalid, "the evidence is not authentic: \(result.firstFailure?.name ?? "?")"),
@@ -150,11 +172,19 @@ extension KeyBrokerService {
             claimsJSON: parsed.json,
             expiresAt: expiresAt,
             audit: AuditEvent(
-                kind: .attest, actor: thumbprint, subject: "session", action: "attest", outcome: parsed.status,
-                digest: evidenceDigest, time: now
+                kind: .attest,
+                actor: thumbprint,
+                subject: "session",
+                action: "attest",
+                outcome: parsed.status,
+                digest: evidenceDigest,
+                time: now
             )
         )
-        log.info("attested", ["platform": .safe(PlatformName(result.platform)), "status": .safe(StatusName(parsed.status))])
+        log.info(
+            "attested",
+            ["platform": .safe(PlatformName(result.platform)), "status": .safe(StatusName(parsed.status))]
+        )
         return AttestationOutcome(token: token, expiresAt: expiresAt, claims: parsed)
     }
 }

@@ -51,7 +51,10 @@ extension KeyBrokerService {
             guard let text = try await storage.policy(scope) else { return nil }
             return try ReleasePolicy.decode(Data(text.utf8))
         }
-        return EffectivePolicy(repository: try await load(.repository(resource.repository)), resource: try await load(.resource(resource)))
+        return EffectivePolicy(
+            repository: try await load(.repository(resource.repository)),
+            resource: try await load(.resource(resource))
+        )
     }
 
     /// The broker's named reference value sets.
@@ -65,18 +68,31 @@ extension KeyBrokerService {
 
     /// `GET /kbs/v0/resource/<path>`: releases the current version (or `version`, while readable) if every
     /// applicable policy holds, and records which version went to which TEE key and evidence.
-    public func release(_ resource: ResourceID, version: Int? = nil, credential: ReleaseCredential) async throws -> Release {
+    public func release(
+        _ resource: ResourceID,
+        version: Int? = nil,
+        credential: ReleaseCredential
+    ) async throws -> Release {
         let claims = try await claims(for: credential)
         let now = clock()
         guard let teeKey = claims.teePublicKey, let thumbprint = claims.teeKeyThumbprint,
             (try? TEEPublicKey.thumbprint(teeKey)) == thumbprint
         else { throw KeyBrokerError(.unauthorized, "the token does not carry a consistent tee-pubkey") }
-        let decision = try await effectivePolicy(resource).evaluate(claims, now: now, referenceSets: try await referenceSets())
+        let decision = try await effectivePolicy(resource).evaluate(
+            claims,
+            now: now,
+            referenceSets: try await referenceSets()
+        )
         if let failure = decision.firstFailure {
             try await storage.appendAudit(
                 AuditEvent(
-                    kind: .denial, actor: thumbprint, subject: resource.path, action: "release", outcome: failure.rule,
-                    digest: claims.evidenceDigest ?? "", time: now
+                    kind: .denial,
+                    actor: thumbprint,
+                    subject: resource.path,
+                    action: "release",
+                    outcome: failure.rule,
+                    digest: claims.evidenceDigest ?? "",
+                    time: now
                 )
             )
             log.notice("release denied by policy", ["rule": .safe(RuleName(failure.rule))])
@@ -93,12 +109,19 @@ extension KeyBrokerService {
         let secret = try chosen.sealed.open(resource: resource, version: chosen.version, kek: kek)
         try await storage.recordRelease(
             ReleaseRecord(
-                path: resource.path, version: chosen.version, teeKeyThumbprint: thumbprint,
-                evidenceDigest: claims.evidenceDigest ?? "", time: now
+                path: resource.path,
+                version: chosen.version,
+                teeKeyThumbprint: thumbprint,
+                evidenceDigest: claims.evidenceDigest ?? "",
+                time: now
             ),
             audit: AuditEvent(
-                kind: .release, actor: thumbprint, subject: resource.path, action: "release v\(chosen.version)",
-                digest: claims.evidenceDigest ?? "", time: now
+                kind: .release,
+                actor: thumbprint,
+                subject: resource.path,
+                action: "release v\(chosen.version)",
+                digest: claims.evidenceDigest ?? "",
+                time: now
             )
         )
         log.info("released", ["version": .count(chosen.version)])

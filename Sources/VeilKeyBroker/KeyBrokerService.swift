@@ -104,10 +104,25 @@ public final class KeyBrokerService: Sendable {
         let expiresAt = now.addingTimeInterval(settings.challengeLifetime)
         let idHash = Self.idHash(sessionID)
         try await storage.createSession(
-            StoredSession(idHash: idHash, nonce: nonce, tee: tee, state: .challenged, expiresAt: expiresAt, claimsJSON: nil),
-            audit: AuditEvent(kind: .auth, actor: Self.sessionActor(idHash), subject: "session", action: "auth", time: now)
+            StoredSession(
+                idHash: idHash,
+                nonce: nonce,
+                tee: tee,
+                state: .challenged,
+                expiresAt: expiresAt,
+                claimsJSON: nil
+            ),
+            audit: AuditEvent(
+                kind: .auth,
+                actor: Self.sessionActor(idHash),
+                subject: "session",
+                action: "auth",
+                time: now
+            )
         )
-        if Int.random(in: 0..<64) == 0 { _ = try? await storage.purgeSessions(expiredBefore: now.addingTimeInterval(-3600)) }
+        if Int.random(in: 0..<64) == 0 {
+            _ = try? await storage.purgeSessions(expiredBefore: now.addingTimeInterval(-3600))
+        }
         return Challenge(sessionID: sessionID, nonce: nonce, expiresAt: expiresAt)
     }
 
@@ -117,7 +132,10 @@ public final class KeyBrokerService: Sendable {
 
     static func canonicalJSON(_ object: Any) -> [UInt8]? {
         guard JSONSerialization.isValidJSONObject(object),
-            let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            let data = try? JSONSerialization.data(
+                withJSONObject: object,
+                options: [.sortedKeys, .withoutEscapingSlashes]
+            )
         else { return nil }
         return Array(data)
     }

@@ -107,7 +107,10 @@ public final class PostgresKeyBrokerStorage: KeyBrokerStorage {
     }
 
     static func latestVersion(_ connection: PostgresConnection, _ path: String, _ logger: Logger) async throws -> Int? {
-        let rows = try await connection.query("SELECT MAX(version) FROM kbs_resources WHERE path = \(path)", logger: logger)
+        let rows = try await connection.query(
+            "SELECT MAX(version) FROM kbs_resources WHERE path = \(path)",
+            logger: logger
+        )
         for try await value in rows.decode(Int?.self) { return value }
         return nil
     }

@@ -90,8 +90,7 @@ public struct SealedSecret: Sendable, Hashable {
     }
 
     /// Opens the secret.
-    public func open(resource: ResourceID, version: Int, kek: KeyEncryptionKey) throws(KeyBrokerError) -> SecureBytes
-    {
+    public func open(resource: ResourceID, version: Int, kek: KeyEncryptionKey) throws(KeyBrokerError) -> SecureBytes {
         let dataKey = try dataKey(resource: resource, version: version, kek: kek)
         do {
             var bytes = Array(

@@ -84,7 +84,12 @@ struct AdminController<Context: RequestContext>: Sendable {
             }
             grace = value
         }
-        let version = try await service.rotateResource(resource, secret: try await Self.secret(request), grace: grace, by: identity)
+        let version = try await service.rotateResource(
+            resource,
+            secret: try await Self.secret(request),
+            grace: grace,
+            by: identity
+        )
         return try KBSController<Context>.json(VersionResponse(path: resource.path, version: version))
     }
 
@@ -212,7 +217,13 @@ struct AdminController<Context: RequestContext>: Sendable {
         let identity = try await identity(request)
         let report = try await service.verifyAudit(by: identity)
         return try KBSController<Context>.json(
-            VerifyResponse(intact: report.isIntact, count: report.count, head: report.head, firstBroken: report.firstBroken, reason: report.reason)
+            VerifyResponse(
+                intact: report.isIntact,
+                count: report.count,
+                head: report.head,
+                firstBroken: report.firstBroken,
+                reason: report.reason
+            )
         )
     }
 }

@@ -65,7 +65,9 @@ struct KBSController<Context: RequestContext>: Sendable {
         switch object["tee-evidence"] {
         case let text as String: evidence = Array(text.utf8)
         case let nested as [String: Any]:
-            evidence = Array(try JSONSerialization.data(withJSONObject: nested, options: [.sortedKeys, .withoutEscapingSlashes]))
+            evidence = Array(
+                try JSONSerialization.data(withJSONObject: nested, options: [.sortedKeys, .withoutEscapingSlashes])
+            )
         default: throw KBSProblem.badRequest("tee-evidence must be an evidence bundle (object or JSON string)")
         }
         let submission = try AttestationSubmission(runtimeData: runtimeData, evidence: evidence)
@@ -95,7 +97,9 @@ struct KBSController<Context: RequestContext>: Sendable {
         }
         var version: Int?
         if let text = request.uri.queryParameters.get("version") {
-            guard let number = Int(text), number > 0 else { throw KBSProblem.badRequest("version must be a positive integer") }
+            guard let number = Int(text), number > 0 else {
+                throw KBSProblem.badRequest("version must be a positive integer")
+            }
             version = number
         }
         let release = try await service.release(resource, version: version, credential: credential)
@@ -129,7 +133,8 @@ struct KBSController<Context: RequestContext>: Sendable {
 
     static func jsonObject(_ request: Request, limit: Int) async throws -> [String: Any] {
         let body = try await collect(request, limit: limit)
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] else {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any]
+        else {
             throw KBSProblem.badRequest("the body must be a JSON object")
         }
         return object

@@ -55,13 +55,15 @@ public final class KBSMetrics: Sendable {
         out += "# TYPE veil_kbs_requests_total counter\n"
         for (key, value) in state.requests.sorted(by: { $0.key < $1.key }) {
             let parts = key.split(separator: "|", omittingEmptySubsequences: false)
-            out += "veil_kbs_requests_total{route=\"\(parts[0])\",method=\"\(parts[1])\",status=\"\(parts[2])\"} \(value)\n"
+            out +=
+                "veil_kbs_requests_total{route=\"\(parts[0])\",method=\"\(parts[1])\",status=\"\(parts[2])\"} \(value)\n"
         }
         out += "# HELP veil_kbs_request_duration_seconds Request latency by route template.\n"
         out += "# TYPE veil_kbs_request_duration_seconds histogram\n"
         for (route, histogram) in state.latency.sorted(by: { $0.key < $1.key }) {
             for (index, bound) in Self.bounds.enumerated() {
-                out += "veil_kbs_request_duration_seconds_bucket{route=\"\(route)\",le=\"\(bound)\"} \(histogram.buckets[index])\n"
+                out +=
+                    "veil_kbs_request_duration_seconds_bucket{route=\"\(route)\",le=\"\(bound)\"} \(histogram.buckets[index])\n"
             }
             out += "veil_kbs_request_duration_seconds_bucket{route=\"\(route)\",le=\"+Inf\"} \(histogram.count)\n"
             out += "veil_kbs_request_duration_seconds_sum{route=\"\(route)\"} \(histogram.sum)\n"
@@ -102,10 +104,20 @@ struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         let route = context.endpointPath ?? "unmatched"
         do {
             let response = try await next(request, context)
-            metrics.request(route: context.endpointPath ?? route, method: request.method.rawValue, status: Int(response.status.code), seconds: seconds())
+            metrics.request(
+                route: context.endpointPath ?? route,
+                method: request.method.rawValue,
+                status: Int(response.status.code),
+                seconds: seconds()
+            )
             return response
         } catch let problem as KBSProblem {
-            metrics.request(route: context.endpointPath ?? route, method: request.method.rawValue, status: Int(problem.status.code), seconds: seconds())
+            metrics.request(
+                route: context.endpointPath ?? route,
+                method: request.method.rawValue,
+                status: Int(problem.status.code),
+                seconds: seconds()
+            )
             if problem.status != .notFound { metrics.denial(problem.slug) }
             throw problem
         }

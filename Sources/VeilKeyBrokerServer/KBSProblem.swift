@@ -30,46 +30,103 @@ public struct KBSProblem: HTTPResponseError, Sendable {
     /// The problem for a broker error.
     public init(_ error: KeyBrokerError) {
         switch error.code {
-        case .badRequest: self.init(status: .badRequest, slug: "bad-request", title: "The request is not valid", detail: error.detail)
+        case .badRequest:
+            self.init(status: .badRequest, slug: "bad-request", title: "The request is not valid", detail: error.detail)
         case .unauthorized, .tokenInvalid:
-            self.init(status: .unauthorized, slug: "unauthorized", title: "Authentication is required", detail: error.detail)
-        case .forbidden: self.init(status: .forbidden, slug: "forbidden", title: "Not allowed for this identity", detail: error.detail)
+            self.init(
+                status: .unauthorized,
+                slug: "unauthorized",
+                title: "Authentication is required",
+                detail: error.detail
+            )
+        case .forbidden:
+            self.init(
+                status: .forbidden,
+                slug: "forbidden",
+                title: "Not allowed for this identity",
+                detail: error.detail
+            )
         case .sessionExpired:
-            self.init(status: .unauthorized, slug: "session-expired", title: "The session expired", detail: error.detail)
+            self.init(
+                status: .unauthorized,
+                slug: "session-expired",
+                title: "The session expired",
+                detail: error.detail
+            )
         case .nonceReplayed:
-            self.init(status: .unauthorized, slug: "nonce-replayed", title: "The nonce was already used or is not this session's", detail: nil)
+            self.init(
+                status: .unauthorized,
+                slug: "nonce-replayed",
+                title: "The nonce was already used or is not this session's",
+                detail: nil
+            )
         case .evidenceInvalid:
-            self.init(status: .unauthorized, slug: "evidence-invalid", title: "The evidence did not verify", detail: nil)
+            self.init(
+                status: .unauthorized,
+                slug: "evidence-invalid",
+                title: "The evidence did not verify",
+                detail: nil
+            )
         case .policyDenied:
-            self.init(status: .forbidden, slug: "policy-denied", title: "The release policy denied this attestation", detail: nil)
-        case .tokenExpired: self.init(status: .unauthorized, slug: "token-expired", title: "The token expired", detail: nil)
+            self.init(
+                status: .forbidden,
+                slug: "policy-denied",
+                title: "The release policy denied this attestation",
+                detail: nil
+            )
+        case .tokenExpired:
+            self.init(status: .unauthorized, slug: "token-expired", title: "The token expired", detail: nil)
         case .notFound: self.init(status: .notFound, slug: "not-found", title: "No such resource", detail: nil)
-        case .conflict: self.init(status: .conflict, slug: "conflict", title: "The resource already exists", detail: error.detail)
+        case .conflict:
+            self.init(status: .conflict, slug: "conflict", title: "The resource already exists", detail: error.detail)
         case .invalidPolicy:
-            self.init(status: .badRequest, slug: "invalid-policy", title: "The policy is not valid", detail: error.detail)
+            self.init(
+                status: .badRequest,
+                slug: "invalid-policy",
+                title: "The policy is not valid",
+                detail: error.detail
+            )
         case .keyEncryptionKey, .storage:
-            self.init(status: .internalServerError, slug: "internal", title: "The broker could not complete the request", detail: nil)
+            self.init(
+                status: .internalServerError,
+                slug: "internal",
+                title: "The broker could not complete the request",
+                detail: nil
+            )
         }
     }
 
     static let rateLimited = KBSProblem(
-        status: .tooManyRequests, slug: "rate-limited", title: "Too many requests from this client", detail: nil
+        status: .tooManyRequests,
+        slug: "rate-limited",
+        title: "Too many requests from this client",
+        detail: nil
     )
     static func payloadTooLarge(_ limit: Int) -> KBSProblem {
-        KBSProblem(status: .contentTooLarge, slug: "payload-too-large", title: "The request body is too large", detail: "at most \(limit) bytes")
+        KBSProblem(
+            status: .contentTooLarge,
+            slug: "payload-too-large",
+            title: "The request body is too large",
+            detail: "at most \(limit) bytes"
+        )
     }
     static func badRequest(_ detail: String) -> KBSProblem {
         KBSProblem(status: .badRequest, slug: "bad-request", title: "The request is not valid", detail: detail)
     }
     static let internalError = KBSProblem(
-        status: .internalServerError, slug: "internal", title: "The broker could not complete the request", detail: nil
+        status: .internalServerError,
+        slug: "internal",
+        title: "The broker could not complete the request",
+        detail: nil
     )
 
     /// The JSON body.
     public var json: [UInt8] {
         var object: [String: Any] = ["type": type, "title": title, "status": Int(status.code)]
         if let detail { object["detail"] = detail }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data()
         return Array(data)
     }
 
@@ -109,7 +166,10 @@ struct KBSProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 detail: nil
             )
         } catch {
-            log.error("kbs request failed", ["error_type": .safe(ErrorTypeName(logValue: String(describing: type(of: error))))])
+            log.error(
+                "kbs request failed",
+                ["error_type": .safe(ErrorTypeName(logValue: String(describing: type(of: error))))]
+            )
             throw KBSProblem.internalError
         }
     }

@@ -13,7 +13,10 @@ struct KBSAdminClient {
 
     init(url: String, adminKeyPath: String) throws {
         guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? "") else {
-            throw CLIError("`\(url)` is not an http(s) URL.", remedy: "Give the broker's base URL, e.g. http://127.0.0.1:8090.")
+            throw CLIError(
+                "`\(url)` is not an http(s) URL.",
+                remedy: "Give the broker's base URL, e.g. http://127.0.0.1:8090."
+            )
         }
         base = url.hasSuffix("/") ? String(url.dropLast()) : url
         do { key = try KeyFile.readSigningKey(adminKeyPath) } catch {
@@ -45,7 +48,10 @@ struct KBSAdminClient {
         }
         let response: HTTPClientResponse
         do { response = try await HTTPClient.shared.execute(request, timeout: .seconds(30)) } catch {
-            throw CLIError("Could not reach the broker at \(base): \(error).", remedy: "Check --kbs and that the broker runs.")
+            throw CLIError(
+                "Could not reach the broker at \(base): \(error).",
+                remedy: "Check --kbs and that the broker runs."
+            )
         }
         let bytes = Array(buffer: try await response.body.collect(upTo: 16 << 20))
         guard (200..<300).contains(Int(response.status.code)) else {
@@ -81,7 +87,10 @@ enum SecretFile {
         }
         defer { SecureMemory.wipe(&data) }
         guard !data.isEmpty, data.count <= SealedSecret.maximumSecretSize else {
-            throw CLIError("\(path) must hold 1 to \(SealedSecret.maximumSecretSize) bytes.", remedy: "Give a key or small secret.")
+            throw CLIError(
+                "\(path) must hold 1 to \(SealedSecret.maximumSecretSize) bytes.",
+                remedy: "Give a key or small secret."
+            )
         }
         return SecureBytes(data)
     }

@@ -57,7 +57,13 @@ struct KBSAuditVerifyCommand: AsyncParsableCommand {
         let report = try await store.withStorage { storage in AuditChain.verify(try await storage.allAuditEntries()) }
         if format == .json {
             try JSONOutput.print(
-                Output(intact: report.isIntact, entries: report.count, head: report.head, firstBroken: report.firstBroken, reason: report.reason)
+                Output(
+                    intact: report.isIntact,
+                    entries: report.count,
+                    head: report.head,
+                    firstBroken: report.firstBroken,
+                    reason: report.reason
+                )
             )
         } else if report.isIntact {
             print("audit trail intact: \(report.count) entries, head \(report.head)")

@@ -64,7 +64,14 @@ struct KBSPolicyTestCommand: AsyncParsableCommand {
         }
         let decision = parsedPolicy.evaluate(claims, now: Date())
         if format == .json {
-            try JSONOutput.print(Output(allowed: decision.allowed, platform: claims.platform, status: claims.status, rules: decision.outcomes))
+            try JSONOutput.print(
+                Output(
+                    allowed: decision.allowed,
+                    platform: claims.platform,
+                    status: claims.status,
+                    rules: decision.outcomes
+                )
+            )
         } else {
             print("platform \(claims.platform), status \(claims.status)")
             for outcome in decision.outcomes {

@@ -32,13 +32,21 @@ struct KBSResourcePutCommand: AsyncParsableCommand {
                 throw CLIError("Cannot read \(policy).", remedy: "Give a release policy JSON file.")
             }
             do { _ = try ReleasePolicy.decode(data) } catch {
-                throw CLIError("The policy is not valid: \(error.detail)", remedy: "See docs/kbs.md (Release policies).")
+                throw CLIError(
+                    "The policy is not valid: \(error.detail)",
+                    remedy: "See docs/kbs.md (Release policies)."
+                )
             }
             policyBytes = Array(data)
         }
         let client = try admin.client()
         let secret = try SecretFile.read(file)
-        let response = try await client.send(.PUT, "resources/" + resource.path, body: Array(secret), contentType: "application/octet-stream")
+        let response = try await client.send(
+            .PUT,
+            "resources/" + resource.path,
+            body: Array(secret),
+            contentType: "application/octet-stream"
+        )
         if let policyBytes { try await client.send(.PUT, "policies/resource/" + resource.path, body: policyBytes) }
         try KBSResourceOutput.print(response.body, format: format, verb: "stored")
     }
@@ -59,7 +67,12 @@ struct KBSResourceRotateCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The new secret.", valueName: "SECRET"))
     var file: String
 
-    @Option(help: ArgumentHelp("How long the previous version stays readable (default: the broker's, 24 h).", valueName: "SECONDS"))
+    @Option(
+        help: ArgumentHelp(
+            "How long the previous version stays readable (default: the broker's, 24 h).",
+            valueName: "SECONDS"
+        )
+    )
     var grace: Int?
 
     @Option var format: OutputFormat = .text
@@ -70,7 +83,10 @@ struct KBSResourceRotateCommand: AsyncParsableCommand {
         let secret = try SecretFile.read(file)
         let query = grace.map { "?grace_seconds=\($0)" } ?? ""
         let response = try await client.send(
-            .POST, "resources/" + resource.path + "/rotate" + query, body: Array(secret), contentType: "application/octet-stream"
+            .POST,
+            "resources/" + resource.path + "/rotate" + query,
+            body: Array(secret),
+            contentType: "application/octet-stream"
         )
         try KBSResourceOutput.print(response.body, format: format, verb: "rotated")
     }
@@ -78,7 +94,10 @@ struct KBSResourceRotateCommand: AsyncParsableCommand {
 
 /// `veil kbs resource list`.
 struct KBSResourceListCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List resources and their readable versions.")
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List resources and their readable versions."
+    )
 
     @OptionGroup var admin: KBSAdminOptions
 
@@ -98,14 +117,19 @@ struct KBSResourceListCommand: AsyncParsableCommand {
         if list.isEmpty { print("no resources") }
         for item in list {
             let versions = (item["readable_versions"] as? [Int] ?? []).map(String.init).joined(separator: ",")
-            print("\(item["path"] as? String ?? "?")  current v\(item["current_version"] as? Int ?? 0)  readable [\(versions)]")
+            print(
+                "\(item["path"] as? String ?? "?")  current v\(item["current_version"] as? Int ?? 0)  readable [\(versions)]"
+            )
         }
     }
 }
 
 /// `veil kbs resource delete`.
 struct KBSResourceDeleteCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete every version of a resource.")
+    static let configuration = CommandConfiguration(
+        commandName: "delete",
+        abstract: "Delete every version of a resource."
+    )
 
     @OptionGroup var admin: KBSAdminOptions
 

@@ -28,7 +28,9 @@ struct KBSServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Address to listen on.", valueName: "HOST:PORT"))
     var listen: String = "127.0.0.1:8090"
 
-    @Option(help: ArgumentHelp("A public key with the admin role (repeatable; veil keygen ed25519).", valueName: "FILE.pub"))
+    @Option(
+        help: ArgumentHelp("A public key with the admin role (repeatable; veil keygen ed25519).", valueName: "FILE.pub")
+    )
     var adminKey: [String] = []
 
     @Option(help: ArgumentHelp("A tenant admin's key for one repository (repeatable).", valueName: "REPO=FILE.pub"))
@@ -46,7 +48,9 @@ struct KBSServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The EAR token signing key (p256; created if absent).", valueName: "FILE"))
     var tokenKey: String?
 
-    @Option(help: ArgumentHelp("Attestation policy for evidence verification (docs/attestation.md).", valueName: "FILE"))
+    @Option(
+        help: ArgumentHelp("Attestation policy for evidence verification (docs/attestation.md).", valueName: "FILE")
+    )
     var attestationPolicy: String?
 
     @Option(help: ArgumentHelp("Token (and attested session) lifetime.", valueName: "SECONDS"))
@@ -64,12 +68,16 @@ struct KBSServeCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
         let kek = try KBSServeCommand.loadKEK(kekFile)
         let signer: TokenSigner
-        do { signer = try TokenSigner.file(tokenKey ?? (dataDir as NSString).appendingPathComponent("token-signing.jwk")) } catch {
+        do {
+            signer = try TokenSigner.file(tokenKey ?? (dataDir as NSString).appendingPathComponent("token-signing.jwk"))
+        } catch {
             throw CLIError(error.detail, remedy: "Give a p256 key file (veil keygen p256) with --token-key.")
         }
         var policy = PolicyDocument.baseline
         if let attestationPolicy {
-            do { policy = try PolicyDocument.decode(try Data(contentsOf: URL(fileURLWithPath: attestationPolicy))) } catch {
+            do {
+                policy = try PolicyDocument.decode(try Data(contentsOf: URL(fileURLWithPath: attestationPolicy)))
+            } catch {
                 throw CLIError("The attestation policy is not usable: \(error)", remedy: "See docs/attestation.md.")
             }
         }
@@ -118,7 +126,10 @@ struct KBSServeCommand: AsyncParsableCommand {
         for entry in tenantAdminKey {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, (try? ResourceID.validate(parts[0])) != nil else {
-                throw CLIError("`\(entry)` is not REPO=FILE.pub.", remedy: "Use e.g. --tenant-admin-key acme=acme.jwk.pub.")
+                throw CLIError(
+                    "`\(entry)` is not REPO=FILE.pub.",
+                    remedy: "Use e.g. --tenant-admin-key acme=acme.jwk.pub."
+                )
             }
             keys.append(AdminKey(key: try read(parts[1]), role: .tenantAdmin, repository: parts[0]))
         }

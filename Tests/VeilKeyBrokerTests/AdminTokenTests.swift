@@ -32,14 +32,24 @@ struct AdminTokenTests {
         let token = try AdminToken.sign(key: Self.admin, now: now)
         #expect(throws: KeyBrokerError.self) { try AdminToken.verify(token, keys: [], now: now) }
         let stranger = try SigningPrivateKey.generate(.ed25519)
-        #expect(throws: KeyBrokerError.self) { try AdminToken.verify(try AdminToken.sign(key: stranger, now: now), keys: Self.keys, now: now) }
-        #expect(throws: KeyBrokerError.self) { try AdminToken.verify(token, keys: Self.keys, now: now.addingTimeInterval(301)) }
         #expect(throws: KeyBrokerError.self) {
-            try AdminToken.verify(try AdminToken.sign(key: Self.admin, now: now, lifetime: 7200), keys: Self.keys, now: now)
+            try AdminToken.verify(try AdminToken.sign(key: stranger, now: now), keys: Self.keys, now: now)
+        }
+        #expect(throws: KeyBrokerError.self) {
+            try AdminToken.verify(token, keys: Self.keys, now: now.addingTimeInterval(301))
+        }
+        #expect(throws: KeyBrokerError.self) {
+            try AdminToken.verify(
+                try AdminToken.sign(key: Self.admin, now: now, lifetime: 7200),
+                keys: Self.keys,
+                now: now
+            )
         }
         var parts = token.split(separator: ".").map(String.init)
         parts[1] = String(parts[1].dropFirst()) + (parts[1].first == "e" ? "f" : "e")
-        #expect(throws: KeyBrokerError.self) { try AdminToken.verify(parts.joined(separator: "."), keys: Self.keys, now: now) }
+        #expect(throws: KeyBrokerError.self) {
+            try AdminToken.verify(parts.joined(separator: "."), keys: Self.keys, now: now)
+        }
         #expect(throws: KeyBrokerError.self) { try AdminToken.verify("not a token", keys: Self.keys, now: now) }
     }
 }

@@ -18,7 +18,9 @@ struct KBSProcessTests {
         let directory: URL
 
         init() throws {
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("veil-kbs-cli-\(UUID().uuidString)")
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "veil-kbs-cli-\(UUID().uuidString)"
+            )
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             for (kind, name) in [("ed25519", "admin.key"), ("aes256", "kek.jwk"), ("aes256", "kek2.jwk")] {
                 let result = try VeilProcess.run(["keygen", kind, "--out", path(name)])
@@ -52,19 +54,27 @@ struct KBSProcessTests {
         let admin = ["--kbs", url, "--admin-key", work.path("admin.key")]
         let policy = try work.write("policy.json", #"{"version":1,"platforms":["simulated"]}"#)
         let secret = try work.write("secret.bin", "model key one")
-        let put = try VeilProcess.run(["kbs", "resource", "put"] + admin + ["--path", "acme/key/m", "--file", secret, "--policy", policy])
+        let put = try VeilProcess.run(
+            ["kbs", "resource", "put"] + admin + ["--path", "acme/key/m", "--file", secret, "--policy", policy]
+        )
         #expect(put.exitCode == 0, "\(put.standardError)")
         #expect(put.standardOutput.contains("stored acme/key/m version 1"))
-        let again = try VeilProcess.run(["kbs", "resource", "put"] + admin + ["--path", "acme/key/m", "--file", secret])
+        let again = try VeilProcess.run(
+            ["kbs", "resource", "put"] + admin + ["--path", "acme/key/m", "--file", secret]
+        )
         #expect(again.exitCode != 0)
         #expect(again.standardError.contains("conflict"))
-        let rotate = try VeilProcess.run(["kbs", "resource", "rotate"] + admin + ["--path", "acme/key/m", "--file", secret, "--grace", "0"])
+        let rotate = try VeilProcess.run(
+            ["kbs", "resource", "rotate"] + admin + ["--path", "acme/key/m", "--file", secret, "--grace", "0"]
+        )
         #expect(rotate.standardOutput.contains("version 2"), "\(rotate.standardError)")
         let list = try VeilProcess.run(["kbs", "resource", "list"] + admin + ["--format", "json"])
         #expect(list.standardOutput.contains(#""current_version":2"#))
         let stranger = try VeilProcess.run(["keygen", "ed25519", "--out", work.path("stranger.key")])
         #expect(stranger.exitCode == 0)
-        let refused = try VeilProcess.run(["kbs", "resource", "list", "--kbs", url, "--admin-key", work.path("stranger.key")])
+        let refused = try VeilProcess.run([
+            "kbs", "resource", "list", "--kbs", url, "--admin-key", work.path("stranger.key"),
+        ])
         #expect(refused.exitCode != 0 && refused.standardError.contains("unauthorized"))
         let delete = try VeilProcess.run(["kbs", "resource", "delete"] + admin + ["--path", "acme/key/m"])
         #expect(delete.exitCode == 0, "\(delete.standardError)")
@@ -75,25 +85,35 @@ struct KBSProcessTests {
         func token(_ platform: String) throws -> String {
             try signer.sign([
                 "iat": Int(Date().timeIntervalSince1970), "exp": Int(Date().timeIntervalSince1970) + 300,
-                "submods": [platform: ["ear.status": "affirming", "veil.verdict": "accepted", "veil.relaxations": [String]()]],
+                "submods": [
+                    platform: ["ear.status": "affirming", "veil.verdict": "accepted", "veil.relaxations": [String]()]
+                ],
             ])
         }
-        let accepted = try VeilProcess.run(["kbs", "policy", "test", "--policy", policy, "--token", try token("simulated")])
+        let accepted = try VeilProcess.run([
+            "kbs", "policy", "test", "--policy", policy, "--token", try token("simulated"),
+        ])
         #expect(accepted.exitCode == 0, "\(accepted.standardOutput)\(accepted.standardError)")
         #expect(accepted.standardOutput.contains("release: allowed"))
         let refusedToken = try work.write("tdx.jwt", try token("tdx"))
         let jwks = try work.write("jwks.json", String(decoding: try signer.jwks.json(), as: UTF8.self))
-        let denied = try VeilProcess.run(["kbs", "policy", "test", "--policy", policy, "--token", refusedToken, "--jwks", jwks])
+        let denied = try VeilProcess.run([
+            "kbs", "policy", "test", "--policy", policy, "--token", refusedToken, "--jwks", jwks,
+        ])
         #expect(denied.exitCode == 1)
         #expect(denied.standardOutput.contains("FAIL  platforms"))
 
         let verify = try VeilProcess.run(["kbs", "audit", "verify", "--data-dir", work.path("data")])
         #expect(verify.exitCode == 0, "\(verify.standardError)")
         #expect(verify.standardOutput.contains("audit trail intact"))
-        let export = try VeilProcess.run(["kbs", "audit", "export", "--data-dir", work.path("data"), "--out", work.path("audit.jsonl")])
+        let export = try VeilProcess.run([
+            "kbs", "audit", "export", "--data-dir", work.path("data"), "--out", work.path("audit.jsonl"),
+        ])
         #expect(export.exitCode == 0, "\(export.standardError)")
         let lines = try String(contentsOfFile: work.path("audit.jsonl"), encoding: .utf8).split(separator: "\n")
-        #expect(lines.contains { $0.contains(#""action":"put""#) } && lines.contains { $0.contains(#""action":"delete""#) })
+        #expect(
+            lines.contains { $0.contains(#""action":"put""#) } && lines.contains { $0.contains(#""action":"delete""#) }
+        )
         #expect(!lines.contains { $0.contains("model key one") })
 
         let rekey = try VeilProcess.run([
@@ -116,7 +136,7 @@ struct KBSProcessTests {
         let work = try Workspace()
         let (server, url) = try await work.serve()
         let admin = try KeyFile.readSigningKey(work.path("admin.key"))
-        let acknowledged = Mutex<[String: String]>([:])
+        let acknowledged = Acknowledged()
         let writers = Task {
             await withTaskGroup(of: Void.self) { group in
                 for worker in 0..<4 {
@@ -133,7 +153,7 @@ struct KBSProcessTests {
                             guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(5)),
                                 response.status == .created
                             else { return }
-                            acknowledged.withLock { $0[path] = secret }
+                            acknowledged.add(path, secret)
                             n += 1
                         }
                     }
@@ -141,13 +161,13 @@ struct KBSProcessTests {
             }
         }
         let deadline = ContinuousClock.now + .seconds(60)
-        while acknowledged.withLock({ $0.count }) < 40 && ContinuousClock.now < deadline && server.process.isRunning {
+        while acknowledged.count < 40 && ContinuousClock.now < deadline && server.process.isRunning {
             try await Task.sleep(for: .milliseconds(10))
         }
         server.kill9()
         writers.cancel()
         await writers.value
-        let acked = acknowledged.withLock { $0 }
+        let acked = acknowledged.all
         #expect(acked.count >= 40, "the writers stalled before the kill")
         #expect(server.process.terminationReason == .uncaughtSignal)
 
@@ -166,7 +186,9 @@ struct KBSProcessTests {
         for version in all {
             // Every stored version is whole: it decrypts (an acknowledged write, or one that committed just before
             // the kill without its response arriving).
-            #expect(throws: Never.self) { try version.sealed.open(resource: version.resource, version: version.version, kek: kek) }
+            #expect(throws: Never.self) {
+                try version.sealed.open(resource: version.resource, version: version.version, kek: kek)
+            }
         }
         #expect(all.count >= acked.count)
         let entries = try await storage.allAuditEntries()
@@ -177,5 +199,12 @@ struct KBSProcessTests {
         restarted.terminate()
         let verify = try VeilProcess.run(["kbs", "audit", "verify", "--data-dir", work.path("data")])
         #expect(verify.exitCode == 0, "\(verify.standardOutput)\(verify.standardError)")
+    }
+
+    final class Acknowledged: Sendable {
+        private let writes = Mutex<[String: String]>([:])
+        func add(_ path: String, _ secret: String) { writes.withLock { $0[path] = secret } }
+        var count: Int { writes.withLock { $0.count } }
+        var all: [String: String] { writes.withLock { $0 } }
     }
 }

@@ -40,14 +40,24 @@ struct KBSServerTests {
                 #expect(Array(try JWE.open(Array(buffer: byBearer.body), with: teeKey)) == Array("the model key".utf8))
             }
             let releases = try await client.execute(
-                uri: "/kbs/v0/admin/resources/acme/key/model-a/releases", method: .get, headers: try broker.bearer(broker.admin)
+                uri: "/kbs/v0/admin/resources/acme/key/model-a/releases",
+                method: .get,
+                headers: try broker.bearer(broker.admin)
             )
             let list = try JSONSerialization.jsonObject(with: Data(buffer: releases.body)) as? [[String: Any]] ?? []
             #expect(list.count == 4)
             #expect(list.allSatisfy { ($0["evidence_digest"] as? String)?.count == 64 && $0["version"] as? Int == 1 })
-            let verify = try await client.execute(uri: "/kbs/v0/admin/audit/verify", method: .get, headers: try broker.bearer(broker.auditor))
+            let verify = try await client.execute(
+                uri: "/kbs/v0/admin/audit/verify",
+                method: .get,
+                headers: try broker.bearer(broker.auditor)
+            )
             #expect(String(buffer: verify.body).contains(#""intact":true"#))
-            let audit = try await client.execute(uri: "/kbs/v0/admin/audit", method: .get, headers: try broker.bearer(broker.auditor))
+            let audit = try await client.execute(
+                uri: "/kbs/v0/admin/audit",
+                method: .get,
+                headers: try broker.bearer(broker.auditor)
+            )
             let lines = String(buffer: audit.body).split(separator: "\n")
             #expect(lines.filter { $0.contains(#""kind":"release""#) }.count == 4)
             #expect(!String(buffer: audit.body).contains("the model key"))
@@ -59,7 +69,7 @@ struct KBSServerTests {
         let broker = try KBSTestBroker()
         try await broker.app().test(.router) { client in
             let teeKey = KBS.TEEKey.generateP256()
-            let (_, attested) = try await broker.attest(client, teeKey: teeKey) { $0["veil-ohttp-keys"] = "AAEC" }
+            let (_, attested) = try await broker.attest(client, teeKey: teeKey, extra: ["veil-ohttp-keys": "AAEC"])
             let session = try #require(attested)
             for uri in ["/kbs/v0/jwks", "/.well-known/jwks.json"] {
                 let response = try await client.execute(uri: uri, method: .get)
@@ -80,8 +90,11 @@ struct KBSServerTests {
         try await broker.app().test(.router) { client in
             try await broker.put(client, "acme/key/baseline", "s1")
             try await broker.put(
-                client, "acme/key/measured", "s2",
-                policy: #"{"version":1,"platforms":["simulated"],"reference_values":{"simulated":{"measurement":["00"]}}}"#
+                client,
+                "acme/key/measured",
+                "s2",
+                policy:
+                    #"{"version":1,"platforms":["simulated"],"reference_values":{"simulated":{"measurement":["00"]}}}"#
             )
             let (_, attested) = try await broker.attest(client, teeKey: .generateP256())
             let session = try #require(attested)
@@ -117,13 +130,19 @@ struct KBSServerTests {
             let (_, attested) = try await broker.attest(client, teeKey: .generateP256())
             let session = try #require(attested)
             let again = try await client.execute(
-                uri: "/kbs/v0/attest", method: .post, headers: [.cookie: "kbs-session-id=" + session.cookie], body: session.attestBody
+                uri: "/kbs/v0/attest",
+                method: .post,
+                headers: [.cookie: "kbs-session-id=" + session.cookie],
+                body: session.attestBody
             )
             #expect(again.status == .unauthorized)
             #expect(KBSTestBroker.problem(again) == "nonce-replayed")
             let (fresh, _) = try await broker.auth(client)
             let other = try await client.execute(
-                uri: "/kbs/v0/attest", method: .post, headers: [.cookie: "kbs-session-id=" + fresh], body: session.attestBody
+                uri: "/kbs/v0/attest",
+                method: .post,
+                headers: [.cookie: "kbs-session-id=" + fresh],
+                body: session.attestBody
             )
             #expect(KBSTestBroker.problem(other) == "nonce-replayed")
         }
@@ -148,7 +167,9 @@ struct KBSServerTests {
             let (cookie, _) = try await broker.auth(client)
             broker.clock.advance(301)
             let late = try await client.execute(
-                uri: "/kbs/v0/attest", method: .post, headers: [.cookie: "kbs-session-id=" + cookie],
+                uri: "/kbs/v0/attest",
+                method: .post,
+                headers: [.cookie: "kbs-session-id=" + cookie],
                 body: ByteBuffer(string: #"{"runtime-data":{"nonce":"x","tee-pubkey":{"kty":"EC"}},"tee-evidence":{}}"#)
             )
             #expect(KBSTestBroker.problem(late) == "session-expired")
@@ -156,10 +177,19 @@ struct KBSServerTests {
             let (_, attested) = try await broker.attest(client, teeKey: .generateP256())
             let session = try #require(attested)
             broker.clock.advance(301)
-            #expect(KBSTestBroker.problem(try await Self.resource(client, "acme/key/model-a", bearer: session.token)) == "token-expired")
-            #expect(KBSTestBroker.problem(try await Self.resource(client, "acme/key/model-a", cookie: session.cookie)) == "token-expired")
+            #expect(
+                KBSTestBroker.problem(try await Self.resource(client, "acme/key/model-a", bearer: session.token))
+                    == "token-expired"
+            )
+            #expect(
+                KBSTestBroker.problem(try await Self.resource(client, "acme/key/model-a", cookie: session.cookie))
+                    == "token-expired"
+            )
             #expect(KBSTestBroker.problem(try await Self.resource(client, "acme/key/model-a")) == "unauthorized")
-            #expect(KBSTestBroker.problem(try await Self.resource(client, "acme/key/model-a", bearer: "a.b.c")) == "unauthorized")
+            #expect(
+                KBSTestBroker.problem(try await Self.resource(client, "acme/key/model-a", bearer: "a.b.c"))
+                    == "unauthorized"
+            )
         }
     }
 
@@ -169,8 +199,10 @@ struct KBSServerTests {
         try await broker.app().test(.router) { client in
             try await broker.put(client, "acme/key/model-a", "version one", policy: Self.simulatedPolicy)
             let rotated = try await client.execute(
-                uri: "/kbs/v0/admin/resources/acme/key/model-a/rotate?grace_seconds=60", method: .post,
-                headers: try broker.bearer(broker.admin), body: ByteBuffer(string: "version two")
+                uri: "/kbs/v0/admin/resources/acme/key/model-a/rotate?grace_seconds=60",
+                method: .post,
+                headers: try broker.bearer(broker.admin),
+                body: ByteBuffer(string: "version two")
             )
             #expect(rotated.status == .ok)
             #expect(String(buffer: rotated.body).contains(#""version":2"#))
@@ -184,7 +216,11 @@ struct KBSServerTests {
             let fresh = try #require(try await broker.attest(client, teeKey: teeKey).1)
             let gone = try await Self.resource(client, "acme/key/model-a?version=1", bearer: fresh.token)
             #expect(KBSTestBroker.problem(gone) == "not-found")
-            let list = try await client.execute(uri: "/kbs/v0/admin/resources?repository=acme", method: .get, headers: try broker.bearer(broker.admin))
+            let list = try await client.execute(
+                uri: "/kbs/v0/admin/resources?repository=acme",
+                method: .get,
+                headers: try broker.bearer(broker.admin)
+            )
             #expect(String(buffer: list.body).contains(#""readable_versions":[2]"#))
         }
     }
@@ -193,31 +229,54 @@ struct KBSServerTests {
     func adminAuth() async throws {
         let broker = try KBSTestBroker()
         try await broker.app().test(.router) { client in
-            let anonymous = try await client.execute(uri: "/kbs/v0/admin/resources/acme/key/a", method: .put, body: ByteBuffer(string: "s"))
+            let anonymous = try await client.execute(
+                uri: "/kbs/v0/admin/resources/acme/key/a",
+                method: .put,
+                body: ByteBuffer(string: "s")
+            )
             #expect(anonymous.status == .unauthorized)
             #expect(KBSTestBroker.problem(anonymous) == "unauthorized")
             let wrongTenant = try await client.execute(
-                uri: "/kbs/v0/admin/resources/other/key/a", method: .put, headers: try broker.bearer(broker.tenant), body: ByteBuffer(string: "s")
+                uri: "/kbs/v0/admin/resources/other/key/a",
+                method: .put,
+                headers: try broker.bearer(broker.tenant),
+                body: ByteBuffer(string: "s")
             )
             #expect(wrongTenant.status == .forbidden)
             #expect(KBSTestBroker.problem(wrongTenant) == "forbidden")
             let ownTenant = try await client.execute(
-                uri: "/kbs/v0/admin/resources/acme/key/a", method: .put, headers: try broker.bearer(broker.tenant), body: ByteBuffer(string: "s")
+                uri: "/kbs/v0/admin/resources/acme/key/a",
+                method: .put,
+                headers: try broker.bearer(broker.tenant),
+                body: ByteBuffer(string: "s")
             )
             #expect(ownTenant.status == .created)
             let auditorWrites = try await client.execute(
-                uri: "/kbs/v0/admin/resources/acme/key/b", method: .put, headers: try broker.bearer(broker.auditor), body: ByteBuffer(string: "s")
+                uri: "/kbs/v0/admin/resources/acme/key/b",
+                method: .put,
+                headers: try broker.bearer(broker.auditor),
+                body: ByteBuffer(string: "s")
             )
             #expect(KBSTestBroker.problem(auditorWrites) == "forbidden")
-            let tenantAudit = try await client.execute(uri: "/kbs/v0/admin/audit", method: .get, headers: try broker.bearer(broker.tenant))
+            let tenantAudit = try await client.execute(
+                uri: "/kbs/v0/admin/audit",
+                method: .get,
+                headers: try broker.bearer(broker.tenant)
+            )
             #expect(KBSTestBroker.problem(tenantAudit) == "forbidden")
-            let tenants = try await client.execute(uri: "/kbs/v0/admin/tenants/acme", method: .put, headers: try broker.bearer(broker.admin))
+            let tenants = try await client.execute(
+                uri: "/kbs/v0/admin/tenants/acme",
+                method: .put,
+                headers: try broker.bearer(broker.admin)
+            )
             #expect(tenants.status == .created)
         }
         let closed = try KBSTestBroker(adminKeys: false)
         try await closed.app().test(.router) { client in
             let response = try await client.execute(
-                uri: "/kbs/v0/admin/resources", method: .get, headers: try closed.bearer(closed.admin)
+                uri: "/kbs/v0/admin/resources",
+                method: .get,
+                headers: try closed.bearer(closed.admin)
             )
             #expect(response.status == .unauthorized)
         }
@@ -231,14 +290,16 @@ struct KBSServerTests {
             let session = try #require(try await broker.attest(client, teeKey: .generateP256()).1)
             #expect(try await Self.resource(client, "acme/key/secret-name", bearer: session.token).status == .ok)
             let big = try await client.execute(
-                uri: "/kbs/v0/auth", method: .post, body: ByteBuffer(repeating: 0x20, count: 20_000)
+                uri: "/kbs/v0/auth",
+                method: .post,
+                body: ByteBuffer(repeating: 0x20, count: 20_000)
             )
             #expect(big.status == .contentTooLarge)
             #expect(KBSTestBroker.problem(big) == "payload-too-large")
             let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             #expect(metrics.contains("veil_kbs_releases_total 1"))
             #expect(metrics.contains(#"veil_kbs_attestations_total{platform="simulated",outcome="warning"} 1"#))
-            #expect(metrics.contains(#"route="/kbs/v0/resource/:repository/:type/:tag""#))
+            #expect(metrics.contains(#"route="/kbs/v0/resource/{repository}/{type}/{tag}""#))
             #expect(!metrics.contains("secret-name") && !metrics.contains("acme"))
             var limited = false
             for _ in 0..<40 where !limited {

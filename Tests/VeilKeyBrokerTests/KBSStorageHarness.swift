@@ -18,7 +18,9 @@ enum KBSStorageKind: String, CaseIterable, CustomTestStringConvertible, Sendable
     ) async throws {
         switch self {
         case .sqlite:
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("veil-kbs-\(UUID().uuidString)")
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "veil-kbs-\(UUID().uuidString)"
+            )
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
             let storage = try SQLiteKeyBrokerStorage(path: directory.appendingPathComponent("kbs.sqlite").path)

@@ -33,7 +33,10 @@ struct KBSStorageTests {
         )
     }
 
-    @Test("put, rotate keeps the old version readable for the grace period, list, delete", arguments: KBSStorageKind.allCases)
+    @Test(
+        "put, rotate keeps the old version readable for the grace period, list, delete",
+        arguments: KBSStorageKind.allCases
+    )
     func versions(kind: KBSStorageKind) async throws {
         try await kind.withStorage { storage, _ in
             #expect(try await Self.add(storage, "secret one", mode: .create) == 1)
@@ -49,9 +52,14 @@ struct KBSStorageTests {
             #expect(!versions[0].isReadable(at: later.addingTimeInterval(61)))
             let opened = try versions[0].sealed.open(resource: Self.resource, version: 1, kek: Self.kek)
             #expect(Array(opened) == Array("secret one".utf8))
-            #expect(Array(try versions[1].sealed.open(resource: Self.resource, version: 2, kek: Self.kek)) == Array("secret two".utf8))
+            #expect(
+                Array(try versions[1].sealed.open(resource: Self.resource, version: 2, kek: Self.kek))
+                    == Array("secret two".utf8)
+            )
             // A sealed version cannot be opened as another version or resource (bound by associated data).
-            #expect(throws: KeyBrokerError.self) { try versions[0].sealed.open(resource: Self.resource, version: 2, kek: Self.kek) }
+            #expect(throws: KeyBrokerError.self) {
+                try versions[0].sealed.open(resource: Self.resource, version: 2, kek: Self.kek)
+            }
 
             let listed = try await storage.listResources(repository: "acme", now: later.addingTimeInterval(61))
             #expect(listed.map(\.path) == ["acme/key/model-a"])
@@ -71,7 +79,11 @@ struct KBSStorageTests {
         try await kind.withStorage { storage, _ in
             let id: [UInt8] = Array(repeating: 7, count: 32)
             let session = StoredSession(
-                idHash: id, nonce: "n1", tee: "sample", state: .challenged, expiresAt: Self.t0.addingTimeInterval(300),
+                idHash: id,
+                nonce: "n1",
+                tee: "sample",
+                state: .challenged,
+                expiresAt: Self.t0.addingTimeInterval(300),
                 claimsJSON: nil
             )
             try await storage.createSession(session, audit: Self.event("auth"))
@@ -85,12 +97,24 @@ struct KBSStorageTests {
 
             let late: [UInt8] = Array(repeating: 9, count: 32)
             try await storage.createSession(
-                StoredSession(idHash: late, nonce: "n2", tee: "sample", state: .challenged, expiresAt: Self.t0, claimsJSON: nil),
+                StoredSession(
+                    idHash: late,
+                    nonce: "n2",
+                    tee: "sample",
+                    state: .challenged,
+                    expiresAt: Self.t0,
+                    claimsJSON: nil
+                ),
                 audit: Self.event("auth")
             )
             #expect(try await storage.claimNonce(idHash: late, now: Self.t0.addingTimeInterval(1)) == .expired)
 
-            try await storage.finishAttestation(idHash: id, claimsJSON: "{}", expiresAt: Self.t0.addingTimeInterval(600), audit: Self.event("attest"))
+            try await storage.finishAttestation(
+                idHash: id,
+                claimsJSON: "{}",
+                expiresAt: Self.t0.addingTimeInterval(600),
+                audit: Self.event("attest")
+            )
             let attested = try #require(try await storage.session(idHash: id))
             #expect(attested.state == .attested && attested.claimsJSON == "{}")
             #expect(try await storage.purgeSessions(expiredBefore: Self.t0.addingTimeInterval(1)) == 1)
@@ -102,7 +126,14 @@ struct KBSStorageTests {
         try await kind.withStorage { storage, _ in
             let id: [UInt8] = Array(repeating: 3, count: 32)
             try await storage.createSession(
-                StoredSession(idHash: id, nonce: "n", tee: "sample", state: .challenged, expiresAt: Self.t0.addingTimeInterval(60), claimsJSON: nil),
+                StoredSession(
+                    idHash: id,
+                    nonce: "n",
+                    tee: "sample",
+                    state: .challenged,
+                    expiresAt: Self.t0.addingTimeInterval(60),
+                    claimsJSON: nil
+                ),
                 audit: Self.event("auth")
             )
             let wins = try await withThrowingTaskGroup(of: Bool.self) { group in
@@ -123,31 +154,54 @@ struct KBSStorageTests {
     @Test("policies, reference values, tenants and releases round-trip", arguments: KBSStorageKind.allCases)
     func records(kind: KBSStorageKind) async throws {
         try await kind.withStorage { storage, _ in
-            try await storage.setPolicy(.repository("acme"), document: #"{"version":1}"#, audit: Self.event("set-policy"))
-            try await storage.setPolicy(.resource(Self.resource), document: #"{"version":1,"platforms":["tdx"]}"#, audit: Self.event("set-policy"))
+            try await storage.setPolicy(
+                .repository("acme"),
+                document: #"{"version":1}"#,
+                audit: Self.event("set-policy")
+            )
+            try await storage.setPolicy(
+                .resource(Self.resource),
+                document: #"{"version":1,"platforms":["tdx"]}"#,
+                audit: Self.event("set-policy")
+            )
             #expect(try await storage.policy(.repository("acme")) == #"{"version":1}"#)
             #expect(try await storage.policy(.resource(Self.resource))?.contains("tdx") == true)
             try await storage.setPolicy(.repository("acme"), document: nil, audit: Self.event("delete-policy"))
             #expect(try await storage.policy(.repository("acme")) == nil)
 
-            try await storage.setReferenceValues(name: "prod", document: #"{"tdx":{"mr_td":["aa"]}}"#, audit: Self.event("set-rv"))
+            try await storage.setReferenceValues(
+                name: "prod",
+                document: #"{"tdx":{"mr_td":["aa"]}}"#,
+                audit: Self.event("set-rv")
+            )
             #expect(try await storage.referenceValues() == ["prod": #"{"tdx":{"mr_td":["aa"]}}"#])
 
             #expect(try await storage.addTenant("acme", now: Self.t0, audit: Self.event("add-tenant")))
             #expect(!(try await storage.addTenant("acme", now: Self.t0, audit: Self.event("add-tenant"))))
             #expect(try await storage.tenants() == ["acme"])
 
-            let release = ReleaseRecord(path: Self.resource.path, version: 1, teeKeyThumbprint: "thumb", evidenceDigest: "abcd", time: Self.t0)
+            let release = ReleaseRecord(
+                path: Self.resource.path,
+                version: 1,
+                teeKeyThumbprint: "thumb",
+                evidenceDigest: "abcd",
+                time: Self.t0
+            )
             try await storage.recordRelease(release, audit: Self.event("release"))
             #expect(try await storage.releases(path: Self.resource.path) == [release])
         }
     }
 
-    @Test("the audit chain verifies, and an edited, deleted or reordered row breaks it", arguments: KBSStorageKind.allCases)
+    @Test(
+        "the audit chain verifies, and an edited, deleted or reordered row breaks it",
+        arguments: KBSStorageKind.allCases
+    )
     func auditChain(kind: KBSStorageKind) async throws {
         try await kind.withStorage { storage, execute in
             _ = try await Self.add(storage, "s", mode: .create)
-            for n in 0..<5 { try await storage.appendAudit(Self.event("event-\(n)", Self.t0.addingTimeInterval(Double(n)))) }
+            for n in 0..<5 {
+                try await storage.appendAudit(Self.event("event-\(n)", Self.t0.addingTimeInterval(Double(n))))
+            }
             let entries = try await storage.allAuditEntries()
             #expect(entries.map(\.sequence) == Array(1...6))
             let report = AuditChain.verify(entries)
@@ -174,8 +228,13 @@ struct KBSStorageTests {
             #expect(try await KeyBrokerService.rekey(storage: storage, from: Self.kek, to: new) == 2)
             let versions = try await storage.versions(of: Self.resource)
             #expect(versions.allSatisfy { $0.sealed.kekID == new.id })
-            #expect(Array(try versions[1].sealed.open(resource: Self.resource, version: 2, kek: new)) == Array("second".utf8))
-            #expect(throws: KeyBrokerError.self) { try versions[0].sealed.open(resource: Self.resource, version: 1, kek: Self.kek) }
+            #expect(
+                Array(try versions[1].sealed.open(resource: Self.resource, version: 2, kek: new))
+                    == Array("second".utf8)
+            )
+            #expect(throws: KeyBrokerError.self) {
+                try versions[0].sealed.open(resource: Self.resource, version: 1, kek: Self.kek)
+            }
             #expect(try await KeyBrokerService.rekey(storage: storage, from: Self.kek, to: new) == 0)
             #expect(AuditChain.verify(try await storage.allAuditEntries()).isIntact)
         }

@@ -34,7 +34,10 @@ final class KBSTestBroker: Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let measured = directory.appendingPathComponent("workload.bin")
         try Data("the measured workload".utf8).write(to: measured)
-        attester = SimulatedAttester(rootDirectory: directory.appendingPathComponent("sim").path, executable: measured.path)
+        attester = SimulatedAttester(
+            rootDirectory: directory.appendingPathComponent("sim").path,
+            executable: measured.path
+        )
         let storage = try SQLiteKeyBrokerStorage(path: directory.appendingPathComponent("kbs.sqlite").path)
         let keys =
             adminKeys
@@ -71,12 +74,18 @@ final class KBSTestBroker: Sendable {
     /// PUTs a resource (and optionally its policy) with the admin key.
     func put(_ client: some TestClientProtocol, _ path: String, _ secret: String, policy: String? = nil) async throws {
         let response = try await client.execute(
-            uri: "/kbs/v0/admin/resources/" + path, method: .put, headers: try bearer(admin), body: ByteBuffer(string: secret)
+            uri: "/kbs/v0/admin/resources/" + path,
+            method: .put,
+            headers: try bearer(admin),
+            body: ByteBuffer(string: secret)
         )
         #expect(response.status == .created, "\(String(buffer: response.body))")
         if let policy {
             let set = try await client.execute(
-                uri: "/kbs/v0/admin/policies/resource/" + path, method: .put, headers: try bearer(admin), body: ByteBuffer(string: policy)
+                uri: "/kbs/v0/admin/policies/resource/" + path,
+                method: .put,
+                headers: try bearer(admin),
+                body: ByteBuffer(string: policy)
             )
             #expect(set.status == .noContent, "\(String(buffer: set.body))")
         }
@@ -92,10 +101,11 @@ final class KBSTestBroker: Sendable {
     func attest(
         _ client: some TestClientProtocol,
         teeKey: KBS.TEEKey,
+        extra: [String: String] = [:],
         alterRuntimeData: (inout [String: Any]) -> Void = { _ in }
     ) async throws -> (TestResponse, Attested?) {
         let (cookie, nonce) = try await auth(client)
-        let runtimeData = ReportDataBinding.kbsRuntimeData(nonce: nonce, teePublicKey: teeKey.publicJWK.members)
+        let runtimeData = KBS.RuntimeData(nonce: nonce, teePublicKey: teeKey.publicJWK, extra: extra).canonicalJSON()
         let bundle = try await attester.evidence(binding: .kbs(runtimeData: runtimeData, hash: .sha384))
         var runtimeObject = try #require(try JSONSerialization.jsonObject(with: Data(runtimeData)) as? [String: Any])
         alterRuntimeData(&runtimeObject)
@@ -105,16 +115,23 @@ final class KBSTestBroker: Sendable {
         ]
         let attestBody = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body))
         let response = try await client.execute(
-            uri: "/kbs/v0/attest", method: .post, headers: [.cookie: "kbs-session-id=" + cookie], body: attestBody
+            uri: "/kbs/v0/attest",
+            method: .post,
+            headers: [.cookie: "kbs-session-id=" + cookie],
+            body: attestBody
         )
         guard response.status == .ok else { return (response, nil) }
-        let token = try #require((try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])?["token"] as? String)
+        let token = try #require(
+            (try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])?["token"] as? String
+        )
         return (response, Attested(cookie: cookie, token: token, attestBody: attestBody))
     }
 
     func auth(_ client: some TestClientProtocol) async throws -> (cookie: String, nonce: String) {
         let response = try await client.execute(
-            uri: "/kbs/v0/auth", method: .post, body: ByteBuffer(string: #"{"version":"0.4.0","tee":"sample","extra-params":""}"#)
+            uri: "/kbs/v0/auth",
+            method: .post,
+            body: ByteBuffer(string: #"{"version":"0.4.0","tee":"sample","extra-params":""}"#)
         )
         #expect(response.status == .ok)
         let setCookie = try #require(response.headers[.setCookie])

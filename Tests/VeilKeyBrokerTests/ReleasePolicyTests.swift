@@ -29,10 +29,15 @@ struct ReleasePolicyTests {
     func baseline() throws {
         let policy = ReleasePolicy.strictBaseline
         #expect(policy.evaluate(try Self.claims(), now: Self.now).allowed)
-        let simulated = policy.evaluate(try Self.claims(platform: "simulated", status: "warning", relaxations: ["allow_simulated"]), now: Self.now)
+        let simulated = policy.evaluate(
+            try Self.claims(platform: "simulated", status: "warning", relaxations: ["allow_simulated"]),
+            now: Self.now
+        )
         #expect(simulated.firstFailure?.rule == "platforms")
         #expect(policy.evaluate(try Self.claims(status: "warning"), now: Self.now).firstFailure?.rule == "status")
-        #expect(policy.evaluate(try Self.claims(status: "contraindicated"), now: Self.now).firstFailure?.rule == "status")
+        #expect(
+            policy.evaluate(try Self.claims(status: "contraindicated"), now: Self.now).firstFailure?.rule == "status"
+        )
         #expect(policy.evaluate(try Self.claims(age: 301), now: Self.now).firstFailure?.rule == "max_token_age")
         #expect(policy.evaluate(try Self.claims(tcb: "OutOfDate"), now: Self.now).firstFailure?.rule == "tcb_statuses")
         #expect(policy.evaluate(try Self.claims(tcb: "SWHardeningNeeded"), now: Self.now).allowed)
@@ -43,9 +48,17 @@ struct ReleasePolicyTests {
         let policy = ReleasePolicy(platforms: ["simulated"])
         let ok = try Self.claims(platform: "simulated", status: "warning", relaxations: ["allow_simulated"])
         #expect(policy.evaluate(ok, now: Self.now).allowed)
-        let debug = try Self.claims(platform: "simulated", status: "warning", relaxations: ["allow_simulated", "allow_debug"])
+        let debug = try Self.claims(
+            platform: "simulated",
+            status: "warning",
+            relaxations: ["allow_simulated", "allow_debug"]
+        )
         #expect(policy.evaluate(debug, now: Self.now).firstFailure?.rule == "status")
-        let rejected = try Self.claims(platform: "simulated", status: "contraindicated", relaxations: ["allow_simulated"])
+        let rejected = try Self.claims(
+            platform: "simulated",
+            status: "contraindicated",
+            relaxations: ["allow_simulated"]
+        )
         #expect(!policy.evaluate(rejected, now: Self.now).allowed)
         #expect(!ReleasePolicy(platforms: ["tdx"]).evaluate(ok, now: Self.now).allowed)
     }
@@ -63,14 +76,23 @@ struct ReleasePolicyTests {
         let named = ReleasePolicy(referenceValueSets: ["prod"])
         let sets: [String: ReferenceValueSet] = ["prod": ["sev-snp": ["measurement": ["AABB"]]]]
         #expect(named.evaluate(try Self.claims(), now: Self.now, referenceSets: sets).allowed)
-        #expect(!named.evaluate(try Self.claims(evidence: ["measurement": "00"]), now: Self.now, referenceSets: sets).allowed)
-        #expect(named.evaluate(try Self.claims(), now: Self.now, referenceSets: [:]).firstFailure?.rule == "reference_values")
+        #expect(
+            !named.evaluate(try Self.claims(evidence: ["measurement": "00"]), now: Self.now, referenceSets: sets)
+                .allowed
+        )
+        #expect(
+            named.evaluate(try Self.claims(), now: Self.now, referenceSets: [:]).firstFailure?.rule
+                == "reference_values"
+        )
     }
 
     @Test("repository and resource policies both apply; the baseline only when neither is set")
     func effective() throws {
         let claims = try Self.claims(platform: "tdx")
-        let both = EffectivePolicy(repository: ReleasePolicy(platforms: ["tdx", "sev-snp"]), resource: ReleasePolicy(platforms: ["sev-snp"]))
+        let both = EffectivePolicy(
+            repository: ReleasePolicy(platforms: ["tdx", "sev-snp"]),
+            resource: ReleasePolicy(platforms: ["sev-snp"])
+        )
         #expect(both.evaluate(claims, now: Self.now, referenceSets: [:]).firstFailure?.rule == "resource.platforms")
         let none = EffectivePolicy(repository: nil, resource: nil)
         #expect(none.policies.map(\.scope) == ["baseline"])
@@ -80,10 +102,16 @@ struct ReleasePolicyTests {
     @Test("policy documents are validated")
     func validation() throws {
         #expect(throws: KeyBrokerError.self) { try ReleasePolicy.decode(Data(#"{"version":2}"#.utf8)) }
-        #expect(throws: KeyBrokerError.self) { try ReleasePolicy.decode(Data(#"{"version":1,"platforms":["sev"]}"#.utf8)) }
+        #expect(throws: KeyBrokerError.self) {
+            try ReleasePolicy.decode(Data(#"{"version":1,"platforms":["sev"]}"#.utf8))
+        }
         #expect(throws: KeyBrokerError.self) { try ReleasePolicy.decode(Data(#"{"version":1,"platforms":[]}"#.utf8)) }
-        #expect(throws: KeyBrokerError.self) { try ReleasePolicy.decode(Data(#"{"version":1,"max_token_age_seconds":-1}"#.utf8)) }
-        let parsed = try ReleasePolicy.decode(Data(#"{"version":1,"platforms":["simulated"],"tcb_statuses":["UpToDate"]}"#.utf8))
+        #expect(throws: KeyBrokerError.self) {
+            try ReleasePolicy.decode(Data(#"{"version":1,"max_token_age_seconds":-1}"#.utf8))
+        }
+        let parsed = try ReleasePolicy.decode(
+            Data(#"{"version":1,"platforms":["simulated"],"tcb_statuses":["UpToDate"]}"#.utf8)
+        )
         #expect(parsed.platforms == ["simulated"])
         #expect(try ReleasePolicy.decode(Data(parsed.json().utf8)) == parsed)
     }
