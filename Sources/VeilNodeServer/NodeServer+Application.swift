@@ -105,7 +105,10 @@ public struct KeyRotationService: Service {
             do {
                 try await keyring.rotate()
                 retryAt = nil
-                log.notice("keys rotated and re-attested", ["accepted_keys": .count(await keyring.acceptedKeyIDs().count)])
+                log.notice(
+                    "keys rotated and re-attested",
+                    ["accepted_keys": .count(await keyring.acceptedKeyIDs().count)]
+                )
             } catch {
                 log.error("key rotation failed; keeping the current keys", ["error_type": .safe(ErrorTypeName(error))])
                 let expires = await keyring.currentBundle()?.expiresAt ?? Date()

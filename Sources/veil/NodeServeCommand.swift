@@ -33,7 +33,12 @@ struct NodeServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("DEVELOPMENT: a plaintext GGUF model (no key broker).", valueName: "FILE"))
     var model: String?
 
-    @Option(help: ArgumentHelp("A sealed model (.veil), unsealed into locked memory with the key from --kbs.", valueName: "FILE"))
+    @Option(
+        help: ArgumentHelp(
+            "A sealed model (.veil), unsealed into locked memory with the key from --kbs.",
+            valueName: "FILE"
+        )
+    )
     var sealed: String?
 
     @Option(help: ArgumentHelp("The key broker's base URL: attest to it and fetch the model key.", valueName: "URL"))

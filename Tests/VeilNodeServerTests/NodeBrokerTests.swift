@@ -94,7 +94,8 @@ struct NodeBrokerTests {
                 #expect(bundle.bindingProblems().isEmpty)
                 #expect(bundle.kbsURL == "http://127.0.0.1:\(port)")
                 #expect(bundle.expiresAt <= Date().addingTimeInterval(301))
-                let claims = try Self.payload(try #require(bundle.ear))
+                let ear = try #require(bundle.ear)
+                let claims = try Self.payload(ear)
                 let runtime = try #require(claims["veil.runtime-data"] as? [String: Any])
                 #expect(runtime["veil-ohttp-keys"] as? String == Base64URL.encode(bundle.keyConfigs))
                 #expect(runtime["tee-pubkey"] is [String: Any])
@@ -112,7 +113,8 @@ struct NodeBrokerTests {
                 try await keyring.rotate()
                 let rotated = try #require(await keyring.currentBundle())
                 #expect(rotated.ear != bundle.ear)
-                let newRuntime = try #require(try Self.payload(try #require(rotated.ear))["veil.runtime-data"] as? [String: Any])
+                let newEAR = try #require(rotated.ear)
+                let newRuntime = try #require(try Self.payload(newEAR)["veil.runtime-data"] as? [String: Any])
                 #expect(newRuntime["veil-ohttp-keys"] as? String == Base64URL.encode(rotated.keyConfigs))
             }
         }
