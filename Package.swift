@@ -47,6 +47,7 @@ let package = Package(
         .library(name: "VeilLogServer", targets: ["VeilLogServer"]),
         .library(name: "VeilTokenizers", targets: ["VeilTokenizers"]),
         .library(name: "VeilInference", targets: ["VeilInference"]),
+        .library(name: "VeilNodeServer", targets: ["VeilNodeServer"]),
         .library(name: "VeilKeyBroker", targets: ["VeilKeyBroker"]),
         .library(name: "VeilKeyBrokerClient", targets: ["VeilKeyBrokerClient"]),
         .library(name: "VeilKeyBrokerServer", targets: ["VeilKeyBrokerServer"]),
@@ -314,6 +315,36 @@ let package = Package(
             swiftSettings: veilSwiftSettings
         ),
 
+        // MARK: Inference node
+
+        /// The inference node (Hummingbird): attestation bundle, OHTTP gateway, OpenAI-compatible inner routes over
+        /// the built-in engine or a loopback upstream, key rotation with re-attestation.
+        .target(
+            name: "VeilNodeServer",
+            dependencies: [
+                "_VeilBytes",
+                "_VeilKernels",
+                "VeilKeys",
+                "VeilAttestation",
+                "VeilAttesters",
+                "VeilOHTTP",
+                "VeilInference",
+                "VeilTokenizers",
+                "VeilSealing",
+                "VeilKeyBroker",
+                "VeilKeyBrokerClient",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+
         // MARK: Executable
 
         .executableTarget(
@@ -334,10 +365,13 @@ let package = Package(
                 "VeilAttesters",
                 "VeilInference",
                 "VeilTokenizers",
+                "VeilNodeServer",
+                "VeilOHTTP",
                 "VeilKeyBroker",
                 "VeilKeyBrokerClient",
                 "VeilKeyBrokerServer",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -472,6 +506,20 @@ let package = Package(
         .testTarget(
             name: "VeilModelTests",
             dependencies: ["VeilInference", "VeilTokenizers", "VeilTestSupport"],
+            swiftSettings: veilSwiftSettings
+        ),
+        .testTarget(
+            name: "VeilNodeServerTests",
+            dependencies: [
+                "VeilNodeServer", "VeilOHTTP", "VeilInference", "VeilAttestation", "VeilSimulated", "VeilKeys",
+                "VeilSealing", "VeilTokenizers", "VeilAttesters", "_VeilKernels", "_VeilBytes", "VeilTestSupport",
+                "VeilKeyBroker", "VeilKeyBrokerClient", "VeilKeyBrokerServer",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: veilSwiftSettings
         ),
         .testTarget(
