@@ -47,6 +47,8 @@ let package = Package(
         .library(name: "VeilLogServer", targets: ["VeilLogServer"]),
         .library(name: "VeilTokenizers", targets: ["VeilTokenizers"]),
         .library(name: "VeilInference", targets: ["VeilInference"]),
+        .library(name: "VeilRelayServer", targets: ["VeilRelayServer"]),
+        .library(name: "VeilClient", targets: ["VeilClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
@@ -264,6 +266,49 @@ let package = Package(
             swiftSettings: veilSwiftSettings
         ),
 
+        // MARK: Relay and client
+
+        /// The OHTTP relay (Hummingbird): forwards opaque OHTTP messages to a pool of nodes, routed by key id,
+        /// with health checks, balancing, header stripping and bounds; holds no keys, logs no bodies.
+        .target(
+            name: "VeilRelayServer",
+            dependencies: [
+                "_VeilBytes",
+                "VeilOHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        /// The client SDK: fetch and verify node attestation bundles, encrypt with (chunked) OHTTP through a relay,
+        /// OpenAI-style calls with streaming, and the local OpenAI-compatible proxy behind `veil proxy`.
+        .target(
+            name: "VeilClient",
+            dependencies: [
+                "_VeilBytes",
+                "VeilOHTTP",
+                "VeilAttestation",
+                "VeilSEVSNP",
+                "VeilTDX",
+                "VeilSGX",
+                "VeilTPM",
+                "VeilAzureVTPM",
+                "VeilSimulated",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+
         // MARK: Executable
 
         .executableTarget(
@@ -284,6 +329,9 @@ let package = Package(
                 "VeilAttesters",
                 "VeilInference",
                 "VeilTokenizers",
+                "VeilOHTTP",
+                "VeilRelayServer",
+                "VeilClient",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -387,6 +435,21 @@ let package = Package(
             name: "VeilCLITests",
             dependencies: [
                 "VeilTestSupport", "VeilAttestation", "_VeilBytes", .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        /// The relay, the client SDK and the proxy, against in-process test nodes and real `veil` processes.
+        .testTarget(
+            name: "VeilClientTests",
+            dependencies: [
+                "VeilClient", "VeilRelayServer", "VeilOHTTP", "VeilAttestation", "VeilAttesters", "VeilSimulated",
+                "VeilKeys", "VeilTestSupport", "_VeilBytes",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: veilSwiftSettings
         ),
