@@ -215,7 +215,7 @@ public struct BundleVerifier: Sendable {
             step("ear.signature", false, "the EAR does not verify under the broker's JWKS: \(error.reason)")
             return (steps, nil, nil)
         }
-        let expiry = (claims["exp"] as? NSNumber).map { Date(timeIntervalSince1970: $0.doubleValue) }
+        let expiry = JSONNumber.double(claims["exp"]).map { Date(timeIntervalSince1970: $0) }
         step(
             "ear.expiry",
             expiry.map { time < $0 } ?? false,
@@ -264,5 +264,17 @@ public struct BundleVerifier: Sendable {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.string(from: date)
+    }
+}
+
+/// Numbers from `JSONSerialization`, whichever type the platform's Foundation hands back.
+enum JSONNumber {
+    static func double(_ value: Any?) -> Double? {
+        switch value {
+        case let number as Double: return number
+        case let number as Int: return Double(number)
+        case let number as NSNumber: return number.doubleValue
+        default: return nil
+        }
     }
 }

@@ -72,16 +72,14 @@ public enum OpenAIProxy {
             response = try await client.send(inner, framing: .chunked)
         } catch let error as VeilClientError {
             logger.warning("proxy request failed", ["code": .safe(ClientErrorCode(error.code))])
-            let status = error.code == .verificationFailed ? 502 : (error.code == .rejected ? 502 : 502)
-            return openAIError(status, "Veil: \(error.detail)", type: "veil_\(error.code.rawValue)")
+            return openAIError(502, "Veil: \(error.detail)", type: "veil_\(error.code.rawValue)")
         } catch {
             logger.warning("proxy request failed", [:])
             return openAIError(502, "Veil: the encrypted exchange failed.", type: "veil_transport")
         }
         var outHeaders = HTTPFields()
-        for field in response.headers where field.name == "content-type" || field.name == "cache-control" {
-            if let name = HTTPField.Name(field.name) { outHeaders[name] = field.value }
-        }
+        if let type = response.header("content-type") { outHeaders[.contentType] = type }
+        if let cache = response.header("cache-control") { outHeaders[.cacheControl] = cache }
         let status = HTTPResponse.Status(code: response.status)
         return Response(
             status: status,

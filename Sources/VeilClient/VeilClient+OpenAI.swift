@@ -1,6 +1,6 @@
-public import Foundation
-public import VeilOHTTP
-import _VeilBytes
+import Foundation
+import VeilOHTTP
+package import _VeilBytes
 
 extension VeilClient {
     /// One chat message.
@@ -122,8 +122,8 @@ extension VeilClient {
         guard let data = json["data"] as? [[String: Any]] else {
             throw VeilClientError(.upstream, "the embeddings answer has no data")
         }
-        return data.sorted { ($0["index"] as? Int ?? 0) < ($1["index"] as? Int ?? 0) }.map { entry in
-            (entry["embedding"] as? [NSNumber] ?? []).map(\.floatValue)
+        return data.sorted { (JSONNumber.double($0["index"]) ?? 0) < (JSONNumber.double($1["index"]) ?? 0) }.map { entry in
+            (entry["embedding"] as? [Any] ?? []).compactMap { JSONNumber.double($0).map(Float.init) }
         }
     }
 

@@ -1,5 +1,5 @@
-public import AsyncHTTPClient
-public import Foundation
+import AsyncHTTPClient
+import Foundation
 import NIOCore
 public import VeilOHTTP
 public import _VeilBytes
@@ -144,8 +144,9 @@ extension VeilClient {
     }
 }
 
-/// Decrypts a chunked OHTTP response as it arrives and decodes the Binary HTTP inside it.
-actor ResponsePump {
+/// Decrypts a chunked OHTTP response as it arrives and decodes the Binary HTTP inside it. One consumer only: the
+/// caller reads the head, then the stream it hands out pulls the content.
+final class ResponsePump: @unchecked Sendable {
     private var iterator: HTTPClientResponse.Body.AsyncIterator
     private var receiver: OHTTP.ChunkedResponseReceiver
     private var decoder = BinaryHTTP.ResponseStreamDecoder()

@@ -1,8 +1,8 @@
 public import AsyncHTTPClient
-public import Foundation
+import Foundation
 import NIOCore
-public import VeilAttestation
-public import VeilOHTTP
+import VeilAttestation
+import VeilOHTTP
 import _VeilBytes
 
 /// The Veil client SDK (docs/client.md): fetches a node's attestation bundle through the relay, verifies it

@@ -1,5 +1,5 @@
 import AsyncHTTPClient
-public import Foundation
+import Foundation
 import NIOCore
 public import ServiceLifecycle
 import VeilOHTTP
@@ -34,7 +34,7 @@ public struct HealthChecker: Service {
     let logger: SafeLogger
 
     /// A checker for `pool`.
-    public init(pool: NodePool, configuration: RelayConfiguration, httpClient: HTTPClient, logger: SafeLogger) {
+    init(pool: NodePool, configuration: RelayConfiguration, httpClient: HTTPClient, logger: SafeLogger) {
         self.pool = pool
         self.configuration = configuration
         self.httpClient = httpClient

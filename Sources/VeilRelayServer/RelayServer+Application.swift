@@ -3,7 +3,7 @@ import Foundation
 public import Hummingbird
 public import Logging
 import NIOCore
-public import ServiceLifecycle
+import ServiceLifecycle
 import VeilOHTTP
 import _VeilBytes
 
@@ -18,7 +18,7 @@ enum RelayRoutes {
 public enum RelayServer {
     /// The relay's router, pool and health checker (for ``buildApplication(_:httpClient:logger:onServerRunning:)``
     /// and tests).
-    public struct Parts: Sendable {
+    public struct Parts {
         /// The router.
         public let router: Router<BasicRequestContext>
         /// The node pool.
@@ -90,8 +90,9 @@ public enum RelayServer {
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger
         )
+        let checker = parts.healthChecker
         app.beforeServerStarts {
-            await parts.healthChecker.checkAll()
+            await checker.checkAll()
         }
         return app
     }
