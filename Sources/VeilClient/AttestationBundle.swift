@@ -63,7 +63,8 @@ public struct AttestationBundle: Sendable {
             throw VeilClientError(.malformedBundle, "the bundle's evidence is not a JSON object")
         }
         evidenceJSON = Array(evidenceData)
-        guard let issued = Self.parseTime(try string("issued_at")), let expires = Self.parseTime(try string("expires_at"))
+        guard let issued = Self.parseTime(try string("issued_at")),
+            let expires = Self.parseTime(try string("expires_at"))
         else {
             throw VeilClientError(.malformedBundle, "the bundle's issued_at or expires_at is not an RFC 3339 time")
         }

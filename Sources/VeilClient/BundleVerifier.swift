@@ -70,7 +70,11 @@ public struct BundleVerifier: Sendable {
 
     /// Verifies a bundle at `time`; `jwks` is the broker's key set when configured. Throws
     /// ``VeilClientError/Code/verificationFailed`` carrying the first failed step; on success every step passed.
-    public func verify(_ bundle: AttestationBundle, jwks: JWKS?, at time: Date) throws(VeilClientError) -> VerifiedBundle {
+    public func verify(
+        _ bundle: AttestationBundle,
+        jwks: JWKS?,
+        at time: Date
+    ) throws(VeilClientError) -> VerifiedBundle {
         let (verification, configs, validUntil) = evaluate(bundle, jwks: jwks, at: time)
         guard verification.passed, let configs else {
             let failure = verification.firstFailure
@@ -80,7 +84,12 @@ public struct BundleVerifier: Sendable {
                     + (failure?.remedy.map { " \($0)" } ?? "")
             )
         }
-        return VerifiedBundle(nodeID: bundle.nodeID, keyConfigs: configs, validUntil: validUntil, verification: verification)
+        return VerifiedBundle(
+            nodeID: bundle.nodeID,
+            keyConfigs: configs,
+            validUntil: validUntil,
+            verification: verification
+        )
     }
 
     /// Runs every check and reports them all (also when one fails).
@@ -91,7 +100,9 @@ public struct BundleVerifier: Sendable {
     ) -> (BundleVerification, [OHTTP.KeyConfig]?, Date) {
         var steps: [VerificationCheck] = []
         func step(_ name: String, _ passed: Bool, _ detail: String, remedy: String? = nil) {
-            steps.append(VerificationCheck(name: name, passed: passed, detail: detail, remedy: remedy, kind: .authenticity))
+            steps.append(
+                VerificationCheck(name: name, passed: passed, detail: detail, remedy: remedy, kind: .authenticity)
+            )
         }
         let policy = configuration.effectivePolicy
         let maxAge = TimeInterval(configuration.maximumBundleAge.components.seconds)
@@ -139,7 +150,11 @@ public struct BundleVerifier: Sendable {
             platform = report.platform
             let result: AttestationResult
             do {
-                result = Appraiser.appraise(report, policies: try policy.policySet(for: report.platform), context: context)
+                result = Appraiser.appraise(
+                    report,
+                    policies: try policy.policySet(for: report.platform),
+                    context: context
+                )
             } catch {
                 result = Appraiser.appraise(report, policies: PolicySet([]), context: context)
                 step("policy.document", false, "the policy document is not usable: \(error.reason)")
@@ -161,11 +176,12 @@ public struct BundleVerifier: Sendable {
             earVerified = earSteps.allSatisfy(\.passed)
             platform = platform ?? earPlatform
             if let expiry { validUntil = min(validUntil, expiry) }
-        } else if configuration.requireEAR {
+        } else if configuration.earRequired {
             step(
                 "ear.present",
                 false,
-                bundle.ear == nil ? "the bundle has no EAR token and this client requires one" : "no broker JWKS to verify the EAR",
+                bundle.ear == nil
+                    ? "the bundle has no EAR token and this client requires one" : "no broker JWKS to verify the EAR",
                 remedy: "Point the client at the broker's JWKS (--jwks), or use a node attested by the broker."
             )
         }
@@ -174,8 +190,10 @@ public struct BundleVerifier: Sendable {
             evidenceVerified || earVerified,
             evidenceVerified && earVerified
                 ? "the key configurations are bound to evidence verified here and to the broker's EAR"
-                : evidenceVerified ? "the key configurations are bound to evidence verified here"
-                : earVerified ? "the key configurations are bound to the broker's EAR" : "nothing verified the node",
+                : evidenceVerified
+                    ? "the key configurations are bound to evidence verified here"
+                    : earVerified
+                        ? "the key configurations are bound to the broker's EAR" : "nothing verified the node",
             remedy: "Enable evidence verification or configure the broker's JWKS."
         )
         if let allowed = configuration.allowedPlatforms {
@@ -205,7 +223,9 @@ public struct BundleVerifier: Sendable {
     ) -> ([VerificationCheck], AttestationPlatform?, Date?) {
         var steps: [VerificationCheck] = []
         func step(_ name: String, _ passed: Bool, _ detail: String, remedy: String? = nil) {
-            steps.append(VerificationCheck(name: name, passed: passed, detail: detail, remedy: remedy, kind: .authenticity))
+            steps.append(
+                VerificationCheck(name: name, passed: passed, detail: detail, remedy: remedy, kind: .authenticity)
+            )
         }
         let claims: [String: Any]
         do {
@@ -244,11 +264,13 @@ public struct BundleVerifier: Sendable {
             let relaxations = submod["veil.relaxations"] as? [String] ?? []
             platform = platform ?? AttestationPlatform(rawValue: name)
             let statusOK = status == "affirming" || (status == "warning" && Set(relaxations).isSubset(of: allowed))
-            let ok = statusOK && verdict == "accepted" && Set(relaxations).isSubset(of: allowed)
+            let ok =
+                statusOK && verdict == "accepted" && Set(relaxations).isSubset(of: allowed)
                 && (name != AttestationPlatform.simulated.rawValue || allowed.contains("allow_simulated"))
             appraised = appraised && ok
             details.append(
-                "\(name): \(status), \(verdict)" + (relaxations.isEmpty ? "" : " with \(relaxations.joined(separator: ", "))")
+                "\(name): \(status), \(verdict)"
+                    + (relaxations.isEmpty ? "" : " with \(relaxations.joined(separator: ", "))")
             )
         }
         step(

@@ -25,8 +25,8 @@ extension VeilClient {
         /// The broker's JWKS: with it, a bundle's EAR must verify (and a bundle without one is refused when
         /// ``requireEAR`` is set).
         public var brokerJWKS: JWKSSource?
-        /// Refuse bundles without an EAR token (default: true when ``brokerJWKS`` is set).
-        public var requireEAR: Bool
+        /// Refuse bundles without an EAR token; nil (the default): required exactly when ``brokerJWKS`` is set.
+        public var requireEAR: Bool?
         /// Verify the bundle's evidence locally with the platform verifiers (default true).
         public var verifyEvidence: Bool
         /// A verified bundle is used for at most this long after it was issued (and never past its `expires_at`
@@ -58,13 +58,16 @@ extension VeilClient {
             self.allowSimulated = allowSimulated
             self.allowedPlatforms = allowedPlatforms
             self.brokerJWKS = brokerJWKS
-            self.requireEAR = requireEAR ?? (brokerJWKS != nil)
+            self.requireEAR = requireEAR
             self.verifyEvidence = verifyEvidence
             self.maximumBundleAge = maximumBundleAge
             self.collateral = collateral
             self.requestTimeout = requestTimeout
             self.maximumResponseBytes = maximumResponseBytes
         }
+
+        /// Whether a bundle must carry an EAR that verifies.
+        public var earRequired: Bool { requireEAR ?? (brokerJWKS != nil) }
 
         /// The policy document with the named relaxations applied.
         public var effectivePolicy: PolicyDocument {

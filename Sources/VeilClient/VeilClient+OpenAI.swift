@@ -63,7 +63,10 @@ extension VeilClient {
     }
 
     /// `POST /v1/chat/completions` (non-streaming).
-    public func chatCompletion(_ messages: [ChatMessage], options: GenerationOptions = .init()) async throws -> Completion {
+    public func chatCompletion(
+        _ messages: [ChatMessage],
+        options: GenerationOptions = .init()
+    ) async throws -> Completion {
         var object: [String: Any] = ["messages": messages.map { ["role": $0.role, "content": $0.content] }]
         options.apply(to: &object)
         let json = try await postJSON("/v1/chat/completions", object, framing: .single)
@@ -104,7 +107,10 @@ extension VeilClient {
     }
 
     /// `POST /v1/completions` with `stream: true`.
-    public func streamCompletion(_ prompt: String, options: GenerationOptions = .init()) -> AsyncThrowingStream<
+    public func streamCompletion(
+        _ prompt: String,
+        options: GenerationOptions = .init()
+    ) -> AsyncThrowingStream<
         Delta, any Error
     > {
         var object: [String: Any] = ["prompt": prompt, "stream": true]
@@ -122,7 +128,8 @@ extension VeilClient {
         guard let data = json["data"] as? [[String: Any]] else {
             throw VeilClientError(.upstream, "the embeddings answer has no data")
         }
-        return data.sorted { (JSONNumber.double($0["index"]) ?? 0) < (JSONNumber.double($1["index"]) ?? 0) }.map { entry in
+        return data.sorted { (JSONNumber.double($0["index"]) ?? 0) < (JSONNumber.double($1["index"]) ?? 0) }.map {
+            entry in
             (entry["embedding"] as? [Any] ?? []).compactMap { JSONNumber.double($0).map(Float.init) }
         }
     }
@@ -188,7 +195,9 @@ extension VeilClient {
                     stream: for try await piece in response.body {
                         for event in parser.receive(piece) {
                             if event == "[DONE]" { break stream }
-                            guard let chunk = (try? JSONSerialization.jsonObject(with: Data(event.utf8))) as? [String: Any]
+                            guard
+                                let chunk = (try? JSONSerialization.jsonObject(with: Data(event.utf8)))
+                                    as? [String: Any]
                             else { continue }
                             if let error = chunk["error"] as? [String: Any] {
                                 throw VeilClientError(.upstream, error["message"] as? String ?? "the stream failed")

@@ -45,7 +45,9 @@ struct RelayForwarder: Sendable {
                     await pool.markUnhealthy(index: node.index)
                     continue
                 }
-                if path == RelayRoutes.attestation, let advertisement = NodeAdvertisement(bundleJSON: Array(buffer: body)) {
+                if path == RelayRoutes.attestation,
+                    let advertisement = NodeAdvertisement(bundleJSON: Array(buffer: body))
+                {
                     await pool.update(
                         index: node.index,
                         healthy: true,
@@ -82,7 +84,9 @@ struct RelayForwarder: Sendable {
         }
         var length: Int?
         if let text = request.headers[.contentLength] {
-            guard let value = Int(text), value >= 0 else { throw RelayProblem.badRequest("Content-Length is not valid") }
+            guard let value = Int(text), value >= 0 else {
+                throw RelayProblem.badRequest("Content-Length is not valid")
+            }
             guard value <= configuration.maximumRequestBytes else {
                 await metrics.count(.rejected)
                 throw RelayProblem.payloadTooLarge(configuration.maximumRequestBytes)
@@ -102,7 +106,8 @@ struct RelayForwarder: Sendable {
         outbound.method = .POST
         outbound.headers.add(name: "Content-Type", value: mediaType)
         outbound.body = .stream(body, length: length.map { .known(Int64($0)) } ?? .unknown)
-        let deadline = NIODeadline.now() + .nanoseconds(Int64(configuration.requestTimeout.components.seconds) * 1_000_000_000)
+        let deadline =
+            NIODeadline.now() + .nanoseconds(Int64(configuration.requestTimeout.components.seconds) * 1_000_000_000)
         let response: HTTPClientResponse
         do {
             response = try await httpClient.execute(outbound, deadline: deadline)

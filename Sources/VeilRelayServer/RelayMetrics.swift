@@ -44,7 +44,10 @@ actor RelayMetrics {
             "# TYPE veil_relay_node_healthy gauge",
         ]
         for node in nodes { lines.append("veil_relay_node_healthy{node=\"\(node.index)\"} \(node.healthy ? 1 : 0)") }
-        lines += ["# HELP veil_relay_node_outstanding Requests in flight per node.", "# TYPE veil_relay_node_outstanding gauge"]
+        lines += [
+            "# HELP veil_relay_node_outstanding Requests in flight per node.",
+            "# TYPE veil_relay_node_outstanding gauge",
+        ]
         for node in nodes { lines.append("veil_relay_node_outstanding{node=\"\(node.index)\"} \(node.outstanding)") }
         return lines.joined(separator: "\n") + "\n"
     }

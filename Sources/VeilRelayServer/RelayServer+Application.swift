@@ -67,7 +67,12 @@ public enum RelayServer {
                 body: .init(byteBuffer: ByteBuffer(string: text))
             )
         }
-        let checker = HealthChecker(pool: pool, configuration: configuration, httpClient: httpClient, logger: safeLogger)
+        let checker = HealthChecker(
+            pool: pool,
+            configuration: configuration,
+            httpClient: httpClient,
+            logger: safeLogger
+        )
         return Parts(router: router, pool: pool, healthChecker: checker)
     }
 

@@ -5,7 +5,9 @@ import VeilClient
 
 /// The options `veil chat` and `veil proxy` share: where the relay is and what the client trusts.
 struct ClientOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The relay's base URL (default: the local stack's, from endpoints.json).", valueName: "URL"))
+    @Option(
+        help: ArgumentHelp("The relay's base URL (default: the local stack's, from endpoints.json).", valueName: "URL")
+    )
     var relay: String?
 
     @Option(help: ArgumentHelp("Where `veil up` wrote endpoints.json (default ~/.veil/up).", valueName: "DIR"))
@@ -41,7 +43,10 @@ struct ClientOptions: ParsableArguments {
             relayURL.scheme == "http" || relayURL.scheme == "https"
         else {
             if relay != nil {
-                throw CLIError("`\(relay ?? "")` is not an http(s) URL.", remedy: "Use e.g. --relay http://127.0.0.1:8480.")
+                throw CLIError(
+                    "`\(relay ?? "")` is not an http(s) URL.",
+                    remedy: "Use e.g. --relay http://127.0.0.1:8480."
+                )
             }
             throw CLIError(
                 "No relay given and no local stack found (\(dataDir ?? LocalStackEndpoints.defaultDirectory)/endpoints.json).",
@@ -53,7 +58,10 @@ struct ClientOptions: ParsableArguments {
             do {
                 document = try PolicyDocument.decode(try Data(contentsOf: URL(fileURLWithPath: policy)))
             } catch let error as AttestationError {
-                throw CLIError("The policy \(policy) is not usable: \(error.reason)", remedy: "See docs/attestation.md.")
+                throw CLIError(
+                    "The policy \(policy) is not usable: \(error.reason)",
+                    remedy: "See docs/attestation.md."
+                )
             } catch {
                 throw CLIError("Cannot read the policy \(policy).", remedy: "Check the path.")
             }

@@ -42,7 +42,10 @@ struct RelayServeCommand: AsyncParsableCommand {
             throw CLIError("`\(listen)` is not HOST:PORT.", remedy: "Use e.g. --listen 127.0.0.1:8480.")
         }
         guard !node.isEmpty else {
-            throw CLIError("No node given.", remedy: "Pass --node URL once per node, e.g. --node http://127.0.0.1:8443.")
+            throw CLIError(
+                "No node given.",
+                remedy: "Pass --node URL once per node, e.g. --node http://127.0.0.1:8443."
+            )
         }
         var urls: [URL] = []
         for text in node {
@@ -55,7 +58,10 @@ struct RelayServeCommand: AsyncParsableCommand {
             throw CLIError("`\(balance)` is not a balancing policy.", remedy: "Use round-robin or least-outstanding.")
         }
         guard maxRequestBytes > 0, requestTimeout > 0, healthInterval > 0 else {
-            throw CLIError("Limits must be positive.", remedy: "Check --max-request-bytes, --request-timeout, --health-interval.")
+            throw CLIError(
+                "Limits must be positive.",
+                remedy: "Check --max-request-bytes, --request-timeout, --health-interval."
+            )
         }
         let configuration = RelayConfiguration(
             host: String(parts[0]),

@@ -44,7 +44,9 @@ struct ProxyTests {
         await stop()
 
         let strict = VeilClient(configuration: .init(relayURL: stack.relay.url))
-        let (strictPort, stopStrict) = try await LiveServer.start(OpenAIProxy.buildRouter(client: strict, logger: logger))
+        let (strictPort, stopStrict) = try await LiveServer.start(
+            OpenAIProxy.buildRouter(client: strict, logger: logger)
+        )
         let requestsBefore = stack.node.requests
         let (refused, refusedType, refusedBody) = try await Self.post(
             "http://127.0.0.1:\(strictPort)/v1/chat/completions",
@@ -90,7 +92,7 @@ enum PythonScript {
 
     static func run(_ script: String, _ arguments: [String]) async throws -> Result {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("veil-py-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let handle = try FileHandle(forWritingTo: output)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
 import Testing
 import VeilOHTTP
@@ -29,7 +30,9 @@ struct RelayHarness {
             requestTimeout: requestTimeout,
             healthInterval: .seconds(3600)
         )
-        let parts = RelayServer.buildParts(configuration, httpClient: .shared)
+        var logger = Logger(label: "test.relay")
+        logger.logLevel = .critical
+        let parts = RelayServer.buildParts(configuration, httpClient: .shared, logger: logger)
         await parts.healthChecker.checkAll()
         let (port, stop) = try await LiveServer.start(parts.router)
         return RelayHarness(relayPort: port, pool: parts.pool, stop: stop)
@@ -39,7 +42,8 @@ struct RelayHarness {
 enum TestRoot {
     /// A fresh SIMULATED dev root directory.
     static func make() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("veil-client-\(UUID().uuidString)").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("veil-client-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(
             atPath: path,
             withIntermediateDirectories: true,
@@ -128,7 +132,12 @@ struct RelayTests {
             ("X-Forwarded-For", "203.0.113.7"), ("Forwarded", "for=203.0.113.7"), ("Via", "1.1 alice-proxy"),
             ("X-Real-IP", "203.0.113.7"), ("Referer", "https://alice.example/"), ("X-Client-Trace", "alice-42"),
         ]
-        _ = try await Self.post(relay.url, [5, 1, 2, 3], mediaType: OHTTP.chunkedRequestMediaType, headers: identifying)
+        _ = try await Self.post(
+            relay.url,
+            [5, 1, 2, 3],
+            mediaType: OHTTP.chunkedRequestMediaType,
+            headers: identifying
+        )
         let seen = try #require(node.seenHeaders.last)
         for (name, value) in identifying {
             #expect(seen[name.lowercased()] == nil, "\(name) reached the node")

@@ -94,7 +94,8 @@ final class TestNode: @unchecked Sendable {
     }
 
     static func problem(_ status: HTTPResponse.Status, _ slug: String) -> Response {
-        let body = "{\"status\":\(status.code),\"title\":\"\(slug)\",\"type\":\"https://veil.dev/problems/node/\(slug)\"}"
+        let body =
+            "{\"status\":\(status.code),\"title\":\"\(slug)\",\"type\":\"https://veil.dev/problems/node/\(slug)\"}"
         return Response(
             status: status,
             headers: [.contentType: "application/problem+json"],
@@ -116,7 +117,7 @@ final class TestNode: @unchecked Sendable {
             let opened: OHTTP.DecapsulatedRequest
             do {
                 opened = try gateway.decapsulateRequest(body)
-            } catch where error.code == .unknownKeyID {
+            } catch  where error.code == .unknownKeyID {
                 return Self.problem(.unprocessableContent, "key-config-stale")
             } catch {
                 return Self.problem(.badRequest, "decryption-failed")
@@ -138,7 +139,7 @@ final class TestNode: @unchecked Sendable {
             do {
                 for piece in try receiver.receive(body) { plaintext.append(contentsOf: piece) }
                 plaintext.append(contentsOf: try receiver.finish())
-            } catch where error.code == .unknownKeyID {
+            } catch  where error.code == .unknownKeyID {
                 return Self.problem(.unprocessableContent, "key-config-stale")
             } catch {
                 return Self.problem(.badRequest, "decryption-failed")
@@ -147,9 +148,16 @@ final class TestNode: @unchecked Sendable {
             let inner = try BinaryHTTP.Request(decoding: plaintext)
             let (status, headers, pieces) = Self.answer(inner)
             var frames: [[UInt8]] = []
-            frames.append(try sender.seal(Array(try BinaryHTTP.ResponseStreamEncoder.head(status: status, headers: headers)), isFinal: false))
+            frames.append(
+                try sender.seal(
+                    Array(try BinaryHTTP.ResponseStreamEncoder.head(status: status, headers: headers)),
+                    isFinal: false
+                )
+            )
             for piece in pieces {
-                frames.append(try sender.seal(Array(try BinaryHTTP.ResponseStreamEncoder.content(piece)), isFinal: false))
+                frames.append(
+                    try sender.seal(Array(try BinaryHTTP.ResponseStreamEncoder.content(piece)), isFinal: false)
+                )
             }
             frames.append(try sender.seal(Array(try BinaryHTTP.ResponseStreamEncoder.end()), isFinal: true))
             let ready = frames
@@ -184,11 +192,16 @@ final class TestNode: @unchecked Sendable {
             let data = inputs.enumerated().map { index, text in
                 ["object": "embedding", "index": index, "embedding": [Double(text.count), 1.0, 0.5]] as [String: Any]
             }
-            return reply(["object": "list", "data": data, "model": "test-model", "usage": ["prompt_tokens": 1, "total_tokens": 1]])
+            return reply([
+                "object": "list", "data": data, "model": "test-model",
+                "usage": ["prompt_tokens": 1, "total_tokens": 1],
+            ])
         case ("POST", "/v1/chat/completions"), ("POST", "/v1/completions"):
             let chat = request.path == "/v1/chat/completions"
             if chat, !(json["messages"] is [Any]) {
-                let data = Array(#"{"error":{"message":"messages must be an array","type":"invalid_request_error"}}"#.utf8)
+                let data = Array(
+                    #"{"error":{"message":"messages must be an array","type":"invalid_request_error"}}"#.utf8
+                )
                 return (400, [BinaryHTTP.Field("content-type", "application/json")], [SecureBytes(data)])
             }
             let prompt: String
