@@ -69,7 +69,7 @@ struct ProxyTests {
         ])
         let line = try await proxy.waitForLine(prefix: "veil proxy: listening on ")
         let base = try #require(line.split(separator: " ").first { $0.hasPrefix("http://") }.map(String.init))
-        let result = try await PythonScript.run("openai_proxy_check.py", [base, "embeddings"])
+        let result = try await ChildProcess.python("openai_proxy_check.py", [base, "embeddings"])
         #expect(result.exitCode == 0, "\(result.output)")
         #expect(result.output.contains("ok   chat.completions stream"))
         #expect(result.output.contains("all passed"))
@@ -78,32 +78,51 @@ struct ProxyTests {
     }
 }
 
-/// Runs a script from Tests/Scripts with python3, waiting without blocking the cooperative pool.
-enum PythonScript {
+/// Runs a child process to its end without blocking the cooperative pool (standard output and error together).
+enum ChildProcess {
     struct Result: Sendable {
         let exitCode: Int32
         let output: String
     }
 
-    static var directory: URL {
+    /// Tests/Scripts.
+    static var scripts: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Scripts")
     }
 
-    static func run(_ script: String, _ arguments: [String]) async throws -> Result {
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("veil-py-\(UUID().uuidString).log")
+    /// Runs a script from Tests/Scripts with python3.
+    static func python(_ script: String, _ arguments: [String]) async throws -> Result {
+        try await run(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            ["python3", scripts.appendingPathComponent(script).path] + arguments
+        )
+    }
+
+    /// Runs the built `veil`.
+    static func veil(_ arguments: [String], input: String? = nil) async throws -> Result {
+        try await run(VeilProcess.executable, arguments, input: input)
+    }
+
+    static func run(_ executable: URL, _ arguments: [String], input: String? = nil) async throws -> Result {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("veil-child-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let handle = try FileHandle(forWritingTo: output)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", directory.appendingPathComponent(script).path] + arguments
+        process.executableURL = executable
+        process.arguments = arguments
         process.standardOutput = handle
         process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
+        let stdin = Pipe()
+        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
         let status: Int32 = try await withCheckedThrowingContinuation { continuation in
             process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
             do {
                 try process.run()
+                if let input {
+                    stdin.fileHandleForWriting.write(Data(input.utf8))
+                    try? stdin.fileHandleForWriting.close()
+                }
             } catch {
                 process.terminationHandler = nil
                 continuation.resume(throwing: error)
