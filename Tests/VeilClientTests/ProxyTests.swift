@@ -105,7 +105,9 @@ enum ChildProcess {
     }
 
     static func run(_ executable: URL, _ arguments: [String], input: String? = nil) async throws -> Result {
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("veil-child-\(UUID().uuidString).log")
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "veil-child-\(UUID().uuidString).log"
+        )
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let handle = try FileHandle(forWritingTo: output)
         let process = Process()
