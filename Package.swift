@@ -47,8 +47,7 @@ let package = Package(
         .library(name: "VeilLogServer", targets: ["VeilLogServer"]),
         .library(name: "VeilTokenizers", targets: ["VeilTokenizers"]),
         .library(name: "VeilInference", targets: ["VeilInference"]),
-        .library(name: "VeilRelayServer", targets: ["VeilRelayServer"]),
-        .library(name: "VeilClient", targets: ["VeilClient"]),
+        .library(name: "VeilNodeServer", targets: ["VeilNodeServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
@@ -266,6 +265,34 @@ let package = Package(
             swiftSettings: veilSwiftSettings
         ),
 
+        // MARK: Inference node
+
+        /// The inference node (Hummingbird): attestation bundle, OHTTP gateway, OpenAI-compatible inner routes over
+        /// the built-in engine or a loopback upstream, key rotation with re-attestation.
+        .target(
+            name: "VeilNodeServer",
+            dependencies: [
+                "_VeilBytes",
+                "_VeilKernels",
+                "VeilKeys",
+                "VeilAttestation",
+                "VeilAttesters",
+                "VeilOHTTP",
+                "VeilInference",
+                "VeilTokenizers",
+                "VeilSealing",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+
         // MARK: Relay and client
 
         /// The OHTTP relay (Hummingbird): forwards opaque OHTTP messages to a pool of nodes, routed by key id,
@@ -329,10 +356,12 @@ let package = Package(
                 "VeilAttesters",
                 "VeilInference",
                 "VeilTokenizers",
+                "VeilNodeServer",
                 "VeilOHTTP",
                 "VeilRelayServer",
                 "VeilClient",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -429,6 +458,18 @@ let package = Package(
         .testTarget(
             name: "VeilModelTests",
             dependencies: ["VeilInference", "VeilTokenizers", "VeilTestSupport"],
+            swiftSettings: veilSwiftSettings
+        ),
+        .testTarget(
+            name: "VeilNodeServerTests",
+            dependencies: [
+                "VeilNodeServer", "VeilOHTTP", "VeilInference", "VeilAttestation", "VeilSimulated", "VeilKeys",
+                "VeilSealing", "VeilTokenizers", "VeilAttesters", "_VeilKernels", "_VeilBytes", "VeilTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: veilSwiftSettings
         ),
         .testTarget(

@@ -7,6 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measure the performance of Veil's components (use a release build).",
         subcommands: [
             BenchAttestCommand.self,
+            BenchE2ECommand.self,
             BenchEngineCommand.self,
             BenchLogCommand.self,
             BenchSealCommand.self,

@@ -22,6 +22,7 @@ struct Veil: AsyncParsableCommand {
             InspectCommand.self,
             UnsealCommand.self,
             LogCommand.self,
+            NodeCommand.self,
             GenerateCommand.self,
             EmbedCommand.self,
             TokenizeCommand.self,

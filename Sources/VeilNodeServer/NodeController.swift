@@ -1,0 +1,208 @@
+import Foundation
+import Hummingbird
+import NIOCore
+public import VeilOHTTP
+import _VeilBytes
+
+/// The node's outer HTTP routes: the attestation bundle, the key configuration list, the OHTTP gateway and the
+/// health check (docs/protocols/node.md).
+struct NodeController<Context: RequestContext>: Sendable {
+    let keyring: NodeKeyring
+    let backend: any InferenceBackend
+    let limits: NodeLimits
+
+    func register(on router: Router<Context>) {
+        router.get("/.well-known/veil/attestation", use: attestation)
+        router.get("/.well-known/ohttp-keys", use: keys)
+        router.post("/ohttp", use: ohttp)
+        router.get("/healthz", use: health)
+    }
+
+    @Sendable func health(_ request: Request, context: Context) async throws -> Response {
+        Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok")))
+    }
+
+    @Sendable func attestation(_ request: Request, context: Context) async throws -> Response {
+        let json = await keyring.currentBundleJSON()
+        guard !json.isEmpty else { throw NodeProblem.unavailable }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/json", .cacheControl: "no-cache"],
+            body: .init(byteBuffer: ByteBuffer(bytes: json))
+        )
+    }
+
+    @Sendable func keys(_ request: Request, context: Context) async throws -> Response {
+        let list = await keyring.keyConfigList()
+        guard !list.isEmpty else { throw NodeProblem.unavailable }
+        return Response(
+            status: .ok,
+            headers: [.contentType: OHTTP.keysMediaType, .cacheControl: "no-cache"],
+            body: .init(byteBuffer: ByteBuffer(bytes: list))
+        )
+    }
+
+    @Sendable func ohttp(_ request: Request, context: Context) async throws -> Response {
+        let mediaType = request.headers[.contentType]?.split(separator: ";").first?
+            .trimmingCharacters(in: .whitespaces).lowercased()
+        let log = SafeLogger(wrapping: context.logger)
+        let start = ContinuousClock.now
+        switch mediaType {
+        case OHTTP.requestMediaType:
+            let response = try await whole(request)
+            log.info("ohttp request", ["chunked": .flag(false), "duration": .duration(ContinuousClock.now - start)])
+            return response
+        case OHTTP.chunkedRequestMediaType:
+            let response = try await chunked(request)
+            log.info("ohttp request", ["chunked": .flag(true), "duration": .duration(ContinuousClock.now - start)])
+            return response
+        default:
+            throw NodeProblem.unsupportedMediaType
+        }
+    }
+
+    /// `message/ohttp-req` → `message/ohttp-res`.
+    func whole(_ request: Request) async throws -> Response {
+        var request = request
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limits.maximumRequestSize {
+            throw NodeProblem.payloadTooLarge(limits.maximumRequestSize)
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: limits.maximumRequestSize)
+        } catch {
+            throw NodeProblem.payloadTooLarge(limits.maximumRequestSize)
+        }
+        let gateway = await keyring.gateway()
+        let decapsulated: OHTTP.DecapsulatedRequest
+        do {
+            decapsulated = try gateway.decapsulateRequest(body.readableBytesView)
+        } catch {
+            throw problem(error)
+        }
+        var plaintext = try await Self.collect(await answer(decapsulated.request))
+        defer { plaintext.zeroize() }
+        var data = Data(plaintext)
+        defer { SecureMemory.wipe(&data) }
+        let ciphertext: [UInt8]
+        do {
+            ciphertext = try decapsulated.responder.encapsulate(data)
+        } catch {
+            throw NodeProblem.internalError
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: OHTTP.responseMediaType, .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(bytes: ciphertext))
+        )
+    }
+
+    /// `message/ohttp-chunked-req` → `message/ohttp-chunked-res`, one encrypted chunk per response piece (each SSE
+    /// event of a streaming completion), flushed as it is produced.
+    func chunked(_ request: Request) async throws -> Response {
+        let gateway = await keyring.gateway()
+        var receiver = OHTTP.ChunkedRequestReceiver(gateway: gateway, maximumChunkSize: limits.maximumRequestSize)
+        var inner = SecureBytes(reservingCapacity: 0)
+        var received = 0
+        do {
+            for try await buffer in request.body {
+                received += buffer.readableBytes
+                guard received <= limits.maximumRequestSize else {
+                    inner.zeroize()
+                    throw NodeProblem.payloadTooLarge(limits.maximumRequestSize)
+                }
+                for piece in try receiver.receive(buffer.readableBytesView) { inner.append(contentsOf: piece) }
+            }
+            inner.append(contentsOf: try receiver.finish())
+        } catch let error as OHTTPError {
+            inner.zeroize()
+            throw problem(error)
+        }
+        guard let sender = receiver.responseSender else { throw NodeProblem.badRequest("no request header") }
+        let answer = await answer(inner)
+        inner.zeroize()
+        return Response(
+            status: .ok,
+            headers: [.contentType: OHTTP.chunkedResponseMediaType, .cacheControl: "no-store"],
+            body: ResponseBody { writer in
+                var sender = sender
+                func send(_ piece: SecureBytes, final: Bool) async throws {
+                    var data = Data(piece)
+                    defer { SecureMemory.wipe(&data) }
+                    let chunk = try sender.seal(data, isFinal: final)
+                    try await writer.write(ByteBuffer(bytes: chunk))
+                }
+                switch answer {
+                case .complete(let status, let headers, var body):
+                    defer { body.zeroize() }
+                    try await send(try BinaryHTTP.ResponseStreamEncoder.head(status: status, headers: headers), final: false)
+                    if !body.isEmpty {
+                        try await send(try BinaryHTTP.ResponseStreamEncoder.content(body), final: false)
+                    }
+                case .stream(let status, let headers, let pieces):
+                    try await send(try BinaryHTTP.ResponseStreamEncoder.head(status: status, headers: headers), final: false)
+                    for try await var piece in pieces {
+                        try await send(try BinaryHTTP.ResponseStreamEncoder.content(piece), final: false)
+                        piece.zeroize()
+                    }
+                }
+                try await send(try BinaryHTTP.ResponseStreamEncoder.end(), final: true)
+                try await writer.finish(nil)
+            }
+        )
+    }
+
+    /// Decodes the inner Binary HTTP request and asks the backend; a malformed inner request gets an encrypted 400.
+    func answer(_ plaintext: SecureBytes) async -> InnerResponse {
+        var plaintext = plaintext
+        defer { plaintext.zeroize() }
+        let request: BinaryHTTP.Request
+        do {
+            request = try BinaryHTTP.Request(decoding: plaintext, limits: limits.innerLimits)
+        } catch {
+            return OpenAI.error(.invalid("the inner request is not a valid binary HTTP request"))
+        }
+        return await backend.respond(to: request)
+    }
+
+    /// The known-length Binary HTTP encoding of an answer (a stream is gathered first).
+    static func collect(_ answer: InnerResponse) async throws -> SecureBytes {
+        switch answer {
+        case .complete(let status, let headers, var body):
+            defer { body.zeroize() }
+            return try BinaryHTTP.Response(status: status, headers: headers, content: body).encoded()
+        case .stream(let status, let headers, let pieces):
+            var body = SecureBytes(reservingCapacity: 0)
+            defer { body.zeroize() }
+            for try await var piece in pieces {
+                body.append(contentsOf: piece)
+                piece.zeroize()
+            }
+            return try BinaryHTTP.Response(status: status, headers: headers, content: body).encoded()
+        }
+    }
+
+    /// The outer problem for an OHTTP failure.
+    func problem(_ error: OHTTPError) -> NodeProblem {
+        switch error.code {
+        case .unknownKeyID: return .keyConfigStale
+        case .decryptionFailed, .cryptoFailure: return .decryptionFailed
+        case .tooLarge: return .payloadTooLarge(limits.maximumRequestSize)
+        case .malformedMessage, .truncated, .invalidState, .unsupportedSuite, .malformedKeyConfig:
+            return .badRequest(error.detail)
+        }
+    }
+}
+
+/// Bounds on what the node accepts.
+public struct NodeLimits: Sendable {
+    /// The largest encapsulated request body (both content types).
+    public var maximumRequestSize: Int
+    /// Bounds on the decrypted Binary HTTP request.
+    public var innerLimits: BinaryHTTP.Limits
+
+    public init(maximumRequestSize: Int = 8 << 20, innerLimits: BinaryHTTP.Limits = .default) {
+        self.maximumRequestSize = maximumRequestSize
+        self.innerLimits = innerLimits
+    }
+}
