@@ -48,6 +48,8 @@ let package = Package(
         .library(name: "VeilTokenizers", targets: ["VeilTokenizers"]),
         .library(name: "VeilInference", targets: ["VeilInference"]),
         .library(name: "VeilNodeServer", targets: ["VeilNodeServer"]),
+        .library(name: "VeilRelayServer", targets: ["VeilRelayServer"]),
+        .library(name: "VeilClient", targets: ["VeilClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
