@@ -121,8 +121,11 @@ struct RelayForwarder: Sendable {
             if let error = error as? HTTPClientError, error == .deadlineExceeded || error == .readTimeout {
                 throw RelayProblem.upstreamTimeout
             }
+            // The node that serves this key is gone: to the client its key is stale. It refetches the bundle (from
+            // a healthy node) and sends a fresh encapsulation; the old ciphertext is never replayed.
             await pool.markUnhealthy(index: node.index)
-            throw RelayProblem.upstreamFailed
+            logger.warning("node unreachable", ["node": .count(node.index)])
+            throw RelayProblem.nodeUnreachable
         }
         var headers = HTTPFields()
         if let type = response.headers.first(name: "content-type") { headers[.contentType] = type }

@@ -36,6 +36,14 @@ public struct RelayProblem: HTTPResponseError, Sendable, Equatable {
         detail: "No node behind this relay serves exactly this key id; fetch /.well-known/veil/attestation again."
     )
 
+    /// The node serving the request's key id could not be reached: to the client, its key is stale.
+    public static let nodeUnreachable = RelayProblem(
+        status: .unprocessableContent,
+        slug: "key-config-stale",
+        title: "The key configuration is stale",
+        detail: "The node serving this key id is unreachable; fetch /.well-known/veil/attestation again."
+    )
+
     /// No node is healthy.
     public static let noHealthyNode = RelayProblem(
         status: .serviceUnavailable,

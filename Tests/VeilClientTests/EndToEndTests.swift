@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
 import Testing
 import VeilClient
 import VeilTestSupport
@@ -10,6 +12,7 @@ struct EndToEndTests {
     struct Processes {
         let directory: URL
         let nodes: [VeilProcess.Running]
+        let nodeURLs: [String]
         let relay: VeilProcess.Running
         let relayURL: String
 
@@ -44,7 +47,7 @@ struct EndToEndTests {
         )
         let line = try await relay.waitForLine(prefix: "veil relay: listening on ")
         let relayURL = try #require(line.split(separator: " ").first { $0.hasPrefix("http://") }.map(String.init))
-        return Processes(directory: directory, nodes: nodes, relay: relay, relayURL: relayURL)
+        return Processes(directory: directory, nodes: nodes, nodeURLs: urls, relay: relay, relayURL: relayURL)
     }
 
     @Test("SDK, veil chat and the openai package through veil proxy, against real nodes behind a real relay")
@@ -97,5 +100,39 @@ struct EndToEndTests {
         let result = try await ChildProcess.python("openai_proxy_check.py", [base, "embeddings"])
         #expect(result.exitCode == 0, "\(result.output)")
         #expect(result.output.contains("all passed"))
+    }
+
+    @Test("a node killed with SIGKILL: the relay reports its key stale, the client refetches and goes on")
+    func failover() async throws {
+        let stack = try await Self.start()
+        defer { stack.stop() }
+        let client = VeilClient(
+            configuration: .init(relayURL: try #require(URL(string: stack.relayURL)), allowSimulated: true)
+        )
+        let options = VeilClient.GenerationOptions(maxTokens: 4, temperature: 0)
+        _ = try await client.chatCompletion([.init(role: "user", content: "before")], options: options)
+        // Kill exactly the node whose keys the client holds: its next request must still succeed.
+        let ids = [try await Self.nodeID(stack.nodeURLs[0]), try await Self.nodeID(stack.nodeURLs[1])]
+        let victim = try #require(ids.firstIndex(of: try await client.verifiedBundle().nodeID))
+        let survivor = ids[1 - victim]
+        stack.nodes[victim].kill9()
+        for round in 0..<3 {
+            let answer = try await client.chatCompletion(
+                [.init(role: "user", content: "after \(round)")],
+                options: options
+            )
+            #expect(answer.finishReason != nil)
+        }
+        #expect(try await client.verifiedBundle().nodeID == survivor)
+    }
+
+    static func nodeID(_ node: String) async throws -> String {
+        let response = try await HTTPClient.shared.execute(
+            HTTPClientRequest(url: node + "/.well-known/veil/attestation"),
+            timeout: .seconds(10)
+        )
+        let body = try await response.body.collect(upTo: 1 << 22)
+        let object = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]
+        return try #require(object?["node_id"] as? String)
     }
 }
