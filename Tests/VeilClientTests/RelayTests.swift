@@ -257,4 +257,51 @@ struct RelayTests {
         await slowRelay.stop()
         await stopSlow()
     }
+
+    @Test("responses stream through the relay as the node writes them, not after it finishes")
+    func streamsResponses() async throws {
+        let node = try await TestNode(keyIDs: [1], rootDirectory: try TestRoot.make())
+        let bundle = node.bundle()
+        let (gate, open) = AsyncStream<Void>.makeStream()
+        let streaming = Router()
+        streaming.get("/healthz") { _, _ in "ok" }
+        streaming.get("/.well-known/veil/attestation") { _, _ in
+            Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: bundle)))
+        }
+        streaming.post("/ohttp") { request, _ -> Response in
+            _ = try await request.body.collect(upTo: 1 << 20)
+            return Response(
+                status: .ok,
+                headers: [.contentType: OHTTP.chunkedResponseMediaType],
+                body: ResponseBody { writer in
+                    try await writer.write(ByteBuffer(string: "first piece"))
+                    var iterator = gate.makeAsyncIterator()
+                    _ = await iterator.next()
+                    try await writer.write(ByteBuffer(string: "second piece"))
+                    try await writer.finish(nil)
+                }
+            )
+        }
+        let (port, stop) = try await LiveServer.start(streaming)
+        let relay = try await RelayHarness.start(nodes: [LiveServer.url(port)])
+        var request = HTTPClientRequest(url: relay.url.absoluteString + "/ohttp")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: OHTTP.chunkedRequestMediaType)
+        request.body = .bytes(ByteBuffer(bytes: [1, 2, 3]))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        #expect(response.headers.first(name: "content-type") == OHTTP.chunkedResponseMediaType)
+        var received = ""
+        var iterator = response.body.makeAsyncIterator()
+        // The node holds its second piece until the first has reached the client through the relay.
+        while !received.contains("first piece"), let buffer = try await iterator.next() {
+            received += String(buffer: buffer)
+        }
+        #expect(received == "first piece")
+        open.yield()
+        while let buffer = try await iterator.next() { received += String(buffer: buffer) }
+        #expect(received == "first piecesecond piece")
+        open.finish()
+        await relay.stop()
+        await stop()
+    }
 }
