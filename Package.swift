@@ -51,6 +51,8 @@ let package = Package(
         .library(name: "VeilKeyBroker", targets: ["VeilKeyBroker"]),
         .library(name: "VeilKeyBrokerClient", targets: ["VeilKeyBrokerClient"]),
         .library(name: "VeilKeyBrokerServer", targets: ["VeilKeyBrokerServer"]),
+        .library(name: "VeilRelayServer", targets: ["VeilRelayServer"]),
+        .library(name: "VeilClient", targets: ["VeilClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
@@ -345,6 +347,49 @@ let package = Package(
             swiftSettings: veilSwiftSettings
         ),
 
+        // MARK: Relay and client
+
+        /// The OHTTP relay (Hummingbird): forwards opaque OHTTP messages to a pool of nodes, routed by key id,
+        /// with health checks, balancing, header stripping and bounds; holds no keys, logs no bodies.
+        .target(
+            name: "VeilRelayServer",
+            dependencies: [
+                "_VeilBytes",
+                "VeilOHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        /// The client SDK: fetch and verify node attestation bundles, encrypt with (chunked) OHTTP through a relay,
+        /// OpenAI-style calls with streaming, and the local OpenAI-compatible proxy behind `veil proxy`.
+        .target(
+            name: "VeilClient",
+            dependencies: [
+                "_VeilBytes",
+                "VeilOHTTP",
+                "VeilAttestation",
+                "VeilSEVSNP",
+                "VeilTDX",
+                "VeilSGX",
+                "VeilTPM",
+                "VeilAzureVTPM",
+                "VeilSimulated",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+
         // MARK: Executable
 
         .executableTarget(
@@ -370,6 +415,8 @@ let package = Package(
                 "VeilKeyBroker",
                 "VeilKeyBrokerClient",
                 "VeilKeyBrokerServer",
+                "VeilRelayServer",
+                "VeilClient",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -526,6 +573,21 @@ let package = Package(
             name: "VeilCLITests",
             dependencies: [
                 "VeilTestSupport", "VeilAttestation", "_VeilBytes", .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        /// The relay, the client SDK and the proxy, against in-process test nodes and real `veil` processes.
+        .testTarget(
+            name: "VeilClientTests",
+            dependencies: [
+                "VeilClient", "VeilRelayServer", "VeilOHTTP", "VeilAttestation", "VeilAttesters", "VeilSimulated",
+                "VeilKeys", "VeilTestSupport", "_VeilBytes",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: veilSwiftSettings
         ),

@@ -29,6 +29,9 @@ struct Veil: AsyncParsableCommand {
             TokenizeCommand.self,
             ModelCommand.self,
             BenchCommand.self,
+            RelayCommand.self,
+            ChatCommand.self,
+            ProxyCommand.self,
         ]
     )
 }

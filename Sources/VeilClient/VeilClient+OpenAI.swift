@@ -1,0 +1,266 @@
+import Foundation
+import VeilOHTTP
+package import _VeilBytes
+
+extension VeilClient {
+    /// One chat message.
+    public struct ChatMessage: Sendable, Hashable, Codable {
+        /// `system`, `user` or `assistant`.
+        public var role: String
+        /// The text.
+        public var content: String
+
+        /// A message.
+        public init(role: String, content: String) {
+            self.role = role
+            self.content = content
+        }
+    }
+
+    /// Sampling options (OpenAI names; nil leaves the node's default).
+    public struct GenerationOptions: Sendable, Hashable {
+        /// The model id (nil: the node's model).
+        public var model: String?
+        /// The most tokens to generate.
+        public var maxTokens: Int?
+        /// The sampling temperature.
+        public var temperature: Double?
+        /// A seed for reproducible sampling.
+        public var seed: Int?
+
+        /// Options.
+        public init(model: String? = nil, maxTokens: Int? = nil, temperature: Double? = nil, seed: Int? = nil) {
+            self.model = model
+            self.maxTokens = maxTokens
+            self.temperature = temperature
+            self.seed = seed
+        }
+
+        func apply(to object: inout [String: Any]) {
+            object["model"] = model ?? "default"
+            if let maxTokens { object["max_tokens"] = maxTokens }
+            if let temperature { object["temperature"] = temperature }
+            if let seed { object["seed"] = seed }
+        }
+    }
+
+    /// A completed answer.
+    public struct Completion: Sendable, Hashable {
+        /// The generated text.
+        public let text: String
+        /// Why generation stopped (`stop`, `length`).
+        public let finishReason: String?
+        /// The model that answered.
+        public let model: String?
+    }
+
+    /// One streamed piece of an answer.
+    public struct Delta: Sendable, Hashable {
+        /// The new text.
+        public let text: String
+        /// Set on the last piece.
+        public let finishReason: String?
+    }
+
+    /// `POST /v1/chat/completions` (non-streaming).
+    public func chatCompletion(
+        _ messages: [ChatMessage],
+        options: GenerationOptions = .init()
+    ) async throws -> Completion {
+        var object: [String: Any] = ["messages": messages.map { ["role": $0.role, "content": $0.content] }]
+        options.apply(to: &object)
+        let json = try await postJSON("/v1/chat/completions", object, framing: .single)
+        let choice = (json["choices"] as? [[String: Any]])?.first
+        let message = choice?["message"] as? [String: Any]
+        return Completion(
+            text: message?["content"] as? String ?? "",
+            finishReason: choice?["finish_reason"] as? String,
+            model: json["model"] as? String
+        )
+    }
+
+    /// `POST /v1/chat/completions` with `stream: true`: the answer's pieces as the node produces them.
+    public func streamChatCompletion(
+        _ messages: [ChatMessage],
+        options: GenerationOptions = .init()
+    ) -> AsyncThrowingStream<Delta, any Error> {
+        var object: [String: Any] = [
+            "messages": messages.map { ["role": $0.role, "content": $0.content] }, "stream": true,
+        ]
+        options.apply(to: &object)
+        return streamDeltas("/v1/chat/completions", object) { choice in
+            (choice["delta"] as? [String: Any])?["content"] as? String
+        }
+    }
+
+    /// `POST /v1/completions` (non-streaming).
+    public func completion(_ prompt: String, options: GenerationOptions = .init()) async throws -> Completion {
+        var object: [String: Any] = ["prompt": prompt]
+        options.apply(to: &object)
+        let json = try await postJSON("/v1/completions", object, framing: .single)
+        let choice = (json["choices"] as? [[String: Any]])?.first
+        return Completion(
+            text: choice?["text"] as? String ?? "",
+            finishReason: choice?["finish_reason"] as? String,
+            model: json["model"] as? String
+        )
+    }
+
+    /// `POST /v1/completions` with `stream: true`.
+    public func streamCompletion(
+        _ prompt: String,
+        options: GenerationOptions = .init()
+    ) -> AsyncThrowingStream<
+        Delta, any Error
+    > {
+        var object: [String: Any] = ["prompt": prompt, "stream": true]
+        options.apply(to: &object)
+        return streamDeltas("/v1/completions", object) { $0["text"] as? String }
+    }
+
+    /// `POST /v1/embeddings`: one vector per input.
+    public func embeddings(_ inputs: [String], model: String? = nil) async throws -> [[Float]] {
+        let json = try await postJSON(
+            "/v1/embeddings",
+            ["input": inputs, "model": model ?? "default"],
+            framing: .single
+        )
+        guard let data = json["data"] as? [[String: Any]] else {
+            throw VeilClientError(.upstream, "the embeddings answer has no data")
+        }
+        return data.sorted { (JSONNumber.double($0["index"]) ?? 0) < (JSONNumber.double($1["index"]) ?? 0) }.map {
+            entry in
+            (entry["embedding"] as? [Any] ?? []).compactMap { JSONNumber.double($0).map(Float.init) }
+        }
+    }
+
+    /// `GET /v1/models`: the model ids the node serves.
+    public func models() async throws -> [String] {
+        let response = try await send(BinaryHTTP.Request(method: "GET", path: "/v1/models"), framing: .single)
+        let json = try await Self.decodeJSON(response)
+        return (json["data"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+    }
+
+    private func postJSON(_ path: String, _ object: [String: Any], framing: Framing) async throws -> [String: Any] {
+        let response = try await send(Self.jsonRequest(path, object), framing: framing)
+        return try await Self.decodeJSON(response)
+    }
+
+    static func jsonRequest(_ path: String, _ object: [String: Any]) throws -> BinaryHTTP.Request {
+        var data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        return BinaryHTTP.Request(
+            method: "POST",
+            path: path,
+            headers: [BinaryHTTP.Field("content-type", "application/json")],
+            content: SecureBytes(wiping: &data)
+        )
+    }
+
+    static func decodeJSON(_ response: InnerResponse) async throws -> [String: Any] {
+        let content = try await response.collect()
+        let object = (try? JSONSerialization.jsonObject(with: Data(content))) as? [String: Any]
+        guard (200..<300).contains(response.status) else {
+            let error = object?["error"] as? [String: Any]
+            throw VeilClientError(
+                .upstream,
+                "the node answered \(response.status): \(error?["message"] as? String ?? "no message")",
+                status: response.status
+            )
+        }
+        guard let object else { throw VeilClientError(.upstream, "the node's answer is not a JSON object") }
+        return object
+    }
+
+    private func streamDeltas(
+        _ path: String,
+        _ object: [String: Any],
+        text: @escaping @Sendable ([String: Any]) -> String?
+    ) -> AsyncThrowingStream<Delta, any Error> {
+        let request: BinaryHTTP.Request
+        do {
+            request = try Self.jsonRequest(path, object)
+        } catch {
+            return AsyncThrowingStream { $0.finish(throwing: error) }
+        }
+        let client = self
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    let response = try await client.send(request, framing: .chunked)
+                    guard (200..<300).contains(response.status) else {
+                        _ = try await Self.decodeJSON(response)
+                        throw VeilClientError(.upstream, "the node answered \(response.status)")
+                    }
+                    var parser = ServerSentEvents.Parser()
+                    stream: for try await piece in response.body {
+                        for event in parser.receive(piece) {
+                            if event == "[DONE]" { break stream }
+                            guard
+                                let chunk = (try? JSONSerialization.jsonObject(with: Data(event.utf8)))
+                                    as? [String: Any]
+                            else { continue }
+                            if let error = chunk["error"] as? [String: Any] {
+                                throw VeilClientError(.upstream, error["message"] as? String ?? "the stream failed")
+                            }
+                            guard let choice = (chunk["choices"] as? [[String: Any]])?.first else { continue }
+                            let finish = choice["finish_reason"] as? String
+                            let piece = text(choice) ?? ""
+                            if !piece.isEmpty || finish != nil {
+                                continuation.yield(Delta(text: piece, finishReason: finish))
+                            }
+                        }
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+}
+
+/// Server-sent events (text/event-stream) as OpenAI streams them: `data:` lines, events split by blank lines.
+package enum ServerSentEvents {
+    /// An incremental parser.
+    package struct Parser: Sendable {
+        private var buffer: [UInt8] = []
+
+        /// An empty parser.
+        package init() {}
+
+        /// Adds bytes; returns the data of every event now complete.
+        package mutating func receive(_ bytes: SecureBytes) -> [String] {
+            buffer += bytes
+            var events: [String] = []
+            while let end = Self.eventEnd(buffer) {
+                let text = String(decoding: buffer[..<end.start], as: UTF8.self)
+                buffer.removeFirst(end.end)
+                let data = text.split(separator: "\n", omittingEmptySubsequences: false)
+                    .map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+                    .filter { $0.hasPrefix("data:") }
+                    .map { line -> Substring in
+                        let value = line.dropFirst(5)
+                        return value.hasPrefix(" ") ? value.dropFirst() : value
+                    }
+                if !data.isEmpty { events.append(data.joined(separator: "\n")) }
+            }
+            return events
+        }
+
+        /// The end of the first complete event: `\n\n` or `\r\n\r\n`.
+        static func eventEnd(_ bytes: [UInt8]) -> (start: Int, end: Int)? {
+            var index = 0
+            while index + 1 < bytes.count {
+                if bytes[index] == 0x0A, bytes[index + 1] == 0x0A { return (index, index + 2) }
+                if index + 3 < bytes.count, bytes[index] == 0x0D, bytes[index + 1] == 0x0A, bytes[index + 2] == 0x0D,
+                    bytes[index + 3] == 0x0A
+                {
+                    return (index, index + 4)
+                }
+                index += 1
+            }
+            return nil
+        }
+    }
+}

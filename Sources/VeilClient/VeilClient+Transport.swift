@@ -1,0 +1,216 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+public import VeilOHTTP
+public import _VeilBytes
+
+extension VeilClient {
+    /// How a request travels.
+    public enum Framing: Sendable {
+        /// One `message/ohttp-req`, one `message/ohttp-res` (RFC 9458).
+        case single
+        /// `message/ohttp-chunked-req` / `message/ohttp-chunked-res`: the response streams as the node produces it.
+        case chunked
+    }
+
+    /// The node's decrypted answer: status and headers first, then the content as it arrives.
+    public struct InnerResponse: Sendable {
+        /// The inner HTTP status.
+        public let status: Int
+        /// The inner header fields.
+        public let headers: [BinaryHTTP.Field]
+        /// The content, piece by piece; throws on truncation or tampering.
+        public let body: AsyncThrowingStream<SecureBytes, any Error>
+
+        /// The first value of a header (lowercase name).
+        public func header(_ name: String) -> String? { headers.first { $0.name == name }?.value }
+
+        /// The whole content.
+        public func collect(upTo limit: Int = 64 << 20) async throws -> SecureBytes {
+            var all = SecureBytes(reservingCapacity: 0)
+            for try await piece in body {
+                all.append(contentsOf: piece)
+                guard all.count <= limit else {
+                    throw VeilClientError(.transport, "the response exceeds \(limit) bytes")
+                }
+            }
+            return all
+        }
+    }
+
+    /// Sends a Binary HTTP request to the verified node through the relay and returns its answer. Verifies (or
+    /// reuses the verified, unexpired) bundle first; when the node or relay answers `key-config-stale`, refetches
+    /// the bundle once and retries.
+    public func send(_ request: BinaryHTTP.Request, framing: Framing = .chunked) async throws -> InnerResponse {
+        let encoded: SecureBytes
+        do {
+            encoded = try request.encoded()
+        } catch {
+            throw VeilClientError(.configuration, "the request cannot be encoded: \(error.detail)")
+        }
+        var retried = false
+        while true {
+            let bundle = try await verifiedBundle()
+            let client: OHTTP.Client
+            do {
+                client = try OHTTP.Client.choose(from: bundle.keyConfigs)
+            } catch {
+                throw VeilClientError(.encryption, "the node offers no usable key configuration: \(error.detail)")
+            }
+            do {
+                switch framing {
+                case .single: return try await exchangeSingle(encoded, client: client)
+                case .chunked: return try await exchangeChunked(encoded, client: client)
+                }
+            } catch let error as VeilClientError where error.code == .keyConfigStale && !retried {
+                retried = true
+                await store.invalidate(bundle.keyConfigs)
+            }
+        }
+    }
+
+    private func post(_ body: [UInt8], mediaType: String) async throws -> HTTPClientResponse {
+        var outbound = HTTPClientRequest(url: url("/ohttp"))
+        outbound.method = .POST
+        outbound.headers.add(name: "Content-Type", value: mediaType)
+        outbound.body = .bytes(ByteBuffer(bytes: body))
+        let response: HTTPClientResponse
+        do {
+            response = try await httpClient.execute(
+                outbound,
+                timeout: .seconds(Int64(configuration.requestTimeout.components.seconds))
+            )
+        } catch {
+            throw VeilClientError(.transport, "POST \(url("/ohttp")) failed: \(error)")
+        }
+        guard response.status == .ok else {
+            let problem = Array(buffer: (try? await response.body.collect(upTo: 64 << 10)) ?? ByteBuffer())
+            let summary = Self.problemSummary(problem)
+            if response.status.code == 422, summary.contains("/key-config-stale") {
+                throw VeilClientError(.keyConfigStale, "the node no longer serves this key\(summary)", status: 422)
+            }
+            throw VeilClientError(
+                .rejected,
+                "the relay or node refused the request with \(response.status.code)\(summary)",
+                status: Int(response.status.code)
+            )
+        }
+        return response
+    }
+
+    private func exchangeSingle(_ encoded: SecureBytes, client: OHTTP.Client) async throws -> InnerResponse {
+        var plaintext = Array(encoded)
+        defer { SecureMemory.wipe(&plaintext) }
+        let encapsulated = try client.encapsulateRequest(plaintext)
+        let response = try await post(encapsulated.message, mediaType: OHTTP.requestMediaType)
+        let body = try await response.body.collect(upTo: configuration.maximumResponseBytes + 64)
+        let inner = try encapsulated.response.decapsulate(Array(buffer: body))
+        let decoded: BinaryHTTP.Response
+        do {
+            decoded = try BinaryHTTP.Response(decoding: inner)
+        } catch {
+            throw VeilClientError(.encryption, "the node's answer is not Binary HTTP: \(error.detail)")
+        }
+        let content = decoded.content
+        return InnerResponse(
+            status: decoded.status,
+            headers: decoded.headers,
+            body: AsyncThrowingStream { continuation in
+                if !content.isEmpty { continuation.yield(content) }
+                continuation.finish()
+            }
+        )
+    }
+
+    private func exchangeChunked(_ encoded: SecureBytes, client: OHTTP.Client) async throws -> InnerResponse {
+        var sender = try OHTTP.ChunkedRequestSender(client: client)
+        var plaintext = Array(encoded)
+        defer { SecureMemory.wipe(&plaintext) }
+        let message = sender.header + (try sender.seal(plaintext, isFinal: true))
+        let response = try await post(message, mediaType: OHTTP.chunkedRequestMediaType)
+        let pump = ResponsePump(
+            body: response.body,
+            receiver: sender.responseReceiver(),
+            limit: configuration.maximumResponseBytes
+        )
+        guard case .head(let status, let headers) = try await pump.head() else {
+            throw VeilClientError(.encryption, "the node's answer has no status")
+        }
+        return InnerResponse(
+            status: status,
+            headers: headers,
+            body: AsyncThrowingStream(unfolding: { try await pump.nextContent() })
+        )
+    }
+}
+
+/// Decrypts a chunked OHTTP response as it arrives and decodes the Binary HTTP inside it. One consumer only: the
+/// caller reads the head, then the stream it hands out pulls the content.
+final class ResponsePump: @unchecked Sendable {
+    private var iterator: HTTPClientResponse.Body.AsyncIterator
+    private var receiver: OHTTP.ChunkedResponseReceiver
+    private var decoder = BinaryHTTP.ResponseStreamDecoder()
+    private var events: [BinaryHTTP.ResponseStreamDecoder.Event] = []
+    private var ended = false
+    private var received = 0
+    private let limit: Int
+
+    init(body: HTTPClientResponse.Body, receiver: OHTTP.ChunkedResponseReceiver, limit: Int) {
+        iterator = body.makeAsyncIterator()
+        self.receiver = receiver
+        self.limit = limit
+    }
+
+    /// The head (after any informational responses).
+    func head() async throws -> BinaryHTTP.ResponseStreamDecoder.Event {
+        while let event = try await nextEvent() {
+            if case .head = event { return event }
+        }
+        throw VeilClientError(.encryption, "the node's answer ended before its status")
+    }
+
+    /// The next piece of content, or nil at the (authenticated) end.
+    func nextContent() async throws -> SecureBytes? {
+        while let event = try await nextEvent() {
+            switch event {
+            case .content(let piece): return piece
+            case .end: return nil
+            case .head, .informational: continue
+            }
+        }
+        return nil
+    }
+
+    private func nextEvent() async throws -> BinaryHTTP.ResponseStreamDecoder.Event? {
+        while events.isEmpty {
+            guard !ended else { return nil }
+            try await pull()
+        }
+        return events.removeFirst()
+    }
+
+    private func pull() async throws {
+        do {
+            if let buffer = try await iterator.next() {
+                received += buffer.readableBytes
+                guard received <= limit else {
+                    throw VeilClientError(.transport, "the response exceeds \(limit) bytes")
+                }
+                for plaintext in try receiver.receive(Array(buffer: buffer)) {
+                    events += try decoder.receive(plaintext)
+                }
+            } else {
+                ended = true
+                let final = try receiver.finish()
+                events += try decoder.receive(final)
+                events += try decoder.finish()
+            }
+        } catch let error as OHTTPError {
+            ended = true
+            throw VeilClientError(.encryption, "the encrypted response failed: \(error.detail)")
+        } catch let error as BinaryHTTP.Error {
+            ended = true
+            throw VeilClientError(.encryption, "the node's answer is not valid Binary HTTP: \(error.detail)")
+        }
+    }
+}

@@ -1,0 +1,237 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import NIOCore
+import VeilOHTTP
+import _VeilBytes
+
+/// Forwards requests to nodes. Builds every outbound request from scratch with only the media type, so nothing
+/// that identifies the client (address, cookies, credentials, user agent, `Forwarded`/`X-Forwarded-*`, `Via`)
+/// reaches a node; bodies are streamed both ways and never inspected beyond the key id byte.
+struct RelayForwarder: Sendable {
+    let pool: NodePool
+    let configuration: RelayConfiguration
+    let httpClient: HTTPClient
+    let metrics: RelayMetrics
+    let logger: SafeLogger
+
+    /// Request headers that identify a client and are never forwarded (the relay forwards no request header
+    /// except `Content-Type`; the list documents the intent and is checked by tests).
+    static let strippedRequestHeaders = [
+        "forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip", "via", "cookie",
+        "authorization", "proxy-authorization", "user-agent", "referer", "origin", "true-client-ip",
+        "cf-connecting-ip", "x-client-ip",
+    ]
+
+    static func url(_ base: URL, _ path: String) -> String {
+        var text = base.absoluteString
+        while text.hasSuffix("/") { text.removeLast() }
+        return text + path
+    }
+
+    /// `GET /.well-known/veil/attestation` and `GET /.well-known/ohttp-keys`: from a node chosen by the balancing
+    /// policy; a node that fails is marked unhealthy and another is tried once.
+    func publicDocument(path: String, mediaType: String) async throws -> Response {
+        for _ in 0..<2 {
+            guard let node = await pool.choose() else { break }
+            do {
+                let response = try await httpClient.execute(
+                    HTTPClientRequest(url: Self.url(node.url, path)),
+                    deadline: .now() + .seconds(Int64(configuration.healthTimeout.components.seconds) + 2)
+                )
+                let body = try await response.body.collect(upTo: configuration.maximumBundleBytes)
+                await pool.finish(index: node.index)
+                guard response.status == .ok else {
+                    await pool.markUnhealthy(index: node.index)
+                    continue
+                }
+                if path == RelayRoutes.attestation,
+                    let advertisement = NodeAdvertisement(bundleJSON: Array(buffer: body))
+                {
+                    await pool.update(
+                        index: node.index,
+                        healthy: true,
+                        nodeID: advertisement.nodeID,
+                        keyIDs: advertisement.keyIDs
+                    )
+                }
+                await metrics.count(.document)
+                return Response(
+                    status: .ok,
+                    headers: [.contentType: mediaType, .cacheControl: "no-store"],
+                    body: .init(byteBuffer: body)
+                )
+            } catch {
+                await pool.finish(index: node.index)
+                await pool.markUnhealthy(index: node.index)
+                logger.warning("node failed a document request", ["node": .count(node.index)])
+            }
+        }
+        await metrics.count(.noHealthyNode)
+        throw RelayProblem.noHealthyNode
+    }
+
+    /// `POST /ohttp`: routed by the key id (the first byte of the encapsulated request) to the one node that
+    /// serves it, streamed both ways within the size and time bounds.
+    func forward(_ request: Request) async throws -> Response {
+        let started = ContinuousClock.now
+        let mediaType = (request.headers[.contentType] ?? "").split(separator: ";").first.map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        }
+        guard let mediaType, mediaType == OHTTP.requestMediaType || mediaType == OHTTP.chunkedRequestMediaType else {
+            await metrics.count(.rejected)
+            throw RelayProblem.unsupportedMediaType
+        }
+        var length: Int?
+        if let text = request.headers[.contentLength] {
+            guard let value = Int(text), value >= 0 else {
+                throw RelayProblem.badRequest("Content-Length is not valid")
+            }
+            guard value <= configuration.maximumRequestBytes else {
+                await metrics.count(.rejected)
+                throw RelayProblem.payloadTooLarge(configuration.maximumRequestBytes)
+            }
+            length = value
+        }
+        let body = ForwardedBody(request.body, limit: configuration.maximumRequestBytes)
+        guard let keyID = try await body.firstByte() else {
+            await metrics.count(.rejected)
+            throw RelayProblem.badRequest("the encapsulated request is empty")
+        }
+        guard let node = await pool.route(keyID: keyID) else {
+            await metrics.count(.stale)
+            throw RelayProblem.keyConfigStale
+        }
+        var outbound = HTTPClientRequest(url: Self.url(node.url, RelayRoutes.ohttp))
+        outbound.method = .POST
+        outbound.headers.add(name: "Content-Type", value: mediaType)
+        outbound.body = .stream(body, length: length.map { .known(Int64($0)) } ?? .unknown)
+        let deadline =
+            NIODeadline.now() + .nanoseconds(Int64(configuration.requestTimeout.components.seconds) * 1_000_000_000)
+        let response: HTTPClientResponse
+        do {
+            response = try await httpClient.execute(outbound, deadline: deadline)
+        } catch {
+            await pool.finish(index: node.index)
+            if body.exceededLimit {
+                await metrics.count(.rejected)
+                throw RelayProblem.payloadTooLarge(configuration.maximumRequestBytes)
+            }
+            await metrics.count(.upstreamFailed)
+            if let error = error as? HTTPClientError, error == .deadlineExceeded || error == .readTimeout {
+                throw RelayProblem.upstreamTimeout
+            }
+            // The node that serves this key is gone: to the client its key is stale. It refetches the bundle (from
+            // a healthy node) and sends a fresh encapsulation; the old ciphertext is never replayed.
+            await pool.markUnhealthy(index: node.index)
+            logger.warning("node unreachable", ["node": .count(node.index)])
+            throw RelayProblem.nodeUnreachable
+        }
+        var headers = HTTPFields()
+        if let type = response.headers.first(name: "content-type") { headers[.contentType] = type }
+        headers[.cacheControl] = "no-store"
+        let status = HTTPResponse.Status(code: Int(response.status.code))
+        let limit = configuration.maximumResponseBytes
+        let pool = self.pool
+        let metrics = self.metrics
+        let logger = self.logger
+        let requestBytes = body
+        return Response(
+            status: status,
+            headers: headers,
+            body: ResponseBody { writer in
+                var sent = 0
+                var outcome = RelayMetrics.Outcome.forwarded
+                do {
+                    for try await buffer in response.body {
+                        sent += buffer.readableBytes
+                        guard sent <= limit else {
+                            outcome = .responseTooLarge
+                            break
+                        }
+                        guard NIODeadline.now() < deadline else {
+                            outcome = .upstreamTimeout
+                            break
+                        }
+                        try await writer.write(buffer)
+                    }
+                } catch {
+                    outcome = .upstreamFailed
+                }
+                await pool.finish(index: node.index)
+                await metrics.count(outcome, requestBytes: requestBytes.received, responseBytes: sent)
+                logger.info(
+                    "ohttp forwarded",
+                    [
+                        "node": .count(node.index), "status": .count(Int(status.code)),
+                        "request_bytes": .bytes(requestBytes.received), "response_bytes": .bytes(sent),
+                        "outcome": .safe(outcome), "duration": .duration(ContinuousClock.now - started),
+                    ]
+                )
+                // A cut stream is left unterminated on purpose: chunked OHTTP clients detect it as truncation.
+                guard outcome == .forwarded else { throw RelayProblem.upstreamFailed }
+                try await writer.finish(nil)
+            }
+        )
+    }
+}
+
+/// A request body forwarded as it arrives: the first buffer is read early (for the key id) and replayed; the
+/// byte count is bounded. One consumer only (the outbound request), which AsyncHTTPClient guarantees.
+final class ForwardedBody: AsyncSequence, @unchecked Sendable {
+    typealias Element = ByteBuffer
+
+    private var iterator: RequestBody.AsyncIterator
+    private var pending: ByteBuffer?
+    private let limit: Int
+    private let lock = NSLock()
+    private var count = 0
+    private var overLimit = false
+
+    init(_ body: RequestBody, limit: Int) {
+        iterator = body.makeAsyncIterator()
+        self.limit = limit
+    }
+
+    /// Bytes received from the client so far.
+    var received: Int { lock.withLock { count } }
+    /// Whether the client sent more than the limit.
+    var exceededLimit: Bool { lock.withLock { overLimit } }
+
+    /// Reads up to the first non-empty buffer and returns its first byte (nil for an empty body).
+    func firstByte() async throws -> UInt8? {
+        while true {
+            guard let buffer = try await nextBuffer() else { return nil }
+            if buffer.readableBytes > 0 {
+                pending = buffer
+                return buffer.getInteger(at: buffer.readerIndex, as: UInt8.self)
+            }
+        }
+    }
+
+    private func nextBuffer() async throws -> ByteBuffer? {
+        guard let buffer = try await iterator.next() else { return nil }
+        let total = lock.withLock {
+            count += buffer.readableBytes
+            if count > limit { overLimit = true }
+            return count
+        }
+        guard total <= limit else { throw RelayProblem.payloadTooLarge(limit) }
+        return buffer
+    }
+
+    func pop() async throws -> ByteBuffer? {
+        if let buffer = pending {
+            pending = nil
+            return buffer
+        }
+        return try await nextBuffer()
+    }
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let body: ForwardedBody
+        func next() async throws -> ByteBuffer? { try await body.pop() }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(body: self) }
+}

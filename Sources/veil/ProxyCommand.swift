@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import VeilClient
+import _VeilBytes
+
+/// `veil proxy`.
+struct ProxyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "proxy",
+        abstract: "Serve a local OpenAI-compatible endpoint that encrypts everything to an attested node.",
+        discussion: """
+            Point any OpenAI client at http://127.0.0.1:PORT/v1: every /v1/* request is sent through the Veil \
+            client — the node's attestation verified first, the request encrypted end to end through the relay — \
+            and answers, streams included, come back as they arrive. The endpoint speaks plaintext, so it listens \
+            on loopback only unless --allow-remote is given. See docs/client.md.
+            """
+    )
+
+    @OptionGroup var client: ClientOptions
+
+    @Option(help: ArgumentHelp("Address to listen on.", valueName: "HOST:PORT"))
+    var listen: String = "127.0.0.1:8440"
+
+    @Flag(help: "Listen on a non-loopback address (the proxy's traffic is plaintext: only on a trusted network).")
+    var allowRemote = false
+
+    func run() async throws {
+        let parts = listen.split(separator: ":")
+        guard parts.count == 2, let port = Int(parts[1]), (0...65535).contains(port) else {
+            throw CLIError("`\(listen)` is not HOST:PORT.", remedy: "Use e.g. --listen 127.0.0.1:8440.")
+        }
+        let host = String(parts[0])
+        guard allowRemote || ["127.0.0.1", "localhost", "::1"].contains(host) else {
+            throw CLIError(
+                "The proxy serves plaintext and \(host) is not a loopback address.",
+                remedy: "Listen on 127.0.0.1, or pass --allow-remote on a trusted network."
+            )
+        }
+        let configuration = try client.configuration()
+        let sdk = VeilClient(configuration: configuration)
+        let bundle: VerifiedBundle
+        do {
+            bundle = try await sdk.verifiedBundle()
+        } catch {
+            throw CLIError(
+                error.detail,
+                remedy: "Nothing will be proxied to an unverified node. Check the relay, --policy, --allow-simulated."
+            )
+        }
+        var logger = Logger(label: "veil.proxy")
+        logger.logLevel = .notice
+        let relay = configuration.relayURL.absoluteString
+        let relaxations = bundle.verification.relaxations
+        let app = OpenAIProxy.buildApplication(client: sdk, host: host, port: port, logger: logger) { port in
+            print(
+                "veil proxy: listening on http://\(host):\(port)/v1 relay=\(relay) node=\(bundle.nodeID.prefix(16))"
+                    + (relaxations.isEmpty ? "" : " relaxations=\(relaxations.joined(separator: ","))")
+            )
+            fflush(nil)
+        }
+        try await app.runService()
+    }
+}

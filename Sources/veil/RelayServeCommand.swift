@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import VeilRelayServer
+import _VeilBytes
+
+/// `veil relay serve`.
+struct RelayServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Forward OHTTP requests to a pool of nodes.",
+        discussion: """
+            Health-checks every --node (GET /healthz and /.well-known/veil/attestation), serves a healthy node's \
+            attestation bundle at /.well-known/veil/attestation (--balance picks which), and routes POST /ohttp \
+            by key id. Prometheus metrics at /metrics.
+            """
+    )
+
+    @Option(help: ArgumentHelp("Address to listen on.", valueName: "HOST:PORT"))
+    var listen: String = "127.0.0.1:8480"
+
+    @Option(help: ArgumentHelp("A node's base URL (repeatable).", valueName: "URL"))
+    var node: [String] = []
+
+    @Option(help: ArgumentHelp("How bundles are balanced: round-robin or least-outstanding.", valueName: "POLICY"))
+    var balance: String = "round-robin"
+
+    @Option(help: ArgumentHelp("The largest request forwarded.", valueName: "BYTES"))
+    var maxRequestBytes: Int = 16 << 20
+
+    @Option(help: ArgumentHelp("The longest one exchange may take.", valueName: "SECONDS"))
+    var requestTimeout: Int = 600
+
+    @Option(help: ArgumentHelp("Seconds between health checks.", valueName: "SECONDS"))
+    var healthInterval: Int = 5
+
+    func run() async throws {
+        _ = ProcessHardening.apply()
+        let parts = listen.split(separator: ":")
+        guard parts.count == 2, let port = Int(parts[1]), (0...65535).contains(port) else {
+            throw CLIError("`\(listen)` is not HOST:PORT.", remedy: "Use e.g. --listen 127.0.0.1:8480.")
+        }
+        guard !node.isEmpty else {
+            throw CLIError(
+                "No node given.",
+                remedy: "Pass --node URL once per node, e.g. --node http://127.0.0.1:8443."
+            )
+        }
+        var urls: [URL] = []
+        for text in node {
+            guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                throw CLIError("`\(text)` is not an http(s) URL.", remedy: "Use e.g. --node http://127.0.0.1:8443.")
+            }
+            urls.append(url)
+        }
+        guard let policy = RelayConfiguration.Balance(rawValue: balance) else {
+            throw CLIError("`\(balance)` is not a balancing policy.", remedy: "Use round-robin or least-outstanding.")
+        }
+        guard maxRequestBytes > 0, requestTimeout > 0, healthInterval > 0 else {
+            throw CLIError(
+                "Limits must be positive.",
+                remedy: "Check --max-request-bytes, --request-timeout, --health-interval."
+            )
+        }
+        let configuration = RelayConfiguration(
+            host: String(parts[0]),
+            port: port,
+            nodes: urls,
+            balance: policy,
+            maximumRequestBytes: maxRequestBytes,
+            requestTimeout: .seconds(requestTimeout),
+            healthInterval: .seconds(healthInterval)
+        )
+        var logger = Logger(label: "veil.relay")
+        logger.logLevel = .notice
+        let host = String(parts[0])
+        let count = urls.count
+        let httpClient = RelayServer.makeHTTPClient(configuration)
+        let app = RelayServer.buildApplication(configuration, httpClient: httpClient, logger: logger) { port in
+            print("veil relay: listening on http://\(host):\(port) nodes=\(count) balance=\(policy.rawValue)")
+            fflush(nil)
+        }
+        do {
+            try await app.runService()
+        } catch {
+            try? await httpClient.shutdown()
+            throw error
+        }
+        try? await httpClient.shutdown()
+    }
+}

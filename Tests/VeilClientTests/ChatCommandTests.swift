@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+import VeilTestSupport
+
+@Suite("veil chat and veil relay serve (processes)")
+struct ChatCommandTests {
+    @Test("one-shot, interactive, strict refusal, and the local stack's endpoints.json, through a `veil relay serve`")
+    func chat() async throws {
+        let node = try await TestNode(keyIDs: [3, 4], rootDirectory: try TestRoot.make())
+        let (port, stopNode) = try await LiveServer.start(node.router)
+        let relay = try VeilProcess.start([
+            "relay", "serve", "--listen", "127.0.0.1:0", "--node", LiveServer.url(port).absoluteString,
+        ])
+        defer { relay.terminate() }
+        let line = try await relay.waitForLine(prefix: "veil relay: listening on ")
+        let relayURL = try #require(line.split(separator: " ").first { $0.hasPrefix("http://") }.map(String.init))
+
+        let strict = try await ChildProcess.veil(["chat", "--relay", relayURL, "a secret prompt"])
+        #expect(strict.exitCode != 0)
+        #expect(strict.output.contains("policy.simulated"))
+        #expect(!strict.output.contains("echo:"))
+        #expect(node.requests == 0)
+
+        let once = try await ChildProcess.veil(["chat", "--relay", relayURL, "--allow-simulated", "hello world"])
+        #expect(once.exitCode == 0, "\(once.output)")
+        #expect(once.output.contains("echo: hello world\n"))
+        #expect(once.output.contains("veil: verified node \(node.nodeID.prefix(16)) (simulated"))
+        #expect(once.output.contains("relaxations: allow_simulated"))
+
+        let interactive = try await ChildProcess.veil(
+            ["chat", "--relay", relayURL, "--allow-simulated"],
+            input: "first line\nsecond line\n/exit\n"
+        )
+        #expect(interactive.exitCode == 0, "\(interactive.output)")
+        #expect(interactive.output.contains("echo: first line"))
+        #expect(interactive.output.contains("echo: second line"))
+
+        let stackDirectory = try TestRoot.make()
+        let endpoints = #"{"relay": "\#(relayURL)", "kbs": null, "jwks": null, "node": null, "log": null}"#
+        try Data(endpoints.utf8).write(
+            to: URL(fileURLWithPath: stackDirectory).appendingPathComponent("endpoints.json")
+        )
+        let local = try await ChildProcess.veil([
+            "chat", "--data-dir", stackDirectory, "--allow-simulated", "--format", "json", "from the stack",
+        ])
+        #expect(local.exitCode == 0, "\(local.output)")
+        #expect(local.output.contains("\"answer\" : \"echo: from the stack\""))
+        #expect(local.output.contains("\"node_id\" : \"\(node.nodeID)\""))
+
+        let missing = try await ChildProcess.veil(["chat", "--data-dir", "/nonexistent-veil", "hi"])
+        #expect(missing.exitCode != 0)
+        #expect(missing.output.contains("veil up"))
+        await stopNode()
+    }
+}
