@@ -591,5 +591,15 @@ let package = Package(
             ],
             swiftSettings: veilSwiftSettings
         ),
+        /// DESIGN invariants 1 and 2 against real processes: the node's memory after a request, the relay's traffic.
+        .testTarget(
+            name: "VeilEndToEndTests",
+            dependencies: [
+                "VeilOHTTP", "VeilTestSupport", "_VeilBytes",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
     ]
 )

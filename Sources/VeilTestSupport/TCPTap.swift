@@ -25,7 +25,6 @@ public final class TCPTap: Sendable {
         let recorded = NIOLockedValueBox<[UInt8]>([])
         let group = MultiThreadedEventLoopGroup.singleton
         let channel = try await ServerBootstrap(group: group)
-            .childChannelOption(.autoRead, value: false)
             .childChannelInitializer { inbound in
                 ClientBootstrap(group: inbound.eventLoop)
                     .connect(host: targetHost, port: targetPort)
@@ -34,9 +33,6 @@ public final class TCPTap: Sendable {
                         let toClient = Relay(peer: inbound, recorded: recorded)
                         return inbound.pipeline.addHandler(toTarget).flatMap {
                             outbound.pipeline.addHandler(toClient)
-                        }.map {
-                            inbound.read()
-                            outbound.read()
                         }
                     }
             }
@@ -72,8 +68,7 @@ public final class TCPTap: Sendable {
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let buffer = unwrapInboundIn(data)
             recorded.withLockedValue { $0.append(contentsOf: buffer.readableBytesView) }
-            let channel = context.channel
-            peer.writeAndFlush(buffer).whenComplete { _ in channel.read() }
+            peer.writeAndFlush(buffer, promise: nil)
         }
 
         func channelInactive(context: ChannelHandlerContext) {

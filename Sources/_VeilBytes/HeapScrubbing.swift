@@ -39,6 +39,12 @@ public enum HeapScrubbing {
         /// The per-thread cache is off, so no freed chunk escapes the overwrite.
         public var tcacheDisabled: Bool
 
+        /// A status (for reporting).
+        public init(scrubsFreedChunks: Bool, tcacheDisabled: Bool) {
+            self.scrubsFreedChunks = scrubsFreedChunks
+            self.tcacheDisabled = tcacheDisabled
+        }
+
         /// Both mechanisms are in effect.
         public var isComplete: Bool { scrubsFreedChunks && tcacheDisabled }
 

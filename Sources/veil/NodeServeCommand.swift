@@ -114,6 +114,7 @@ struct NodeServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        PlaintextProcess.prepare(label: "veil node")
         let hardening = ProcessHardening.apply()
         let parts = listen.split(separator: ":")
         guard parts.count == 2, let port = Int(parts[1]), (0...65535).contains(port) else {
