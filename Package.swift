@@ -438,8 +438,8 @@ let package = Package(
         .testTarget(
             name: "VeilKeyBrokerClientTests",
             dependencies: [
-                "VeilKeyBrokerClient", "VeilKeyBroker", "VeilAttesters", "VeilAttestation", "_VeilBytes",
-                "VeilTestSupport",
+                "VeilKeyBrokerClient", "VeilKeyBroker", "VeilKeyBrokerServer", "VeilAttesters", "VeilAttestation",
+                "VeilSimulated", "VeilTPM", "VeilKeys", "_VeilBytes", "VeilTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

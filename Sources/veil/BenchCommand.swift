@@ -8,6 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
         subcommands: [
             BenchAttestCommand.self,
             BenchEngineCommand.self,
+            BenchKBSCommand.self,
             BenchLogCommand.self,
             BenchSealCommand.self,
         ]
