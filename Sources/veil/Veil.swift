@@ -32,6 +32,8 @@ struct Veil: AsyncParsableCommand {
             RelayCommand.self,
             ChatCommand.self,
             ProxyCommand.self,
+            DemoCommand.self,
+            UpCommand.self,
         ]
     )
 }

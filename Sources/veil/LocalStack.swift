@@ -1,0 +1,275 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import VeilAttestation
+import VeilClient
+import VeilInference
+import VeilKeyBroker
+import VeilKeyBrokerClient
+import VeilKeyBrokerServer
+import VeilKeys
+import VeilNodeServer
+import VeilRelayServer
+import VeilSealing
+import _VeilBytes
+
+/// The whole Veil stack in this process, on loopback: a key broker (SQLite in the data directory), an inference
+/// node that attests to it and unseals its model with the released key, and a relay in front of the node. `veil demo`
+/// and `veil up` run it; every part is the same code `veil kbs serve`, `veil node serve` and `veil relay serve` run.
+struct LocalStack {
+    /// What to run.
+    struct Options {
+        /// The plaintext GGUF the model owner seals.
+        var modelPath: String
+        /// The model's name (its id in `/v1/models`).
+        var modelName: String
+        /// Where keys, the sealed model and the broker's database live.
+        var dataDirectory: URL
+        /// The node's TEE (simulated unless a real one is asked for).
+        var tee: NodeTEEChoice = .simulated
+        /// The TPM for `--tee tpm`.
+        var tpm: String = "/dev/tpmrm0"
+        /// Ports (0: any free port).
+        var kbsPort = 0
+        var nodePort = 0
+        var relayPort = 0
+    }
+
+    /// How long each step took.
+    struct Timings {
+        var seal: Duration = .zero
+        var attestation: Duration = .zero
+        var keyRelease: Duration = .zero
+        var unsealAndLoad: Duration = .zero
+    }
+
+    /// The broker resource that holds the model key.
+    static let resourcePath = "default/models/model-key"
+
+    let endpoints: LocalStackEndpoints
+    let timings: Timings
+    let tee: AttestationPlatform
+    let adminKeyPath: String
+    let sealedPath: String
+    let sealedBytes: Int
+    private let servers: [RunningServer]
+    private let relayClient: HTTPClient
+
+    /// Starts the three servers; `say` narrates each step.
+    static func start(_ options: Options, say: @escaping (String) -> Void) async throws -> LocalStack {
+        let directory = options.dataDirectory
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+        func ensureKey(_ kind: KeyKind, _ name: String) throws -> String {
+            if !FileManager.default.fileExists(atPath: path(name)) { try KeyFile.generate(kind, at: path(name)) }
+            return path(name)
+        }
+        var timings = Timings()
+
+        // The model owner: a key-encryption key for the model, a signing key, the sealed file.
+        let modelKey = try ensureKey(.aes256, "model.key")
+        let ownerKey = try ensureKey(.ed25519, "owner.jwk")
+        let sealedPath = path("model.veil")
+        let sealStart = ContinuousClock.now
+        try SealedModel.seal(
+            options.modelPath,
+            to: sealedPath,
+            keyEncryptionKey: try KeyFile.readSymmetricKey(modelKey),
+            keyID: resourcePath + "@1",
+            signingKey: try KeyFile.readSigningKey(ownerKey),
+            metadata: SealedModel.Metadata(
+                modelName: options.modelName,
+                sourceFileName: URL(fileURLWithPath: options.modelPath).lastPathComponent,
+                format: .gguf
+            ),
+            overwrite: true
+        )
+        timings.seal = ContinuousClock.now - sealStart
+        let sealedBytes = (try? FileManager.default.attributesOfItem(atPath: sealedPath)[.size] as? Int) ?? 0
+        say(
+            "sealed \(options.modelName) into \(sealedPath) (\(sealedBytes / 1_000_000) MB, AES-256-GCM chunks, signed)"
+        )
+
+        // The key broker.
+        let adminKey = try ensureKey(.ed25519, "admin.jwk")
+        let kekFile = try ensureKey(.aes256, "kbs-kek.jwk")
+        let settings = KeyBrokerSettings(
+            verifier: EvidenceRouter.bundleVerifier,
+            adminKeys: [AdminKey(key: try KeyFile.readPublicKey(adminKey + ".pub"), role: .admin)],
+            tokenLifetime: 3600
+        )
+        let kbsConfiguration = KeyBrokerServerConfiguration(
+            port: options.kbsPort,
+            storage: .sqlite(path: path("kbs.sqlite")),
+            kek: try KeyEncryptionKey.file(kekFile),
+            signer: try TokenSigner.file(path("kbs-token.jwk")),
+            settings: settings
+        )
+        var servers: [RunningServer] = []
+        let ports = Ports()
+        let kbsApp = try KeyBrokerServer.buildApplication(kbsConfiguration, logger: quietLogger("veil.kbs")) {
+            port in await ports.set("kbs", port)
+        }
+        let kbsURL = try await run("kbs", kbsApp, ports: ports, into: &servers)
+        say("key broker listening on \(kbsURL.absoluteString) (SQLite \(path("kbs.sqlite")))")
+
+        // The owner registers the model key under a release policy that names the TEE the node will use.
+        let platform = options.tee == .simulated ? "simulated" : options.tee == .tpm ? "tpm" : options.tee.rawValue
+        let admin = try KBSAdminClient(url: kbsURL.absoluteString, adminKeyPath: adminKey)
+        let secret = try SecretFile.read(modelKey)
+        do {
+            try await admin.send(
+                .PUT,
+                "resources/" + resourcePath,
+                body: Array(secret),
+                contentType: "application/octet-stream"
+            )
+        } catch {
+            // `veil up` on an existing data directory: the key is already registered; rotate it to this run's.
+            try await admin.send(
+                .POST,
+                "resources/" + resourcePath + "/rotate",
+                body: Array(secret),
+                contentType: "application/octet-stream"
+            )
+        }
+        let policy = #"{"version":1,"platforms":["\#(platform)"]}"#
+        try await admin.send(.PUT, "policies/resource/" + resourcePath, body: Array(policy.utf8))
+        say("registered the model key as \(resourcePath) under the release policy \(policy)")
+
+        // The node: attest (evidence binds its OHTTP keys), obtain the key, unseal into locked memory, serve.
+        let attester = try NodeAttesterFactory(tee: options.tee, tpm: options.tpm, simulatedRoot: nil).make()
+        let attestor = KBSNodeAttestor(client: KBSClient(baseURL: kbsURL), attester: attester)
+        let keyring = NodeKeyring(attestor: attestor, rotationInterval: .seconds(1800))
+        let attestStart = ContinuousClock.now
+        try await keyring.start()
+        timings.attestation = ContinuousClock.now - attestStart
+        let tee = await keyring.currentBundle()?.evidence.tee ?? .simulated
+        say("node attested to the broker with \(tee == .simulated ? "SIMULATED" : tee.rawValue) evidence → EAR token")
+        let releaseStart = ContinuousClock.now
+        let released = try await attestor.resource(try KBS.ResourcePath(resourcePath))
+        let kek = try NodeModelLoader.keyEncryptionKey(fromResource: released)
+        timings.keyRelease = ContinuousClock.now - releaseStart
+        say("broker released the model key to the node, wrapped to its TEE key (JWE ECDH-ES+A256KW, A256GCM)")
+        let loadStart = ContinuousClock.now
+        let loaded = try NodeModelLoader.loadSealed(
+            path: sealedPath,
+            keyEncryptionKey: kek,
+            expectedOwners: [try KeyFile.readPublicKey(ownerKey + ".pub")]
+        )
+        timings.unsealAndLoad = ContinuousClock.now - loadStart
+        say("node unsealed the model into locked memory and loaded the engine")
+        let backend = BuiltInBackend(model: loaded.model, modelID: options.modelName)
+        let nodeApp = NodeServer.buildApplication(
+            NodeServerConfiguration(port: options.nodePort, keyring: keyring, backend: backend),
+            logger: quietLogger("veil.node")
+        ) { port in await ports.set("node", port) }
+        let nodeURL = try await run("node", nodeApp, ports: ports, into: &servers)
+        say("node listening on \(nodeURL.absoluteString)")
+
+        // The relay: forwards ciphertext, holds no keys.
+        let relayConfiguration = RelayConfiguration(port: options.relayPort, nodes: [nodeURL])
+        let relayClient = RelayServer.makeHTTPClient(relayConfiguration)
+        let relayApp = RelayServer.buildApplication(
+            relayConfiguration,
+            httpClient: relayClient,
+            logger: quietLogger("veil.relay")
+        ) { port in await ports.set("relay", port) }
+        let relayURL = try await run("relay", relayApp, ports: ports, into: &servers)
+        say("relay listening on \(relayURL.absoluteString) → 1 node")
+
+        return LocalStack(
+            endpoints: LocalStackEndpoints(
+                relay: relayURL,
+                kbs: kbsURL,
+                jwks: kbsURL.appendingPathComponent("kbs/v0/jwks"),
+                node: nodeURL
+            ),
+            timings: timings,
+            tee: tee,
+            adminKeyPath: adminKey,
+            sealedPath: sealedPath,
+            sealedBytes: sealedBytes,
+            servers: servers,
+            relayClient: relayClient
+        )
+    }
+
+    /// Stops the servers (graceful shutdown: the relay first, then the node, then the broker).
+    func stop() async {
+        for server in servers.reversed() {
+            await server.group.triggerGracefulShutdown()
+            _ = await server.task.result
+        }
+        try? await relayClient.shutdown()
+    }
+
+    /// Waits until the servers stop (SIGINT/SIGTERM shut them down gracefully).
+    func wait() async {
+        for server in servers { _ = await server.task.result }
+        try? await relayClient.shutdown()
+    }
+
+    /// One server of the stack: its service group (for graceful shutdown) and the task running it.
+    struct RunningServer {
+        let group: ServiceGroup
+        let task: Task<Void, any Error>
+    }
+
+    /// Runs `app` in a task and returns its base URL once it has bound, or throws if it stops before that.
+    private static func run(
+        _ name: String,
+        _ app: some ApplicationProtocol,
+        ports: Ports,
+        into servers: inout [RunningServer]
+    ) async throws -> URL {
+        let group = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger)
+        )
+        let server = Task { try await group.run() }
+        servers.append(RunningServer(group: group, task: server))
+        Task {
+            if case .failure(let error) = await server.result { await ports.fail(name, error) }
+            await ports.fail(name, CancellationError())
+        }
+        switch await ports.wait(name) {
+        case .success(let port):
+            guard let url = URL(string: "http://127.0.0.1:\(port)") else {
+                throw CLIError("the \(name) server bound no usable port.", remedy: "Run it again.")
+            }
+            return url
+        case .failure(let error):
+            for other in servers { await other.group.triggerGracefulShutdown() }
+            throw CLIError("the \(name) server of the local stack did not start: \(error)", remedy: "See docs/demo.md.")
+        }
+    }
+
+    private static func quietLogger(_ label: String) -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = .warning
+        return logger
+    }
+}
+
+/// Hands bound ports from the servers' `onServerRunning` callbacks to the code that waits for them.
+fileprivate actor Ports {
+    private var results: [String: Result<Int, any Error>] = [:]
+    private var waiters: [String: [CheckedContinuation<Result<Int, any Error>, Never>]] = [:]
+
+    func set(_ name: String, _ port: Int) { deliver(name, .success(port)) }
+
+    func fail(_ name: String, _ error: any Error) { deliver(name, .failure(error)) }
+
+    private func deliver(_ name: String, _ result: Result<Int, any Error>) {
+        guard results[name] == nil else { return }
+        results[name] = result
+        for waiter in waiters.removeValue(forKey: name) ?? [] { waiter.resume(returning: result) }
+    }
+
+    func wait(_ name: String) async -> Result<Int, any Error> {
+        if let result = results[name] { return result }
+        return await withCheckedContinuation { waiters[name, default: []].append($0) }
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import VeilClient
+import VeilInference
+import _VeilBytes
+
+/// `veil up`: the demo's stack, left running for other clients (`veil chat`, `veil proxy`, the Swift SDK).
+struct UpCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "up",
+        abstract: "Run a key broker, an attested node and a relay on 127.0.0.1 until interrupted.",
+        discussion: """
+            The same stack as `veil demo`, in one process: the model is sealed, its key registered with the \
+            broker, the node attests and unseals it, the relay fronts the node. The endpoints are printed and \
+            written to DIR/endpoints.json, where `veil chat` and `veil proxy` find them by default. Ctrl-C stops \
+            everything gracefully. Without a hardware TEE the node's evidence is SIMULATED: clients must say \
+            --allow-simulated to accept it. See docs/demo.md.
+            """
+    )
+
+    @Option(help: ArgumentHelp("A built-in model's name or a GGUF path.", valueName: "MODEL"))
+    var model = "smollm2-135m-instruct"
+
+    @Option(help: ArgumentHelp("Keys, sealed model, broker database and endpoints.json.", valueName: "DIR"))
+    var dataDir = LocalStackEndpoints.defaultDirectory
+
+    @Option(help: "The node's TEE: simulated (default), or tpm (with --tpm).")
+    var tee: NodeTEEChoice = .simulated
+
+    @Option(help: "The TPM for --tee tpm: /dev/tpmrm0 or tcp://HOST:PORT (swtpm).")
+    var tpm = "/dev/tpmrm0"
+
+    @Option(help: "The relay's port (0: any free port).")
+    var relayPort = 8480
+
+    func run() async throws {
+        PlaintextProcess.prepare(label: "veil up")
+        _ = ProcessHardening.apply()
+        let modelPath = try DemoCommand.resolveModel(model)
+        let directory = URL(fileURLWithPath: dataDir)
+        let modelName = URL(fileURLWithPath: modelPath).deletingPathExtension().lastPathComponent
+        if tee == .simulated {
+            print("veil up: TEE SIMULATED — the node's evidence proves nothing; clients need --allow-simulated.")
+        }
+        let stack = try await LocalStack.start(
+            LocalStack.Options(
+                modelPath: modelPath,
+                modelName: modelName,
+                dataDirectory: directory,
+                tee: tee,
+                tpm: tpm,
+                relayPort: relayPort
+            ),
+            say: { print("veil up: \($0)") }
+        )
+        let endpointsPath = directory.appendingPathComponent("endpoints.json")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let writer = try AtomicFileWriter(path: endpointsPath.path, mode: 0o644, overwrite: true)
+        try writer.write(Array(try encoder.encode(stack.endpoints)))
+        try writer.commit()
+        print("veil up: relay  \(stack.endpoints.relay.absoluteString)   (clients talk to this)")
+        print(
+            "veil up: broker \(stack.endpoints.kbs?.absoluteString ?? "-")   JWKS \(stack.endpoints.jwks?.absoluteString ?? "-")"
+        )
+        print("veil up: node   \(stack.endpoints.node?.absoluteString ?? "-")")
+        print("veil up: endpoints written to \(endpointsPath.path)")
+        print("veil up: try `veil chat --allow-simulated \"Hello\"` or `veil proxy --allow-simulated`; Ctrl-C stops")
+        fflush(nil)
+        await stack.wait()
+        print("veil up: stopped")
+    }
+}
