@@ -50,6 +50,9 @@ let package = Package(
         .library(name: "VeilNodeServer", targets: ["VeilNodeServer"]),
         .library(name: "VeilRelayServer", targets: ["VeilRelayServer"]),
         .library(name: "VeilClient", targets: ["VeilClient"]),
+        .library(name: "VeilKeyBroker", targets: ["VeilKeyBroker"]),
+        .library(name: "VeilKeyBrokerClient", targets: ["VeilKeyBrokerClient"]),
+        .library(name: "VeilKeyBrokerServer", targets: ["VeilKeyBrokerServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
@@ -213,6 +216,52 @@ let package = Package(
             swiftSettings: veilSwiftSettings
         ),
 
+        // MARK: Key broker
+
+        /// The key broker's domain: KBS protocol messages and JWE, sessions, policies over EAR claims, versioned
+        /// envelope-encrypted resources, hash-chained audit; SQLite (GRDB) or PostgreSQL storage. No HTTP.
+        .target(
+            name: "VeilKeyBroker",
+            dependencies: [
+                "_VeilBytes",
+                "VeilKeys",
+                "VeilAttestation",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        /// The key broker server (Hummingbird): KBS attestation protocol, admin API, JWKS, metrics.
+        .target(
+            name: "VeilKeyBrokerServer",
+            dependencies: [
+                "_VeilBytes",
+                "VeilKeys",
+                "VeilAttestation",
+                "VeilKeyBroker",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        /// The guest side of the KBS protocol: attest with an attester, fetch and unwrap resources.
+        .target(
+            name: "VeilKeyBrokerClient",
+            dependencies: [
+                "VeilKeyBroker", "VeilAttesters", "VeilAttestation", "_VeilBytes",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+
         // MARK: Inference
 
         /// Compute kernels: quantised dot products, matrix products, norms, RoPE, attention, the worker pool.
@@ -283,6 +332,8 @@ let package = Package(
                 "VeilInference",
                 "VeilTokenizers",
                 "VeilSealing",
+                "VeilKeyBroker",
+                "VeilKeyBrokerClient",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -362,6 +413,9 @@ let package = Package(
                 "VeilOHTTP",
                 "VeilRelayServer",
                 "VeilClient",
+                "VeilKeyBroker",
+                "VeilKeyBrokerClient",
+                "VeilKeyBrokerServer",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -442,6 +496,39 @@ let package = Package(
             swiftSettings: veilSwiftSettings
         ),
         .testTarget(
+            name: "VeilKeyBrokerTests",
+            dependencies: [
+                "VeilKeyBroker", "VeilKeyBrokerServer", "VeilAttestation", "VeilAttesters", "VeilSimulated", "VeilKeys",
+                "_VeilBytes", "VeilTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        .testTarget(
+            name: "VeilKeyBrokerProtocolTests",
+            dependencies: [
+                "VeilKeyBroker", "VeilAttestation", "_VeilBytes", "VeilTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        .testTarget(
+            name: "VeilKeyBrokerClientTests",
+            dependencies: [
+                "VeilKeyBrokerClient", "VeilKeyBroker", "VeilAttesters", "VeilAttestation", "_VeilBytes",
+                "VeilTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        .testTarget(
             name: "VeilKernelsTests",
             dependencies: ["_VeilKernels", "VeilTestSupport"],
             swiftSettings: veilSwiftSettings
@@ -467,6 +554,8 @@ let package = Package(
             dependencies: [
                 "VeilNodeServer", "VeilOHTTP", "VeilInference", "VeilAttestation", "VeilSimulated", "VeilKeys",
                 "VeilSealing", "VeilTokenizers", "VeilAttesters", "_VeilKernels", "_VeilBytes", "VeilTestSupport",
+                "VeilKeyBroker", "VeilKeyBrokerClient", "VeilKeyBrokerServer",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -486,7 +575,8 @@ let package = Package(
             name: "VeilClientTests",
             dependencies: [
                 "VeilClient", "VeilRelayServer", "VeilOHTTP", "VeilAttestation", "VeilAttesters", "VeilSimulated",
-                "VeilKeys", "VeilTestSupport", "_VeilBytes",
+                "VeilKeys", "VeilTestSupport", "_VeilBytes", "VeilNodeServer", "VeilInference", "VeilKeyBroker",
+                "VeilKeyBrokerClient", "VeilKeyBrokerServer",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

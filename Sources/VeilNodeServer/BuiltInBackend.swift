@@ -177,7 +177,8 @@ public struct BuiltInBackend: InferenceBackend {
                             id: id,
                             created: created,
                             model: modelID,
-                            choices: text.map { [OpenAI.CompletionChoice(text: $0, index: 0, finishReason: finish)] } ?? [],
+                            choices: text.map { [OpenAI.CompletionChoice(text: $0, index: 0, finishReason: finish)] }
+                                ?? [],
                             usage: usage
                         )
                     )
@@ -237,7 +238,10 @@ public struct BuiltInBackend: InferenceBackend {
         let vectors = await embedder.embed(ids: ids)
         let tokens = ids.reduce(0) { $0 + $1.count }
         let data = vectors.enumerated().map {
-            OpenAI.Embedding(index: $0.offset, embedding: OpenAI.EmbeddingValue(vector: $0.element, base64: format == "base64"))
+            OpenAI.Embedding(
+                index: $0.offset,
+                embedding: OpenAI.EmbeddingValue(vector: $0.element, base64: format == "base64")
+            )
         }
         return .json(
             200,
@@ -299,11 +303,20 @@ public struct BuiltInBackend: InferenceBackend {
         return parameters
     }
 
-    func complete(_ prompt: [Int], _ parameters: SamplingParameters) async throws(OpenAI.RequestError) -> GenerationSummary {
+    func complete(
+        _ prompt: [Int],
+        _ parameters: SamplingParameters
+    ) async throws(OpenAI.RequestError) -> GenerationSummary {
         do {
             return try await model.complete(prompt, parameters: parameters)
         } catch {
-            throw OpenAI.RequestError(status: 400, message: "\(error)", type: "invalid_request_error", param: nil, code: nil)
+            throw OpenAI.RequestError(
+                status: 400,
+                message: "\(error)",
+                type: "invalid_request_error",
+                param: nil,
+                code: nil
+            )
         }
     }
 
@@ -341,7 +354,9 @@ public struct BuiltInBackend: InferenceBackend {
         }
         return .stream(
             status: 200,
-            headers: [BinaryHTTP.Field("content-type", "text/event-stream"), BinaryHTTP.Field("cache-control", "no-cache")],
+            headers: [
+                BinaryHTTP.Field("content-type", "text/event-stream"), BinaryHTTP.Field("cache-control", "no-cache"),
+            ],
             body: body
         )
     }

@@ -76,7 +76,9 @@ public struct NodeAttestationBundle: Sendable {
     /// Parses a bundle (bounded: at most ``maximumSize`` bytes). Checks structure only, not the binding or the
     /// evidence: that is the client's verifier's job (see ``bindingProblems()`` for the binding rule).
     public init(json bytes: [UInt8]) throws(NodeBundleError) {
-        guard bytes.count <= Self.maximumSize else { throw NodeBundleError("the bundle exceeds \(Self.maximumSize) bytes") }
+        guard bytes.count <= Self.maximumSize else {
+            throw NodeBundleError("the bundle exceeds \(Self.maximumSize) bytes")
+        }
         guard let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] else {
             throw NodeBundleError("the bundle is not a JSON object")
         }

@@ -135,12 +135,18 @@ struct NodeController<Context: RequestContext>: Sendable {
                 switch answer {
                 case .complete(let status, let headers, var body):
                     defer { body.zeroize() }
-                    try await send(try BinaryHTTP.ResponseStreamEncoder.head(status: status, headers: headers), final: false)
+                    try await send(
+                        try BinaryHTTP.ResponseStreamEncoder.head(status: status, headers: headers),
+                        final: false
+                    )
                     if !body.isEmpty {
                         try await send(try BinaryHTTP.ResponseStreamEncoder.content(body), final: false)
                     }
                 case .stream(let status, let headers, let pieces):
-                    try await send(try BinaryHTTP.ResponseStreamEncoder.head(status: status, headers: headers), final: false)
+                    try await send(
+                        try BinaryHTTP.ResponseStreamEncoder.head(status: status, headers: headers),
+                        final: false
+                    )
                     for try await var piece in pieces {
                         try await send(try BinaryHTTP.ResponseStreamEncoder.content(piece), final: false)
                         piece.zeroize()

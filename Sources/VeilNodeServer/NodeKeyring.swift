@@ -28,6 +28,7 @@ public actor NodeKeyring {
     private var bundle: NodeAttestationBundle?
     private var bundleJSON: [UInt8] = []
     private var cachedGateway: OHTTP.Gateway?
+    private var nextRefresh: Date?
 
     /// - Parameters:
     ///   - attestor: attests each key generation (broker or self-attested).
@@ -88,7 +89,18 @@ public actor NodeKeyring {
         bundle = newBundle
         bundleJSON = newBundle.json()
         cachedGateway = nil
+        // Rotate on schedule, and in any case before the broker's EAR expires (at 80% of its lifetime).
+        var refresh = rotationInterval.map { issued.addingTimeInterval($0.seconds) }
+        if let limit = attestation.expiresAt {
+            let early = issued.addingTimeInterval(max(1, limit.timeIntervalSince(issued) * 0.8))
+            refresh = min(refresh ?? early, early)
+        }
+        nextRefresh = refresh
     }
+
+    /// When the next rotation is due: the rotation interval after the last one, or earlier when the broker's EAR
+    /// would otherwise expire. Nil when keys never rotate and nothing expires.
+    public func nextRotation() -> Date? { nextRefresh }
 
     /// Drops retired generations whose grace has passed.
     public func pruneRetired(now: Date = Date()) {

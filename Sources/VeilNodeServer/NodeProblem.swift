@@ -125,7 +125,10 @@ struct NodeProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 detail: error.status == .notFound ? "no such route" : nil
             )
         } catch {
-            SafeLogger(wrapping: context.logger).error("node request failed", ["error_type": .safe(ErrorTypeName(error))])
+            SafeLogger(wrapping: context.logger).error(
+                "node request failed",
+                ["error_type": .safe(ErrorTypeName(error))]
+            )
             throw NodeProblem.internalError
         }
     }

@@ -16,23 +16,19 @@ public struct NodeServerConfiguration: Sendable {
     public var backend: any InferenceBackend
     /// Size bounds.
     public var limits: NodeLimits
-    /// How often keys rotate (nil: never).
-    public var keyRotation: Duration?
 
     public init(
         host: String = "127.0.0.1",
         port: Int = 8090,
         keyring: NodeKeyring,
         backend: any InferenceBackend,
-        limits: NodeLimits = NodeLimits(),
-        keyRotation: Duration? = nil
+        limits: NodeLimits = NodeLimits()
     ) {
         self.host = host
         self.port = port
         self.keyring = keyring
         self.backend = backend
         self.limits = limits
-        self.keyRotation = keyRotation
     }
 }
 
@@ -51,16 +47,13 @@ public enum NodeServer {
     }
 
     /// Builds the application: the keyring is started (first key generation attested) before the server starts,
-    /// key rotation runs as a service of the same group, graceful shutdown on SIGTERM/SIGINT.
+    /// key rotation (as the keyring schedules it) runs as a service of the same group, graceful shutdown on SIGTERM/SIGINT.
     public static func buildApplication(
         _ configuration: NodeServerConfiguration,
         logger: Logger = Logger(label: "veil.node"),
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        var services: [any Service] = []
-        if let interval = configuration.keyRotation {
-            services.append(KeyRotationService(keyring: configuration.keyring, interval: interval, logger: logger))
-        }
+        let services: [any Service] = [KeyRotationService(keyring: configuration.keyring, logger: logger)]
         var app = Application(
             router: buildRouter(
                 keyring: configuration.keyring,
@@ -81,32 +74,45 @@ public enum NodeServer {
     }
 }
 
-/// Rotates the node's keys on a schedule, re-attesting each new generation; a failed rotation keeps the current
-/// keys (still attested) and is retried at the next tick.
+/// Rotates the node's keys when due (``NodeKeyring/nextRotation()``: the rotation interval, or before the broker's
+/// EAR expires), re-attesting each new generation; a failed rotation keeps the current keys (still attested) and is
+/// retried a minute later (sooner if the bundle expires sooner).
 public struct KeyRotationService: Service {
     let keyring: NodeKeyring
-    let interval: Duration
     let logger: Logger
 
-    public init(keyring: NodeKeyring, interval: Duration, logger: Logger) {
+    public init(keyring: NodeKeyring, logger: Logger) {
         self.keyring = keyring
-        self.interval = interval
         self.logger = logger
     }
 
     public func run() async throws {
         let log = SafeLogger(wrapping: logger)
+        var retryAt: Date?
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let scheduled = await keyring.nextRotation()
+            guard let due = retryAt ?? scheduled else {
+                // Nothing ever rotates: wait for shutdown.
+                try? await gracefulShutdown()
+                return
+            }
+            let wait = max(0, due.timeIntervalSinceNow)
             do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(Int64(wait * 1000))) }
             } catch {
                 return
             }
             do {
                 try await keyring.rotate()
-                log.notice("keys rotated and re-attested", ["key_ids": .count(await keyring.acceptedKeyIDs().count)])
+                retryAt = nil
+                log.notice(
+                    "keys rotated and re-attested",
+                    ["accepted_keys": .count(await keyring.acceptedKeyIDs().count)]
+                )
             } catch {
                 log.error("key rotation failed; keeping the current keys", ["error_type": .safe(ErrorTypeName(error))])
+                let expires = await keyring.currentBundle()?.expiresAt ?? Date()
+                retryAt = Date().addingTimeInterval(max(1, min(60, expires.timeIntervalSinceNow / 2)))
             }
         }
     }

@@ -102,7 +102,11 @@ extension OpenAI {
             try container.encode(model, forKey: .model)
             try container.encode(choices, forKey: .choices)
             try container.encode(systemFingerprint, forKey: .systemFingerprint)
-            if let usage { try container.encode(usage, forKey: .usage) } else { try container.encodeNil(forKey: .usage) }
+            if let usage {
+                try container.encode(usage, forKey: .usage)
+            } else {
+                try container.encodeNil(forKey: .usage)
+            }
         }
     }
 
@@ -149,7 +153,9 @@ extension OpenAI {
                 bytes.reserveCapacity(vector.count * 4)
                 for value in vector {
                     let bits = value.bitPattern
-                    bytes += [UInt8(bits & 0xFF), UInt8((bits >> 8) & 0xFF), UInt8((bits >> 16) & 0xFF), UInt8(bits >> 24)]
+                    bytes += [
+                        UInt8(bits & 0xFF), UInt8((bits >> 8) & 0xFF), UInt8((bits >> 16) & 0xFF), UInt8(bits >> 24),
+                    ]
                 }
                 try container.encode(Base64.encode(bytes))
             } else {
@@ -242,5 +248,7 @@ extension OpenAI {
     static var now: Int { Int(Date().timeIntervalSince1970) }
 
     /// A fresh response id: `prefix-` and 24 random hex digits.
-    static func id(_ prefix: String) -> String { prefix + "-" + Hex.encode(SymmetricKey.randomNonSecretBytes(count: 12)) }
+    static func id(_ prefix: String) -> String {
+        prefix + "-" + Hex.encode(SymmetricKey.randomNonSecretBytes(count: 12))
+    }
 }

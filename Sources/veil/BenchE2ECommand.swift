@@ -67,7 +67,9 @@ struct BenchE2ECommand: AsyncParsableCommand {
         let executable = root.appendingPathComponent("measured")
         try Data("veil bench e2e".utf8).write(to: executable)
         let keyring = NodeKeyring(
-            attestor: LocalNodeAttestor(attester: SimulatedAttester(rootDirectory: root.path, executable: executable.path)),
+            attestor: LocalNodeAttestor(
+                attester: SimulatedAttester(rootDirectory: root.path, executable: executable.path)
+            ),
             rotationInterval: nil
         )
         try await keyring.start()
@@ -121,9 +123,25 @@ struct BenchE2ECommand: AsyncParsableCommand {
         switch format {
         case .json: try JSONOutput.print(output)
         case .text:
-            print(String(format: "time to first token: plaintext %.2f ms, encrypted %.2f ms (%+.2f%%)", plainTTFT, secureTTFT, output.ttftOverheadPercent))
-            print(String(format: "per-token latency:   plaintext %.3f ms, encrypted %.3f ms (%+.2f%%)", plainToken, secureToken, output.perTokenOverheadPercent))
-            print("\(tokens) tokens, \(runs) runs per path, \(output.keyEncapsulation) + AES-256-GCM, chunked OHTTP over loopback HTTP")
+            print(
+                String(
+                    format: "time to first token: plaintext %.2f ms, encrypted %.2f ms (%+.2f%%)",
+                    plainTTFT,
+                    secureTTFT,
+                    output.ttftOverheadPercent
+                )
+            )
+            print(
+                String(
+                    format: "per-token latency:   plaintext %.3f ms, encrypted %.3f ms (%+.2f%%)",
+                    plainToken,
+                    secureToken,
+                    output.perTokenOverheadPercent
+                )
+            )
+            print(
+                "\(tokens) tokens, \(runs) runs per path, \(output.keyEncapsulation) + AES-256-GCM, chunked OHTTP over loopback HTTP"
+            )
         }
     }
 
@@ -181,6 +199,7 @@ extension BenchE2ECommand {
     func median(_ values: [Double]) -> Double {
         let sorted = values.sorted()
         guard !sorted.isEmpty else { return 0 }
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        return sorted.count % 2 == 1
+            ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 }

@@ -50,7 +50,10 @@ struct NodeAttesterFactory {
                     location: tpm
                 )
             } catch {
-                throw CLIError("cannot open the TPM at \(tpm): \(error)", remedy: "Give --tpm /dev/tpmrm0 or tcp://HOST:PORT.")
+                throw CLIError(
+                    "cannot open the TPM at \(tpm): \(error)",
+                    remedy: "Give --tpm /dev/tpmrm0 or tcp://HOST:PORT."
+                )
             }
         case .simulated:
             return SimulatedAttester(

@@ -5,7 +5,11 @@ import Logging
 import VeilAttestation
 import VeilAttesters
 import VeilInference
+import VeilKeyBroker
+import VeilKeyBrokerClient
+import VeilKeys
 import VeilNodeServer
+import VeilSealing
 import _VeilBytes
 
 /// `veil node serve`: harden the process, generate the OHTTP keys, attest, load the model, serve.
@@ -29,13 +33,37 @@ struct NodeServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("DEVELOPMENT: a plaintext GGUF model (no key broker).", valueName: "FILE"))
     var model: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "A sealed model (.veil), unsealed into locked memory with the key from --kbs.",
+            valueName: "FILE"
+        )
+    )
+    var sealed: String?
+
+    @Option(help: ArgumentHelp("The key broker's base URL: attest to it and fetch the model key.", valueName: "URL"))
+    var kbs: String?
+
+    @Option(help: ArgumentHelp("The broker resource holding the model key.", valueName: "REPO/TYPE/TAG"))
+    var resource: String?
+
+    @Option(help: ArgumentHelp("The expected owner of the sealed model (repeatable).", valueName: "FILE.pub"))
+    var ownerKey: [String] = []
+
+    @Flag(help: "Unseal even if the model cannot be locked into RAM (development only).")
+    var allowUnlockedMemory = false
+
     @Option(help: ArgumentHelp("A sentence-transformers directory to serve /v1/embeddings.", valueName: "DIR"))
     var embeddingModel: String?
 
-    @Option(help: ArgumentHelp("Forward decrypted requests to this OpenAI-compatible server on loopback.", valueName: "URL"))
+    @Option(
+        help: ArgumentHelp("Forward decrypted requests to this OpenAI-compatible server on loopback.", valueName: "URL")
+    )
     var upstream: String?
 
-    @Option(help: ArgumentHelp("The model id in /v1/models and responses (default: from the file name).", valueName: "ID"))
+    @Option(
+        help: ArgumentHelp("The model id in /v1/models and responses (default: from the file name).", valueName: "ID")
+    )
     var modelName: String?
 
     @Option(help: "The TEE that produces evidence: auto, snp, tdx, tpm or simulated (auto never picks simulated).")
@@ -60,14 +88,27 @@ struct NodeServeCommand: AsyncParsableCommand {
     var maxRequestSize: Int = 8 << 20
 
     func validate() throws {
-        let sources = [model != nil, upstream != nil].filter { $0 }.count
+        let sources = [model != nil, sealed != nil, upstream != nil].filter { $0 }.count
         guard sources == 1 else {
-            throw ValidationError("Give exactly one of --model FILE or --upstream URL.")
+            throw ValidationError("Give exactly one of --sealed FILE, --model FILE or --upstream URL.")
+        }
+        if sealed != nil {
+            guard kbs != nil, resource != nil, !ownerKey.isEmpty else {
+                throw ValidationError("--sealed needs --kbs URL, --resource REPO/TYPE/TAG and --owner-key FILE.pub.")
+            }
+        }
+        if model != nil, kbs != nil {
+            throw ValidationError("--model is development mode without a broker; use --sealed with --kbs.")
+        }
+        if let resource, (try? KBS.ResourcePath(resource)) == nil {
+            throw ValidationError("--resource must be REPO/TYPE/TAG ([A-Za-z0-9._-]+ each).")
         }
         guard NodeDuration.parse(keyRotation) != nil || keyRotation == "off" else {
             throw ValidationError("--key-rotation must be a duration like 30m, 1h or `off`.")
         }
-        guard NodeDuration.parse(keyGrace) != nil else { throw ValidationError("--key-grace must be a duration like 5m.") }
+        guard NodeDuration.parse(keyGrace) != nil else {
+            throw ValidationError("--key-grace must be a duration like 5m.")
+        }
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1.") }
         guard maxRequestSize >= 1024 else { throw ValidationError("--max-request-size must be at least 1024.") }
     }
@@ -84,21 +125,42 @@ struct NodeServeCommand: AsyncParsableCommand {
             note("WARNING: SIMULATED TEE: this node's evidence proves nothing; every default policy rejects it.")
         }
         if !hardening.isFullyHardened { note("warning: process hardening incomplete: \(hardening)") }
-        let backend = try loadBackend()
         let rotation = keyRotation == "off" ? nil : NodeDuration.parse(keyRotation)
+        let grace = NodeDuration.parse(keyGrace) ?? .seconds(300)
+        var brokerAttestor: KBSNodeAttestor?
+        let attestor: any NodeAttestor
+        if let kbs {
+            guard let url = URL(string: kbs), url.scheme == "http" || url.scheme == "https" else {
+                throw CLIError("`\(kbs)` is not a broker URL.", remedy: "Use e.g. --kbs https://kbs.example.com.")
+            }
+            brokerAttestor = KBSNodeAttestor(client: KBSClient(baseURL: url), attester: attester)
+            attestor = brokerAttestor!
+        } else {
+            attestor = LocalNodeAttestor(attester: attester)
+        }
         let keyring = NodeKeyring(
-            attestor: LocalNodeAttestor(attester: attester),
+            attestor: attestor,
             rotationInterval: rotation,
-            grace: NodeDuration.parse(keyGrace) ?? .seconds(300),
+            grace: grace,
             maximumRequestSize: maxRequestSize
         )
+        let start = ContinuousClock.now
         do {
             try await keyring.start()
         } catch {
             throw CLIError(
                 "could not attest the node's keys: \(error)",
-                remedy: "Check the TEE (veil attest detect), or use --tee simulated for development."
+                remedy: kbs == nil
+                    ? "Check the TEE (veil attest detect), or use --tee simulated for development."
+                    : "Check that the broker is reachable and that its attestation policy admits this TEE."
             )
+        }
+        note("veil node: attested in \(Self.milliseconds(ContinuousClock.now - start)) ms")
+        let backend: any InferenceBackend
+        if let sealed, let brokerAttestor, let resource {
+            backend = try await loadSealed(sealed, attestor: brokerAttestor, resource: resource)
+        } else {
+            backend = try loadBackend()
         }
         var logger = Logger(label: "veil.node")
         logger.logLevel = .notice
@@ -107,8 +169,7 @@ struct NodeServeCommand: AsyncParsableCommand {
             port: port,
             keyring: keyring,
             backend: backend,
-            limits: NodeLimits(maximumRequestSize: maxRequestSize),
-            keyRotation: rotation
+            limits: NodeLimits(maximumRequestSize: maxRequestSize)
         )
         let app = NodeServer.buildApplication(configuration, logger: logger) { port in
             print("listening on http://\(host):\(port)")
@@ -117,6 +178,69 @@ struct NodeServeCommand: AsyncParsableCommand {
             note("veil node: node id \(keyring.nodeID), \(bundle.map { "\($0.evidence.tee.rawValue) evidence" } ?? "")")
         }
         try await app.runService()
+    }
+
+    /// Fetches the model key from the broker with the node's session, unseals the model into locked memory and
+    /// loads the engine from there.
+    func loadSealed(_ path: String, attestor: KBSNodeAttestor, resource: String) async throws -> any InferenceBackend {
+        let owners: [SigningPublicKey]
+        do {
+            owners = try ownerKey.map { try KeyFile.readPublicKey($0) }
+        } catch {
+            throw CLIError("cannot read an owner key: \(error)", remedy: "Give the owner's FILE.pub from veil keygen.")
+        }
+        let start = ContinuousClock.now
+        let kek: SecureBytes
+        do {
+            let released = try await attestor.resource(try KBS.ResourcePath(resource))
+            kek = try NodeModelLoader.keyEncryptionKey(fromResource: released)
+        } catch {
+            throw CLIError(
+                "the broker did not release \(resource): \(error)",
+                remedy: "Check that the resource exists and that its policy admits this node's evidence."
+            )
+        }
+        let released = ContinuousClock.now
+        if allowUnlockedMemory { note("warning: --allow-unlocked-memory: the model may be swapped to disk.") }
+        let loaded: (model: LanguageModel, manifest: SealedModel.Manifest)
+        do {
+            loaded = try NodeModelLoader.loadSealed(
+                path: path,
+                keyEncryptionKey: kek,
+                expectedOwners: owners,
+                allowUnlockedMemory: allowUnlockedMemory
+            )
+        } catch {
+            throw CLIError("cannot unseal and load \(path): \(error)", remedy: "Check the sealed file and --owner-key.")
+        }
+        note(
+            "veil node: key released in \(Self.milliseconds(released - start)) ms, model unsealed and loaded in "
+                + "\(Self.milliseconds(ContinuousClock.now - released)) ms"
+        )
+        return BuiltInBackend(
+            model: loaded.model,
+            modelID: modelName ?? loaded.manifest.metadata.modelName,
+            embedder: try loadEmbedder(),
+            embeddingModelID: embeddingModel.map { URL(fileURLWithPath: $0).lastPathComponent },
+            maximumTokens: maxTokens
+        )
+    }
+
+    func loadEmbedder() throws -> SentenceEmbedder? {
+        guard let embeddingModel else { return nil }
+        do {
+            return try SentenceEmbedder.load(directory: embeddingModel)
+        } catch {
+            throw CLIError(
+                "cannot load the embedding model \(embeddingModel): \(error)",
+                remedy: "Give a sentence-transformers directory (model.safetensors, config.json, vocab.txt)."
+            )
+        }
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int {
+        let (seconds, attoseconds) = duration.components
+        return Int(seconds * 1000 + attoseconds / 1_000_000_000_000_000)
     }
 
     /// The engine: the built-in one over the model file, or the upstream.
@@ -139,17 +263,7 @@ struct NodeServeCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("cannot load the model \(model): \(error)", remedy: "Give a GGUF Llama-family model.")
         }
-        var embedder: SentenceEmbedder?
-        if let embeddingModel {
-            do {
-                embedder = try SentenceEmbedder.load(directory: embeddingModel)
-            } catch {
-                throw CLIError(
-                    "cannot load the embedding model \(embeddingModel): \(error)",
-                    remedy: "Give a sentence-transformers directory (model.safetensors, config.json, vocab.txt)."
-                )
-            }
-        }
+        let embedder = try loadEmbedder()
         let id = modelName ?? URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent
         return BuiltInBackend(
             model: language,

@@ -23,6 +23,7 @@ struct Veil: AsyncParsableCommand {
             UnsealCommand.self,
             LogCommand.self,
             NodeCommand.self,
+            KBSCommand.self,
             GenerateCommand.self,
             EmbedCommand.self,
             TokenizeCommand.self,

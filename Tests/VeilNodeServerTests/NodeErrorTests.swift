@@ -12,7 +12,9 @@ struct NodeErrorTests {
     static func expectProblem(_ response: TestResponse, _ status: HTTPResponse.Status, _ slug: String) throws {
         #expect(response.status == status)
         #expect(response.headers[.contentType] == "application/problem+json")
-        let object = try #require(JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
+        let object = try #require(
+            JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]
+        )
         #expect(object["type"] as? String == "https://veil.dev/problems/node/" + slug)
         #expect(object["status"] as? Int == Int(status.code))
     }
@@ -22,7 +24,11 @@ struct NodeErrorTests {
         json: #"{"messages":[{"role":"user","content":"hi"}],"max_tokens":2}"#
     )
 
-    static func post(_ client: some TestClientProtocol, _ body: [UInt8], chunked: Bool = false) async throws -> TestResponse {
+    static func post(
+        _ client: some TestClientProtocol,
+        _ body: [UInt8],
+        chunked: Bool = false
+    ) async throws -> TestResponse {
         try await client.execute(
             uri: "/ohttp",
             method: .post,
@@ -61,7 +67,11 @@ struct NodeErrorTests {
             var sender = try OHTTP.ChunkedRequestSender(client: OHTTP.Client(keyConfig: config))
             var chunked = sender.header + (try sender.seal(Array(try Self.chat.encoded()), isFinal: true))
             chunked[chunked.count - 1] ^= 0x01
-            try Self.expectProblem(try await Self.post(client, chunked, chunked: true), .badRequest, "decryption-failed")
+            try Self.expectProblem(
+                try await Self.post(client, chunked, chunked: true),
+                .badRequest,
+                "decryption-failed"
+            )
             // Truncated: the final chunk never came.
             var truncating = try OHTTP.ChunkedRequestSender(client: OHTTP.Client(keyConfig: config))
             let cut = truncating.header + (try truncating.seal(Array(try Self.chat.encoded()), isFinal: false))
@@ -76,7 +86,10 @@ struct NodeErrorTests {
         try await NodeHarness.app(keyring: keyring, backend: NodeHarness.backend(), limits: limits).test(.router) {
             client in
             let config = try await NodeHarness.configs(client)[1]
-            let big = NodeHarness.inner("/v1/completions", json: #"{"prompt":""# + String(repeating: "a", count: 6000) + #""}"#)
+            let big = NodeHarness.inner(
+                "/v1/completions",
+                json: #"{"prompt":""# + String(repeating: "a", count: 6000) + #""}"#
+            )
             let message = try OHTTP.Client(keyConfig: config).encapsulateRequest(Data(try big.encoded())).message
             try Self.expectProblem(try await Self.post(client, message), .contentTooLarge, "payload-too-large")
             var sender = try OHTTP.ChunkedRequestSender(client: OHTTP.Client(keyConfig: config))
@@ -118,7 +131,11 @@ struct NodeErrorTests {
             #expect(during.status == 200)
             try await Task.sleep(for: .milliseconds(800))
             let message = try OHTTP.Client(keyConfig: oldConfigs[0]).encapsulateRequest(Data(try Self.chat.encoded()))
-            try Self.expectProblem(try await Self.post(client, message.message), .unprocessableContent, "key-config-stale")
+            try Self.expectProblem(
+                try await Self.post(client, message.message),
+                .unprocessableContent,
+                "key-config-stale"
+            )
             let fresh = try await NodeHarness.send(Self.chat, to: newConfigs[0], via: client)
             #expect(fresh.status == 200)
             #expect(Set(await keyring.acceptedKeyIDs()) == Set(newConfigs.map(\.keyID)))

@@ -32,7 +32,11 @@ enum NodeHarness {
         try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: root.path)
         let executable = root.appendingPathComponent("node-binary")
         try Data("veil node test binary".utf8).write(to: executable)
-        return SimulatedAttester(rootDirectory: root.path, executable: executable.path, configuration: ["tee": "simulated"])
+        return SimulatedAttester(
+            rootDirectory: root.path,
+            executable: executable.path,
+            configuration: ["tee": "simulated"]
+        )
     }
 
     static func keyring(rotation: Duration? = nil, grace: Duration = .seconds(300)) async throws -> NodeKeyring {

@@ -21,7 +21,9 @@ struct NodeServerTests {
             let response = try await client.execute(uri: "/.well-known/veil/attestation", method: .get)
             #expect(response.status == .ok)
             #expect(response.headers[.contentType] == "application/json")
-            let raw = try #require(JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
+            let raw = try #require(
+                JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]
+            )
             #expect(raw["format"] as? String == "veil-attestation-bundle")
             #expect(raw["version"] as? Int == 1)
             #expect(raw["ear"] is NSNull)
@@ -54,10 +56,15 @@ struct NodeServerTests {
     @Test("encrypted non-streaming chat round trip (X-Wing and X25519) matches the engine's own answer")
     func chatRoundTrip() async throws {
         let keyring = try await NodeHarness.keyring()
-        let json = #"{"model":"tiny-llama","messages":[{"role":"user","content":"the tin"}],"max_tokens":8,"temperature":0}"#
+        let json =
+            #"{"model":"tiny-llama","messages":[{"role":"user","content":"the tin"}],"max_tokens":8,"temperature":0}"#
         let expected = try await NodeHarness.model.complete(
             NodeHarness.model.tokenize(chat: [ChatMessage(role: "user", content: "the tin")]),
-            parameters: { var p = SamplingParameters(maxTokens: 8); p.temperature = 0; return p }()
+            parameters: {
+                var p = SamplingParameters(maxTokens: 8)
+                p.temperature = 0
+                return p
+            }()
         )
         try await NodeHarness.app(keyring: keyring, backend: NodeHarness.backend()).test(.router) { client in
             for config in try await NodeHarness.configs(client) {
@@ -93,10 +100,15 @@ struct NodeServerTests {
         let plain = body + #""max_tokens":8,"temperature":0}"#
         try await NodeHarness.app(keyring: keyring, backend: NodeHarness.backend()).test(.router) { client in
             let configs = try await NodeHarness.configs(client)
-            let whole = try await NodeHarness.send(NodeHarness.inner("/v1/chat/completions", json: plain), to: configs[0], via: client)
+            let whole = try await NodeHarness.send(
+                NodeHarness.inner("/v1/chat/completions", json: plain),
+                to: configs[0],
+                via: client
+            )
             let wholeObject = try NodeHarness.object(whole.content)
             let expectedText = try #require(
-                ((wholeObject["choices"] as? [[String: Any]])?.first?["message"] as? [String: Any])?["content"] as? String
+                ((wholeObject["choices"] as? [[String: Any]])?.first?["message"] as? [String: Any])?["content"]
+                    as? String
             )
             let (status, headers, pieces) = try await NodeHarness.sendChunked(
                 NodeHarness.inner("/v1/chat/completions", json: streaming),
@@ -135,7 +147,9 @@ struct NodeServerTests {
                 via: client
             )
             #expect(plainStatus == 200)
-            let object = try #require(JSONSerialization.jsonObject(with: Data(plainPieces.joined().utf8)) as? [String: Any])
+            let object = try #require(
+                JSONSerialization.jsonObject(with: Data(plainPieces.joined().utf8)) as? [String: Any]
+            )
             #expect(object["object"] as? String == "chat.completion")
         }
     }
@@ -147,7 +161,10 @@ struct NodeServerTests {
             client in
             let config = try await NodeHarness.configs(client)[0]
             let completion = try await NodeHarness.send(
-                NodeHarness.inner("/v1/completions", json: #"{"model":"tiny-llama","prompt":"the","max_tokens":5,"temperature":0}"#),
+                NodeHarness.inner(
+                    "/v1/completions",
+                    json: #"{"model":"tiny-llama","prompt":"the","max_tokens":5,"temperature":0}"#
+                ),
                 to: config,
                 via: client
             )
@@ -158,7 +175,11 @@ struct NodeServerTests {
             #expect(choice["text"] is String)
             #expect(choice["finish_reason"] is String)
 
-            let models = try await NodeHarness.send(NodeHarness.inner("/v1/models", method: "GET"), to: config, via: client)
+            let models = try await NodeHarness.send(
+                NodeHarness.inner("/v1/models", method: "GET"),
+                to: config,
+                via: client
+            )
             #expect(models.status == 200)
             let list = try NodeHarness.object(models.content)
             #expect(list["object"] as? String == "list")
@@ -184,7 +205,11 @@ struct NodeServerTests {
             #expect(zip(vector, direct).allSatisfy { abs($0 - Double($1)) < 1e-5 })
             #expect((result["usage"] as? [String: Any])?["prompt_tokens"] as? Int ?? 0 > 0)
 
-            let unknown = try await NodeHarness.send(NodeHarness.inner("/v1/nothing", method: "GET"), to: config, via: client)
+            let unknown = try await NodeHarness.send(
+                NodeHarness.inner("/v1/nothing", method: "GET"),
+                to: config,
+                via: client
+            )
             #expect(unknown.status == 404)
             let error = try #require(try NodeHarness.object(unknown.content)["error"] as? [String: Any])
             #expect(error["type"] as? String == "invalid_request_error")

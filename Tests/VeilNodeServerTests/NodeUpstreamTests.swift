@@ -32,7 +32,9 @@ struct NodeUpstreamTests {
                                 "choices": [["index": 0, "delta": ["content": (index == 0 ? "" : " ") + word]]],
                             ]
                             let json = try JSONSerialization.data(withJSONObject: chunk)
-                            try await writer.write(ByteBuffer(string: "data: " + String(decoding: json, as: UTF8.self) + "\n\n"))
+                            try await writer.write(
+                                ByteBuffer(string: "data: " + String(decoding: json, as: UTF8.self) + "\n\n")
+                            )
                             try await Task.sleep(for: .milliseconds(5))
                         }
                         try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
@@ -56,7 +58,9 @@ struct NodeUpstreamTests {
             Response(
                 status: .ok,
                 headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(string: #"{"object":"list","data":[{"id":"upstream","object":"model"}]}"#))
+                body: .init(
+                    byteBuffer: ByteBuffer(string: #"{"object":"list","data":[{"id":"upstream","object":"model"}]}"#)
+                )
             )
         }
         return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
@@ -84,7 +88,8 @@ struct NodeUpstreamTests {
 
                 let streaming = NodeHarness.inner(
                     "/v1/chat/completions",
-                    json: #"{"model":"upstream","stream":true,"messages":[{"role":"user","content":"hello there node"}]}"#
+                    json:
+                        #"{"model":"upstream","stream":true,"messages":[{"role":"user","content":"hello there node"}]}"#
                 )
                 let (status, headers, pieces) = try await NodeHarness.sendChunked(streaming, to: config, via: client)
                 #expect(status == 200)
@@ -97,7 +102,11 @@ struct NodeUpstreamTests {
                 }.joined()
                 #expect(text == "echo: hello there node")
 
-                let models = try await NodeHarness.send(NodeHarness.inner("/v1/models", method: "GET"), to: config, via: client)
+                let models = try await NodeHarness.send(
+                    NodeHarness.inner("/v1/models", method: "GET"),
+                    to: config,
+                    via: client
+                )
                 #expect(models.status == 200)
             }
         }
@@ -107,11 +116,15 @@ struct NodeUpstreamTests {
     func failures() async throws {
         #expect(throws: UpstreamError.self) { try UpstreamBackend(baseURL: URL(string: "http://10.0.0.1:8080")!) }
         #expect(throws: UpstreamError.self) { try UpstreamBackend(baseURL: URL(string: "http://example.com")!) }
-        let backend = try UpstreamBackend(baseURL: URL(string: "http://127.0.0.1:1")!, timeout: .seconds(5))
+        let backend = try UpstreamBackend(baseURL: URL(string: "http://127.0.0.1:1")!, timeout: .seconds(2))
         let keyring = try await NodeHarness.keyring()
         try await NodeHarness.app(keyring: keyring, backend: backend).test(.router) { client in
             let config = try await NodeHarness.configs(client)[0]
-            let response = try await NodeHarness.send(NodeHarness.inner("/v1/models", method: "GET"), to: config, via: client)
+            let response = try await NodeHarness.send(
+                NodeHarness.inner("/v1/models", method: "GET"),
+                to: config,
+                via: client
+            )
             #expect(response.status == 502)
             let error = try #require(try NodeHarness.object(response.content)["error"] as? [String: Any])
             #expect(error["type"] as? String == "upstream_error")

@@ -1,0 +1,49 @@
+/// Why a KBS exchange failed. Compared by ``code``; when the broker answered with RFC 9457 problem details,
+/// ``problemType`` carries its stable type (e.g. `https://veil.dev/problems/kbs/policy-denied`).
+public struct KBSClientError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// A stable category of failure.
+    public enum Code: String, Hashable, Sendable {
+        /// The broker could not be reached, or the connection failed or timed out.
+        case unreachable
+        /// The broker answered with an error (see ``KBSClientError/problemType`` and ``KBSClientError/status``).
+        case problem
+        /// The broker's answer is not what the protocol defines (wrong JSON, no session cookie, too large).
+        case unexpectedResponse
+        /// The attester could not produce evidence.
+        case evidenceUnavailable = "evidence_unavailable"
+        /// The released resource did not decrypt with the TEE key, or a message could not be built.
+        case protocolFailure = "protocol_failure"
+    }
+
+    /// The base of Veil's broker problem types.
+    public static let problemTypeBase = "https://veil.dev/problems/kbs/"
+
+    /// The category.
+    public let code: Code
+    /// The HTTP status, when the broker answered.
+    public let status: Int?
+    /// The RFC 9457 `type` of the broker's problem details, when it sent them.
+    public let problemType: String?
+    /// What went wrong.
+    public let detail: String
+
+    /// Creates an error.
+    public init(_ code: Code, status: Int? = nil, problemType: String? = nil, _ detail: String) {
+        self.code = code
+        self.status = status
+        self.problemType = problemType
+        self.detail = detail
+    }
+
+    /// The problem type's slug (`policy-denied`, `nonce-replayed` …) when it is one of Veil's broker types.
+    public var problemSlug: String? {
+        guard let problemType, problemType.hasPrefix(Self.problemTypeBase) else { return nil }
+        return String(problemType.dropFirst(Self.problemTypeBase.count))
+    }
+
+    public var description: String {
+        var text = "\(code.rawValue): \(detail)"
+        if let status { text += " (HTTP \(status)" + (problemType.map { ", \($0)" } ?? "") + ")" }
+        return text
+    }
+}

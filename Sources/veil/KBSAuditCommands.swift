@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import VeilKeyBroker
+import VeilKeyBrokerServer
+
+/// Where the audit commands read the store from.
+struct KBSStoreOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The broker's data directory (kbs.sqlite).", valueName: "DIR"))
+    var dataDir: String?
+
+    @Option(help: ArgumentHelp("The broker's PostgreSQL URL instead.", valueName: "URL"))
+    var postgres: String?
+
+    /// Runs `body` with the opened, migrated store.
+    func withStorage<T: Sendable>(_ body: @Sendable (any KeyBrokerStorage) async throws -> T) async throws -> T {
+        let configuration: KeyBrokerServerConfiguration.Storage
+        if let postgres {
+            configuration = .postgres(url: postgres)
+        } else if let dataDir {
+            let path = (dataDir as NSString).appendingPathComponent("kbs.sqlite")
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw CLIError("\(path) does not exist.", remedy: "Give the --data-dir that veil kbs serve uses.")
+            }
+            configuration = .sqlite(path: path)
+        } else {
+            throw CLIError("Give --data-dir or --postgres.", remedy: "Point at the broker's store.")
+        }
+        let (storage, services) = try KeyBrokerServer.openStorage(configuration)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            for service in services { group.addTask { try await service.run() } }
+            defer { group.cancelAll() }
+            try await storage.migrate()
+            return try await body(storage)
+        }
+    }
+}
+
+/// `veil kbs audit verify`.
+struct KBSAuditVerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check the audit trail's hash chain; exit 1 if any entry was edited, removed or inserted."
+    )
+
+    @OptionGroup var store: KBSStoreOptions
+    @Option var format: OutputFormat = .text
+
+    struct Output: Encodable {
+        let intact: Bool
+        let entries: Int
+        let head: String
+        let firstBroken: Int64?
+        let reason: String?
+    }
+
+    func run() async throws {
+        let report = try await store.withStorage { storage in AuditChain.verify(try await storage.allAuditEntries()) }
+        if format == .json {
+            try JSONOutput.print(
+                Output(
+                    intact: report.isIntact,
+                    entries: report.count,
+                    head: report.head,
+                    firstBroken: report.firstBroken,
+                    reason: report.reason
+                )
+            )
+        } else if report.isIntact {
+            print("audit trail intact: \(report.count) entries, head \(report.head)")
+        } else {
+            print("audit trail BROKEN at entry \(report.firstBroken ?? 0): \(report.reason ?? "")")
+        }
+        if !report.isIntact { throw ExitCode(1) }
+    }
+}
+
+/// `veil kbs audit export`.
+struct KBSAuditExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write the audit trail as JSON lines (one entry per line, with its hashes)."
+    )
+
+    @OptionGroup var store: KBSStoreOptions
+
+    @Option(help: ArgumentHelp("Write here instead of standard output.", valueName: "FILE"))
+    var out: String?
+
+    func run() async throws {
+        let entries = try await store.withStorage { storage in try await storage.allAuditEntries() }
+        let text = entries.map { $0.jsonLine() + "\n" }.joined()
+        if let out {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
+            print("wrote \(entries.count) entries to \(out)")
+        } else {
+            print(text, terminator: "")
+        }
+    }
+}
+
+/// `veil kbs rekey`.
+struct KBSRekeyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rekey",
+        abstract: "Rotate the key-encryption key: rewrap every data key from the old KEK to the new one.",
+        discussion: """
+            Run with the broker stopped (or on a quiet PostgreSQL store); one transaction rewraps every version, \
+            then restart the broker with the new KEK. Secrets' ciphertexts do not change. See docs/kbs.md.
+            """
+    )
+
+    @OptionGroup var store: KBSStoreOptions
+
+    @Option(help: ArgumentHelp("The current KEK.", valueName: "FILE"))
+    var oldKekFile: String
+
+    @Option(help: ArgumentHelp("The new KEK (veil keygen aes256).", valueName: "FILE"))
+    var newKekFile: String
+
+    func run() async throws {
+        let old = try KBSServeCommand.loadKEK(oldKekFile)
+        let new = try KBSServeCommand.loadKEK(newKekFile)
+        let count = try await store.withStorage { storage in
+            try await KeyBrokerService.rekey(storage: storage, from: old, to: new)
+        }
+        print("rewrapped \(count) version(s) from KEK \(old.id) to \(new.id)")
+    }
+}

@@ -1,0 +1,233 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import VeilAttestation
+import VeilAttesters
+import VeilKeyBroker
+import VeilKeyBrokerClient
+import _VeilBytes
+
+/// `veil kbs get-resource`: the guest side of the KBS protocol. Attest to a key broker with this machine's TEE (or
+/// TPM, or the SIMULATED TEE), then fetch one resource and unwrap it into a file readable only by its owner.
+struct KBSGetResourceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "get-resource",
+        abstract: "Attest to a key broker and fetch a resource (a model key) into a file.",
+        discussion: """
+            Runs the KBS protocol (docs/protocols/kbs.md): auth, challenge, evidence bound to the runtime data \
+            (the challenge nonce and a fresh TEE key), attest, then GET /kbs/v0/resource/REPO/TYPE/TAG. The broker \
+            wraps the resource to the TEE key as a JWE; it is unwrapped in locked memory and written with mode 0600. \
+            --tee auto never picks the SIMULATED TEE: ask for it by name (brokers accept it only where a policy \
+            names `simulated`).
+            """
+    )
+
+    enum TEEChoice: String, ExpressibleByArgument, CaseIterable {
+        case auto, snp, tdx, tpm, simulated
+    }
+
+    enum KeyChoice: String, ExpressibleByArgument, CaseIterable {
+        case ec, rsa
+    }
+
+    @Option(help: "The key broker's base URL, e.g. http://127.0.0.1:8080.")
+    var kbs: String
+
+    @Option(help: "The resource: REPOSITORY/TYPE/TAG.")
+    var path: String
+
+    @Option(help: "The TEE: auto, snp, tdx, tpm or simulated.")
+    var tee: TEEChoice = .auto
+
+    @Option(help: "Write the resource here (mode 0600).")
+    var out: String
+
+    @Flag(help: "Overwrite --out if it exists.")
+    var force = false
+
+    @Option(
+        name: .customLong("tee-key"),
+        help: "The TEE key type the resource is wrapped to: ec (P-256) or rsa (3072)."
+    )
+    var teeKey: KeyChoice = .ec
+
+    @Option(name: .customLong("kbs-hash"), help: "The runtime-data hash the broker expects (sha256, sha384, sha512).")
+    var kbsHash: String = "sha384"
+
+    @Option(help: "The TPM: a device (/dev/tpmrm0) or swtpm's socket interface (tcp://HOST:PORT).")
+    var tpm: String = "/dev/tpmrm0"
+
+    @Option(help: "TPM: the SHA-256 PCRs to quote, comma-separated (default 0-23).")
+    var pcrs: String?
+
+    @Option(name: .customLong("tsm-root"), help: "The configfs-tsm report directory.")
+    var tsmRoot: String = ConfigFSTSMAttester.defaultRoot
+
+    @Option(name: .customLong("sev-guest"), help: "The legacy SEV-SNP guest device (used without configfs-tsm).")
+    var sevGuest: String = "/dev/sev-guest"
+
+    @Option(
+        name: .customLong("simulated-root"),
+        help: "SIMULATED TEE: the directory with the dev root key (default $VEIL_SIMULATED_ROOT or ~/.veil/simulated)."
+    )
+    var simulatedRoot: String?
+
+    @Option(name: .customLong("token-out"), help: "Also write the broker's EAR token here.")
+    var tokenOut: String?
+
+    @Option(help: "Output format.")
+    var format: OutputFormat = .text
+
+    func validate() throws {
+        guard let url = URL(string: kbs), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+            throw ValidationError("--kbs must be an http(s) URL, e.g. http://127.0.0.1:8080.")
+        }
+        do {
+            _ = try KBS.ResourcePath(path)
+        } catch {
+            throw ValidationError("--path: \(error.detail).")
+        }
+        guard ReportDataBinding.KBSHash(rawValue: kbsHash) != nil else {
+            throw ValidationError("--kbs-hash must be sha256, sha384 or sha512.")
+        }
+        if pcrs != nil, pcrIndices == nil { throw ValidationError("--pcrs must list PCR numbers 0-23, e.g. 0,4,7.") }
+    }
+
+    /// The PCRs of --pcrs, or nil when malformed.
+    var pcrIndices: [Int]? {
+        guard let pcrs else { return Array(0..<24) }
+        let parts = pcrs.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parts.isEmpty, parts.allSatisfy({ $0.map { (0..<24).contains($0) } == true }) else { return nil }
+        return Array(Set(parts.compactMap { $0 })).sorted()
+    }
+
+    struct Summary: Encodable {
+        let path: String
+        let bytes: Int
+        let tee: String
+        let tokenExpiresAt: String
+        let out: String
+    }
+
+    func run() async throws {
+        let resourcePath = try KBS.ResourcePath(path)
+        let attester = try makeAttester()
+        if attester.tee == .simulated {
+            FileHandle.standardError.write(
+                Data("WARNING: SIMULATED TEE: this evidence proves nothing; brokers accept it only by policy.\n".utf8)
+            )
+        }
+        let key: KBS.TEEKey
+        do {
+            key = teeKey == .ec ? KBS.TEEKey.generateP256() : try KBS.TEEKey.generateRSA()
+        } catch {
+            throw CLIError("cannot generate the TEE key: \(error.detail)", remedy: "Try --tee-key ec.")
+        }
+        let client = KBSClient(
+            baseURL: URL(string: kbs)!,
+            hash: ReportDataBinding.KBSHash(rawValue: kbsHash) ?? .sha384
+        )
+        let session: KBSSession
+        let secret: SecureBytes
+        do {
+            session = try await client.attest(tee: KBS.TEE(platform: attester.tee), attester: attester, teeKey: key)
+            secret = try await client.resource(resourcePath, session: session)
+        } catch let error as KBSClientError {
+            throw CLIError("the key broker exchange failed: \(error)", remedy: Self.remedy(error))
+        }
+        do {
+            let writer = try AtomicFileWriter(path: out, mode: 0o600, overwrite: force)
+            try writer.write(secret, range: 0..<secret.count)
+            try writer.commit()
+            if let tokenOut {
+                let tokenWriter = try AtomicFileWriter(path: tokenOut, mode: 0o600, overwrite: true)
+                try tokenWriter.write(Array(session.token.utf8))
+                try tokenWriter.commit()
+            }
+        } catch {
+            throw CLIError("\(error)", remedy: "Check that the output directory exists and is writable (or --force).")
+        }
+        let summary = Summary(
+            path: resourcePath.description,
+            bytes: secret.count,
+            tee: KBS.TEE(platform: attester.tee).rawValue,
+            tokenExpiresAt: ISO8601DateFormatter().string(from: session.expiresAt),
+            out: out
+        )
+        switch format {
+        case .json: try JSONOutput.print(summary)
+        case .text:
+            print("released \(summary.path) (\(summary.bytes) bytes) to \(out) after \(summary.tee) attestation")
+        }
+    }
+
+    /// The attester for the chosen TEE (the same choice as `veil attest evidence`).
+    func makeAttester() throws -> any Attester {
+        var choice = tee
+        if choice == .auto {
+            let interfaces = TEEInterfaces.probe()
+            let tsm = FileManager.default.fileExists(atPath: tsmRoot)
+            if tsm && (interfaces.has("tdx-guest") || interfaces.tsmProvider == "tdx_guest") {
+                choice = .tdx
+            } else if (tsm && interfaces.tsmProvider == "sev_guest") || interfaces.has("sev-guest") {
+                choice = .snp
+            } else if tpm.hasPrefix("tcp://") || interfaces.has("tpm") {
+                choice = .tpm
+            } else {
+                throw CLIError(
+                    "this machine offers no TEE or TPM interface (see veil attest detect).",
+                    remedy:
+                        "Run inside an SEV-SNP or TDX guest or with a TPM, or ask for --tee simulated (development only)."
+                )
+            }
+        }
+        switch choice {
+        case .snp:
+            if FileManager.default.fileExists(atPath: tsmRoot) {
+                return ConfigFSTSMAttester(tee: .sevSNP, root: tsmRoot)
+            }
+            return SEVGuestAttester(path: sevGuest, vmpl: 0)
+        case .tdx:
+            return ConfigFSTSMAttester(tee: .tdx, root: tsmRoot)
+        case .tpm:
+            do {
+                let client = try TPM2Client(location: TPM2Location(parsing: tpm))
+                return TPMAttester(
+                    client: client,
+                    selection: TPM2.PCRSelection(indices: pcrIndices ?? Array(0..<24)),
+                    location: tpm
+                )
+            } catch {
+                throw CLIError(
+                    "cannot open the TPM at \(tpm): \(error)",
+                    remedy: "Give --tpm /dev/tpmrm0 or tcp://HOST:PORT."
+                )
+            }
+        case .simulated:
+            return SimulatedAttester(
+                rootDirectory: simulatedRoot ?? SimulatedAttester.defaultRootDirectory,
+                configuration: ["tee": "simulated", "veil_version": VeilVersion.current]
+            )
+        case .auto:
+            preconditionFailure("auto is resolved above")
+        }
+    }
+
+    static func remedy(_ error: KBSClientError) -> String {
+        switch error.code {
+        case .unreachable: return "Check --kbs and that the broker runs (veil kbs serve)."
+        case .evidenceUnavailable: return "Check --tee (see veil attest detect) and the TEE or TPM interface."
+        case .unexpectedResponse: return "Check that --kbs points at a Veil or Trustee key broker."
+        case .protocolFailure: return "The released resource did not unwrap: report it to the broker's operator."
+        case .problem:
+            switch error.problemSlug {
+            case "policy-denied": return "The broker's release policy does not accept this TEE's attestation."
+            case "evidence-invalid": return "The broker could not verify the evidence; check the TEE's collateral."
+            case "not-found": return "Check --path: the broker has no such resource."
+            case "forbidden": return "This attestation may not read this repository."
+            case "rate-limited": return "Wait a moment and retry."
+            default: return "See the broker's problem type above (docs/protocols/kbs.md lists them)."
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import VeilAttestation
+import VeilKeyBroker
+import _VeilBytes
+
+/// `veil kbs policy test`.
+struct KBSPolicyTestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test",
+        abstract: "Evaluate a release policy over an EAR token, offline, and explain every rule.",
+        discussion: """
+            Exit status 0 when the policy would release, 1 when it would deny. With --jwks the token's signature \
+            and expiry are checked too; without it only the claims are read.
+            """
+    )
+
+    @Option(help: ArgumentHelp("The release policy.", valueName: "POLICY.json"))
+    var policy: String
+
+    @Option(help: ArgumentHelp("The EAR token (a file holding it, or the token itself).", valueName: "TOKEN"))
+    var token: String
+
+    @Option(help: ArgumentHelp("The broker's JWKS (GET /kbs/v0/jwks) to verify the token.", valueName: "FILE"))
+    var jwks: String?
+
+    @Option var format: OutputFormat = .text
+
+    struct Output: Encodable {
+        let allowed: Bool
+        let platform: String
+        let status: String
+        let rules: [PolicyRuleOutcome]
+    }
+
+    func run() async throws {
+        guard let policyData = FileManager.default.contents(atPath: policy) else {
+            throw CLIError("Cannot read \(policy).", remedy: "Give a release policy JSON file.")
+        }
+        let parsedPolicy: ReleasePolicy
+        do { parsedPolicy = try ReleasePolicy.decode(policyData) } catch {
+            throw CLIError("The policy is not valid: \(error.detail)", remedy: "See docs/kbs.md (Release policies).")
+        }
+        let text = (FileManager.default.contents(atPath: token).map { String(decoding: $0, as: UTF8.self) } ?? token)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let claims: EARClaims
+        do {
+            if let jwks {
+                guard let data = FileManager.default.contents(atPath: jwks) else {
+                    throw CLIError("Cannot read \(jwks).", remedy: "Save the broker's /kbs/v0/jwks to a file.")
+                }
+                claims = try EARClaims.verify(token: text, jwks: try JWKS(json: data), now: Date())
+            } else {
+                let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+                guard parts.count == 3, let payload = try? Base64URL.decode(parts[1]),
+                    let object = (try? JSONSerialization.jsonObject(with: Data(payload))) as? [String: Any]
+                else { throw CLIError("The token is not a JWT.", remedy: "Give the token from /kbs/v0/attest.") }
+                claims = try EARClaims(object)
+            }
+        } catch let error as CLIError {
+            throw error
+        } catch {
+            throw CLIError("The token is not usable: \(error)", remedy: "Give an unexpired token from this broker.")
+        }
+        let decision = parsedPolicy.evaluate(claims, now: Date())
+        if format == .json {
+            try JSONOutput.print(
+                Output(
+                    allowed: decision.allowed,
+                    platform: claims.platform,
+                    status: claims.status,
+                    rules: decision.outcomes
+                )
+            )
+        } else {
+            print("platform \(claims.platform), status \(claims.status)")
+            for outcome in decision.outcomes {
+                print("\(outcome.passed ? "pass" : "FAIL")  \(outcome.rule): \(outcome.detail)")
+            }
+            print(decision.allowed ? "release: allowed" : "release: DENIED by \(decision.firstFailure?.rule ?? "?")")
+        }
+        if !decision.allowed { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,154 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import VeilAttestation
+import VeilKeyBroker
+import VeilKeyBrokerServer
+import VeilKeys
+import _VeilBytes
+
+/// `veil kbs serve`.
+struct KBSServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the key broker over HTTP.",
+        discussion: """
+            Stores resources, policies, sessions and the audit trail in DIR/kbs.sqlite (SQLite, the default) or in \
+            PostgreSQL with --postgres (several brokers may share it; give them the same --token-key and KEK). \
+            The key-encryption key comes from --kek-file (veil keygen aes256) or VEIL_KBS_KEK (base64url of 32 \
+            bytes). The admin API is closed (401) unless an --admin-key, --tenant-admin-key or --auditor-key is \
+            given. See docs/kbs.md.
+            """
+    )
+
+    @Option(help: ArgumentHelp("Directory for kbs.sqlite and the token signing key.", valueName: "DIR"))
+    var dataDir: String
+
+    @Option(help: ArgumentHelp("Address to listen on.", valueName: "HOST:PORT"))
+    var listen: String = "127.0.0.1:8090"
+
+    @Option(
+        help: ArgumentHelp("A public key with the admin role (repeatable; veil keygen ed25519).", valueName: "FILE.pub")
+    )
+    var adminKey: [String] = []
+
+    @Option(help: ArgumentHelp("A tenant admin's key for one repository (repeatable).", valueName: "REPO=FILE.pub"))
+    var tenantAdminKey: [String] = []
+
+    @Option(help: ArgumentHelp("A public key with the auditor role (repeatable).", valueName: "FILE.pub"))
+    var auditorKey: [String] = []
+
+    @Option(help: ArgumentHelp("Store in PostgreSQL instead of SQLite (or VEIL_KBS_POSTGRES_URL).", valueName: "URL"))
+    var postgres: String?
+
+    @Option(help: ArgumentHelp("The key-encryption key (aes256 key file); else VEIL_KBS_KEK.", valueName: "FILE"))
+    var kekFile: String?
+
+    @Option(help: ArgumentHelp("The EAR token signing key (p256; created if absent).", valueName: "FILE"))
+    var tokenKey: String?
+
+    @Option(
+        help: ArgumentHelp("Attestation policy for evidence verification (docs/attestation.md).", valueName: "FILE")
+    )
+    var attestationPolicy: String?
+
+    @Option(help: ArgumentHelp("Token (and attested session) lifetime.", valueName: "SECONDS"))
+    var tokenLifetime: Int = 300
+
+    @Option(help: ArgumentHelp("Requests per second per client address.", valueName: "N"))
+    var rateLimit: Double = 50
+
+    func run() async throws {
+        _ = ProcessHardening.apply()
+        let parts = listen.split(separator: ":")
+        guard parts.count == 2, let port = Int(parts[1]), (0...65535).contains(port) else {
+            throw CLIError("`\(listen)` is not HOST:PORT.", remedy: "Use e.g. --listen 127.0.0.1:8090.")
+        }
+        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        let kek = try KBSServeCommand.loadKEK(kekFile)
+        let signer: TokenSigner
+        do {
+            signer = try TokenSigner.file(tokenKey ?? (dataDir as NSString).appendingPathComponent("token-signing.jwk"))
+        } catch {
+            throw CLIError(error.detail, remedy: "Give a p256 key file (veil keygen p256) with --token-key.")
+        }
+        var policy = PolicyDocument.baseline
+        if let attestationPolicy {
+            do {
+                policy = try PolicyDocument.decode(try Data(contentsOf: URL(fileURLWithPath: attestationPolicy)))
+            } catch {
+                throw CLIError("The attestation policy is not usable: \(error)", remedy: "See docs/attestation.md.")
+            }
+        }
+        let settings = KeyBrokerSettings(
+            verifier: EvidenceRouter.bundleVerifier,
+            adminKeys: try adminKeys(),
+            tokenLifetime: TimeInterval(tokenLifetime),
+            attestationPolicy: policy
+        )
+        let storage: KeyBrokerServerConfiguration.Storage
+        if let url = postgres ?? ProcessInfo.processInfo.environment["VEIL_KBS_POSTGRES_URL"], !url.isEmpty {
+            storage = .postgres(url: url)
+        } else {
+            storage = .sqlite(path: (dataDir as NSString).appendingPathComponent("kbs.sqlite"))
+        }
+        let configuration = KeyBrokerServerConfiguration(
+            host: String(parts[0]),
+            port: port,
+            storage: storage,
+            kek: kek,
+            signer: signer,
+            settings: settings,
+            rateLimit: (rateLimit, max(rateLimit * 2, 10))
+        )
+        var logger = Logger(label: "veil.kbs")
+        logger.logLevel = .notice
+        let host = String(parts[0])
+        let closed = settings.adminKeys.isEmpty
+        let app = try KeyBrokerServer.buildApplication(configuration, logger: logger) { port in
+            print("veil kbs: listening on http://\(host):\(port)\(closed ? " (admin API closed)" : "")")
+            print("veil kbs: token key \(signer.keyID), KEK \(kek.id)")
+            fflush(nil)
+        }
+        try await app.runService()
+    }
+
+    func adminKeys() throws -> [AdminKey] {
+        var keys: [AdminKey] = []
+        func read(_ path: String) throws -> SigningPublicKey {
+            do { return try KeyFile.readPublicKey(path) } catch {
+                throw CLIError(error.description, remedy: "Give the FILE.pub written by `veil keygen ed25519`.")
+            }
+        }
+        for path in adminKey { keys.append(AdminKey(key: try read(path), role: .admin)) }
+        for path in auditorKey { keys.append(AdminKey(key: try read(path), role: .auditor)) }
+        for entry in tenantAdminKey {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, (try? ResourceID.validate(parts[0])) != nil else {
+                throw CLIError(
+                    "`\(entry)` is not REPO=FILE.pub.",
+                    remedy: "Use e.g. --tenant-admin-key acme=acme.jwk.pub."
+                )
+            }
+            keys.append(AdminKey(key: try read(parts[1]), role: .tenantAdmin, repository: parts[0]))
+        }
+        return keys
+    }
+
+    /// The KEK from a file, else from VEIL_KBS_KEK.
+    static func loadKEK(_ file: String?) throws -> KeyEncryptionKey {
+        do {
+            if let file { return try KeyEncryptionKey.file(file) }
+            if let value = ProcessInfo.processInfo.environment[KeyEncryptionKey.environmentVariable], !value.isEmpty {
+                return try KeyEncryptionKey.environment(value)
+            }
+        } catch {
+            throw CLIError(error.detail, remedy: "Create a KEK with `veil keygen aes256 --out kek.jwk`.")
+        }
+        throw CLIError(
+            "No key-encryption key: give --kek-file or set VEIL_KBS_KEK.",
+            remedy: "Create one with `veil keygen aes256 --out kek.jwk` and keep it apart from the data directory."
+        )
+    }
+}

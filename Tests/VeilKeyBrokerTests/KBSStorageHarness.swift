@@ -1,0 +1,73 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Testing
+import VeilKeyBroker
+import VeilTestSupport
+
+/// The storage back ends every storage test runs against.
+enum KBSStorageKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case sqlite
+    case postgres
+
+    var testDescription: String { rawValue }
+
+    /// Runs `body` with a fresh, migrated store and a way to run raw SQL on it; PostgreSQL gets its own database.
+    func withStorage(
+        _ body: (any KeyBrokerStorage, _ execute: @Sendable (String) async throws -> Void) async throws -> Void
+    ) async throws {
+        switch self {
+        case .sqlite:
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "veil-kbs-\(UUID().uuidString)"
+            )
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let storage = try SQLiteKeyBrokerStorage(path: directory.appendingPathComponent("kbs.sqlite").path)
+            try await storage.migrate()
+            try await body(storage) { try await storage.executeForTesting($0) }
+        case .postgres:
+            guard let url = try TestPostgres.url() else {
+                print("skipping PostgreSQL: \(TestPostgres.environmentKey) is not set (use ./scripts/test)")
+                return
+            }
+            try await KBSPostgresDatabase.with(url: url) { storage in
+                try await storage.migrate()
+                try await body(storage) { try await storage.executeForTesting($0) }
+            }
+        }
+    }
+}
+
+enum KBSPostgresDatabase {
+    /// Creates a database, runs `body` with a store on it, drops the database.
+    static func with(url: String, _ body: (PostgresKeyBrokerStorage) async throws -> Void) async throws {
+        try await withDatabase(url: url) { databaseURL in
+            let client = try PostgresKeyBrokerStorage.client(url: databaseURL)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await client.run() }
+                defer { group.cancelAll() }
+                try await body(PostgresKeyBrokerStorage(client: client))
+            }
+        }
+    }
+
+    /// Creates a database, runs `body` with its URL, drops the database.
+    static func withDatabase(url: String, _ body: (String) async throws -> Void) async throws {
+        let admin = try PostgresKeyBrokerStorage.client(url: url)
+        let name = "veil_kbs_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16))"
+        try await withThrowingTaskGroup(of: Void.self) { adminGroup in
+            adminGroup.addTask { await admin.run() }
+            try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
+            var failure: (any Error)?
+            do {
+                try await body(TestPostgres.url(url, database: name))
+            } catch {
+                failure = error
+            }
+            try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"))
+            adminGroup.cancelAll()
+            if let failure { throw failure }
+        }
+    }
+}
