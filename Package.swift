@@ -48,11 +48,11 @@ let package = Package(
         .library(name: "VeilTokenizers", targets: ["VeilTokenizers"]),
         .library(name: "VeilInference", targets: ["VeilInference"]),
         .library(name: "VeilNodeServer", targets: ["VeilNodeServer"]),
-        .library(name: "VeilRelayServer", targets: ["VeilRelayServer"]),
-        .library(name: "VeilClient", targets: ["VeilClient"]),
         .library(name: "VeilKeyBroker", targets: ["VeilKeyBroker"]),
         .library(name: "VeilKeyBrokerClient", targets: ["VeilKeyBrokerClient"]),
         .library(name: "VeilKeyBrokerServer", targets: ["VeilKeyBrokerServer"]),
+        .library(name: "VeilRelayServer", targets: ["VeilRelayServer"]),
+        .library(name: "VeilClient", targets: ["VeilClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
@@ -312,6 +312,7 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: veilSwiftSettings
         ),
@@ -411,11 +412,11 @@ let package = Package(
                 "VeilTokenizers",
                 "VeilNodeServer",
                 "VeilOHTTP",
-                "VeilRelayServer",
-                "VeilClient",
                 "VeilKeyBroker",
                 "VeilKeyBrokerClient",
                 "VeilKeyBrokerServer",
+                "VeilRelayServer",
+                "VeilClient",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -431,7 +432,12 @@ let package = Package(
 
         .target(
             name: "VeilTestSupport",
-            dependencies: ["_VeilBytes"],
+            dependencies: [
+                "_VeilBytes",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: veilSwiftSettings
         ),
         .testTarget(
@@ -519,8 +525,8 @@ let package = Package(
         .testTarget(
             name: "VeilKeyBrokerClientTests",
             dependencies: [
-                "VeilKeyBrokerClient", "VeilKeyBroker", "VeilAttesters", "VeilAttestation", "_VeilBytes",
-                "VeilTestSupport",
+                "VeilKeyBrokerClient", "VeilKeyBroker", "VeilKeyBrokerServer", "VeilAttesters", "VeilAttestation",
+                "VeilSimulated", "VeilTPM", "VeilKeys", "_VeilBytes", "VeilTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -8,8 +8,17 @@ extension VeilProcess {
         private var lines: [String] = []
         private var partial = Data()
 
-        init(process: Process, output: Pipe) {
+        private var errorText = Data()
+
+        init(process: Process, output: Pipe, error: Pipe?) {
             self.process = process
+            error?.fileHandleForReading.readabilityHandler = { [weak self] handle in
+                let data = handle.availableData
+                guard let self, !data.isEmpty else { return }
+                self.lock.lock()
+                self.errorText.append(data)
+                self.lock.unlock()
+            }
             output.fileHandleForReading.readabilityHandler = { [weak self] handle in
                 let data = handle.availableData
                 guard let self, !data.isEmpty else { return }
@@ -21,6 +30,20 @@ extension VeilProcess {
                 }
                 self.lock.unlock()
             }
+        }
+
+        /// Everything the process wrote to standard error so far (when started with `captureStandardError`).
+        public var standardError: Data {
+            lock.lock()
+            defer { lock.unlock() }
+            return errorText
+        }
+
+        /// Everything the process wrote to standard output so far, including an unfinished last line.
+        public var standardOutput: Data {
+            lock.lock()
+            defer { lock.unlock() }
+            return Data(lines.joined(separator: "\n").utf8) + partial
         }
 
         /// The output lines so far.
@@ -65,8 +88,13 @@ extension VeilProcess {
         public var description: String { "no output line starting with \(prefix); output: \(output)" }
     }
 
-    /// Starts `veil` with `arguments` and returns without waiting; standard error is inherited.
-    public static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Running {
+    /// Starts `veil` with `arguments` and returns without waiting; standard error is inherited unless
+    /// `captureStandardError` (then ``Running/standardError`` holds it).
+    public static func start(
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        captureStandardError: Bool = false
+    ) throws -> Running {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -76,7 +104,9 @@ extension VeilProcess {
         let output = Pipe()
         process.standardOutput = output
         process.standardInput = FileHandle.nullDevice
-        let running = Running(process: process, output: output)
+        let error = captureStandardError ? Pipe() : nil
+        if let error { process.standardError = error }
+        let running = Running(process: process, output: output, error: error)
         try process.run()
         return running
     }

@@ -9,6 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
             BenchAttestCommand.self,
             BenchE2ECommand.self,
             BenchEngineCommand.self,
+            BenchKBSCommand.self,
             BenchLogCommand.self,
             BenchSealCommand.self,
         ]
