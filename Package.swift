@@ -581,7 +581,8 @@ let package = Package(
             name: "VeilClientTests",
             dependencies: [
                 "VeilClient", "VeilRelayServer", "VeilOHTTP", "VeilAttestation", "VeilAttesters", "VeilSimulated",
-                "VeilKeys", "VeilTestSupport", "_VeilBytes",
+                "VeilKeys", "VeilTestSupport", "_VeilBytes", "VeilNodeServer", "VeilInference", "VeilKeyBroker",
+                "VeilKeyBrokerClient", "VeilKeyBrokerServer",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -14,6 +14,8 @@ struct RelayForwarder: Sendable {
     let httpClient: HTTPClient
     let metrics: RelayMetrics
     let logger: SafeLogger
+    /// Runs one round of health checks (when no node is healthy, before giving up).
+    let recheck: @Sendable () async -> Void
 
     /// Request headers that identify a client and are never forwarded (the relay forwards no request header
     /// except `Content-Type`; the list documents the intent and is checked by tests).
@@ -32,8 +34,16 @@ struct RelayForwarder: Sendable {
     /// `GET /.well-known/veil/attestation` and `GET /.well-known/ohttp-keys`: from a node chosen by the balancing
     /// policy; a node that fails is marked unhealthy and another is tried once.
     func publicDocument(path: String, mediaType: String) async throws -> Response {
-        for _ in 0..<2 {
-            guard let node = await pool.choose() else { break }
+        var rechecked = false
+        for _ in 0..<3 {
+            var chosen = await pool.choose()
+            if chosen == nil, !rechecked {
+                // Every node looks unhealthy: check them all now rather than wait for the next round.
+                rechecked = true
+                await recheck()
+                chosen = await pool.choose()
+            }
+            guard let node = chosen else { break }
             do {
                 let response = try await httpClient.execute(
                     HTTPClientRequest(url: Self.url(node.url, path)),

@@ -36,12 +36,19 @@ public enum RelayServer {
         let safeLogger = SafeLogger(wrapping: logger)
         let pool = NodePool(urls: configuration.nodes, balance: configuration.balance)
         let metrics = RelayMetrics()
+        let checker = HealthChecker(
+            pool: pool,
+            configuration: configuration,
+            httpClient: httpClient,
+            logger: safeLogger
+        )
         let forwarder = RelayForwarder(
             pool: pool,
             configuration: configuration,
             httpClient: httpClient,
             metrics: metrics,
-            logger: safeLogger
+            logger: safeLogger,
+            recheck: { await checker.checkAll() }
         )
         let router = Router()
         router.add(middleware: RelayProblemMiddleware())
@@ -67,12 +74,6 @@ public enum RelayServer {
                 body: .init(byteBuffer: ByteBuffer(string: text))
             )
         }
-        let checker = HealthChecker(
-            pool: pool,
-            configuration: configuration,
-            httpClient: httpClient,
-            logger: safeLogger
-        )
         return Parts(router: router, pool: pool, healthChecker: checker)
     }
 

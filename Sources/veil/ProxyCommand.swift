@@ -26,6 +26,17 @@ struct ProxyCommand: AsyncParsableCommand {
     @Flag(help: "Listen on a non-loopback address (the proxy's traffic is plaintext: only on a trusted network).")
     var allowRemote = false
 
+    func validate() throws {
+        guard let address = ListenAddress(listen) else {
+            throw ValidationError("--listen must be HOST:PORT, e.g. 127.0.0.1:8440.")
+        }
+        guard allowRemote || address.isLoopback else {
+            throw ValidationError(
+                "The proxy serves plaintext and \(address.host) is not a loopback address; pass --allow-remote to insist."
+            )
+        }
+    }
+
     func run() async throws {
         let parts = listen.split(separator: ":")
         guard parts.count == 2, let port = Int(parts[1]), (0...65535).contains(port) else {

@@ -35,6 +35,24 @@ struct RelayServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds between health checks.", valueName: "SECONDS"))
     var healthInterval: Int = 5
 
+    func validate() throws {
+        guard ListenAddress(listen) != nil else {
+            throw ValidationError("--listen must be HOST:PORT, e.g. 127.0.0.1:8480.")
+        }
+        guard !node.isEmpty else { throw ValidationError("Give at least one --node URL.") }
+        for text in node {
+            guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                throw ValidationError("`\(text)` is not an http(s) URL (e.g. --node http://127.0.0.1:8443).")
+            }
+        }
+        guard RelayConfiguration.Balance(rawValue: balance) != nil else {
+            throw ValidationError("--balance must be round-robin or least-outstanding.")
+        }
+        guard maxRequestBytes > 0, requestTimeout > 0, healthInterval > 0 else {
+            throw ValidationError("--max-request-bytes, --request-timeout and --health-interval must be positive.")
+        }
+    }
+
     func run() async throws {
         _ = ProcessHardening.apply()
         let parts = listen.split(separator: ":")

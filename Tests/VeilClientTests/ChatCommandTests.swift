@@ -53,3 +53,21 @@ struct ChatCommandTests {
         await stopNode()
     }
 }
+
+@Suite("Usage errors (relay, proxy)")
+struct RelayProxyUsageTests {
+    @Test("bad --listen, no --node, unknown --balance, non-loopback proxy: exit 64")
+    func usage() async throws {
+        for arguments in [
+            ["relay", "serve", "--listen", "nowhere", "--node", "http://127.0.0.1:1"],
+            ["relay", "serve", "--listen", "127.0.0.1:0"],
+            ["relay", "serve", "--node", "ftp://x"],
+            ["relay", "serve", "--node", "http://127.0.0.1:1", "--balance", "random"],
+            ["proxy", "--listen", "0.0.0.0:8440", "--relay", "http://127.0.0.1:1"],
+            ["proxy", "--listen", "127.0.0.1", "--relay", "http://127.0.0.1:1"],
+        ] {
+            let result = try await ChildProcess.veil(arguments)
+            #expect(result.exitCode == 64, "\(arguments): \(result.output)")
+        }
+    }
+}

@@ -6,10 +6,11 @@ import ServiceLifecycle
 /// Runs Hummingbird applications on 127.0.0.1, port 0, for the length of a test body.
 enum LiveServer {
     /// Starts `router` on a free loopback port; returns the port and a stop function.
-    static func start(
-        _ router: Router<BasicRequestContext>,
+    static func start<Builder: HTTPResponderBuilder>(
+        _ router: Builder,
         services: [any Service] = []
-    ) async throws -> (port: Int, stop: @Sendable () async -> Void) {
+    ) async throws -> (port: Int, stop: @Sendable () async -> Void)
+    where Builder.Responder.Context: InitializableFromSource<ApplicationRequestContextSource> {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "test.server")
         logger.logLevel = .critical

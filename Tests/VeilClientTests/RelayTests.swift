@@ -28,7 +28,8 @@ struct RelayHarness {
             balance: balance,
             maximumRequestBytes: maximumRequestBytes,
             requestTimeout: requestTimeout,
-            healthInterval: .seconds(3600)
+            healthInterval: .seconds(3600),
+            healthTimeout: .seconds(20)
         )
         var logger = Logger(label: "test.relay")
         logger.logLevel = .critical
