@@ -433,10 +433,11 @@ let package = Package(
         .target(
             name: "VeilTestSupport",
             dependencies: [
-                "_VeilBytes",
+                "_VeilBytes", "VeilOHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: veilSwiftSettings
         ),
@@ -595,11 +596,7 @@ let package = Package(
         /// DESIGN invariants 1 and 2 against real processes: the node's memory after a request, the relay's traffic.
         .testTarget(
             name: "VeilEndToEndTests",
-            dependencies: [
-                "VeilOHTTP", "VeilTestSupport", "_VeilBytes",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-            ],
+            dependencies: ["VeilTestSupport"],
             swiftSettings: veilSwiftSettings
         ),
     ]

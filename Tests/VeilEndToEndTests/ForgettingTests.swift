@@ -1,169 +1,48 @@
-import AsyncHTTPClient
 import Foundation
-import NIOCore
 import Testing
-import VeilOHTTP
 import VeilTestSupport
-import _VeilBytes
 
-/// DESIGN.md invariants 1 and 2, tested against real processes: a `veil node serve` and a `veil relay serve`,
-/// with wiretaps on both of the relay's hops. The test process plays the client.
+/// DESIGN.md invariants 1 and 2, tested against real processes (``ForgettingProbe``): a `veil node serve` behind a
+/// `veil relay serve`, wiretapped on both hops, the test process playing the client.
 ///
-/// After a request completes, the node's readable memory (every mapping, read through `/proc/<pid>/mem` as the host
-/// could) holds no copy of a canary from the prompt nor of the completion; neither tap saw either in the clear; the
-/// node's logs hold neither. A positive control proves the scan reads the node's memory: bytes of the model's
-/// weights, which the node keeps in locked memory, are found.
+/// After the requests complete, the node's readable memory (every mapping, read through `/proc/<pid>/mem` as the host
+/// could) holds no copy of a canary from the prompt nor of any completion; neither tap saw either in the clear; the
+/// node's logs hold neither. A positive control proves the scan reads the node's memory (bytes of the model's
+/// weights are found); a control run without freed-memory scrubbing proves the scan finds what is left behind.
 @Suite("Forgetting: nothing of a request lingers or crosses the relay in the clear", .serialized)
 struct ForgettingTests {
-    static let directory: URL = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("veil-forget-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
+    static let model: (path: String, probe: [UInt8]) = {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("veil-forget-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let bytes = TinyModels.llama(hidden: 64, layers: 2)
+        let path = directory.appendingPathComponent("tiny.gguf").path
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        return (path, Array(bytes[(bytes.count / 2)..<(bytes.count / 2 + 32)]))
     }()
 
-    /// A fresh canary: long enough that a chance match in memory is impossible, unlike any model vocabulary.
-    static func canary() -> String {
-        "CANARY-" + Hex.encode((0..<20).map { _ in UInt8.random(in: 0...255) }).uppercased()
-    }
-
-    @Test("after a chat request, the node's memory, logs and the relay's traffic hold no canary")
+    @Test("after chat requests, the node's memory, logs and the relay's traffic hold no canary and no completion")
     func chatLeavesNothing() async throws {
-        let leftovers = try await exchange(environment: [:])
-        #expect(leftovers.isEmpty, "found in the node's memory: \(leftovers)")
+        let findings = try await ForgettingProbe.run(modelPath: Self.model.path, weightsProbe: Self.model.probe)
+        #expect(findings.inMemory.isEmpty, "found in the node's memory: \(findings.inMemory)")
+        #expect(findings.onTheWire.isEmpty, "seen in the clear on the wire: \(findings.onTheWire)")
+        #expect(findings.inLogs.isEmpty, "found in the node's logs: \(findings.inLogs)")
+        #expect(findings.weightsFound, "the scan must find the model's weights in the node's memory")
+        #expect(findings.bytesScanned > 1 << 20)
+        #expect(findings.unreadableRegions.isEmpty, "unreadable: \(findings.unreadableRegions)")
+        #expect(findings.tapsCarriedExchange)
+        #expect(findings.completions.count == 3)
     }
 
     /// The control: the same exchange with freed-memory scrubbing turned off (`VEIL_HEAP_SCRUB=off`) leaves the
     /// prompt's canary in the node's freed heap, and the scan finds it — so the scan's silence above means something.
     @Test("control: without freed-memory scrubbing the scan finds the prompt's canary")
     func controlWithoutScrubbing() async throws {
-        let leftovers = try await exchange(environment: ["VEIL_HEAP_SCRUB": "off"])
-        #expect(leftovers.contains("prompt canary"), "an unscrubbed node still holds the prompt in freed memory")
-    }
-
-    /// Runs one encrypted chat exchange through the relay (wiretapped on both hops) to a fresh node process, checks
-    /// the taps, the logs and the positive control, and returns the names of the needles found in node memory.
-    func exchange(environment: [String: String]) async throws -> [String] {
-        let modelBytes = TinyModels.llama(hidden: 64, layers: 2)
-        let modelPath = Self.directory.appendingPathComponent("tiny.gguf").path
-        #expect(FileManager.default.createFile(atPath: modelPath, contents: Data(modelBytes)))
-
-        let node = try VeilProcess.start(
-            ["node", "serve", "--model", modelPath, "--listen", "127.0.0.1:0", "--tee", "simulated"],
-            environment: environment,
-            captureStandardError: true
+        let findings = try await ForgettingProbe.run(
+            modelPath: Self.model.path,
+            weightsProbe: Self.model.probe,
+            environment: ["VEIL_HEAP_SCRUB": "off"]
         )
-        defer { node.kill9() }
-        let nodePort = try await Self.port(of: node, prefix: "listening on http://127.0.0.1:")
-        let nodeTap = try await TCPTap.start(port: nodePort)
-
-        let relay = try VeilProcess.start(
-            ["relay", "serve", "--listen", "127.0.0.1:0", "--node", "http://127.0.0.1:\(nodeTap.port)"],
-            captureStandardError: true
-        )
-        defer { relay.kill9() }
-        let relayPort = try await Self.port(of: relay, prefix: "veil relay: listening on http://127.0.0.1:")
-        let clientTap = try await TCPTap.start(port: relayPort)
-        let relayURL = "http://127.0.0.1:\(clientTap.port)"
-
-        let http = HTTPClient.shared
-
-        // The client fetches the bundle through the relay and encrypts to its key configuration.
-        let bundle = try await Self.fetchBundle(http, relayURL)
-        let keyConfigs = try OHTTP.KeyConfig.parseList(try Base64URL.decode(#require(bundle["key_configs"] as? String)))
-        let client = try OHTTP.Client.choose(from: keyConfigs)
-
-        let promptCanary = Self.canary()
-        // Three requests carry the same prompt canary (more copies for the scan to find, were any left).
-        var completions: [String] = []
-        var ciphertextSize = 0
-        for _ in 0..<3 {
-            let body = try JSONSerialization.data(withJSONObject: [
-                "model": "tiny",
-                "messages": [["role": "user", "content": "Repeat exactly: \(promptCanary)"]],
-                "max_tokens": 24,
-                "temperature": 0,
-            ])
-            let inner = BinaryHTTP.Request(
-                method: "POST",
-                scheme: "https",
-                authority: "node",
-                path: "/v1/chat/completions",
-                headers: [BinaryHTTP.Field("content-type", "application/json")],
-                content: SecureBytes(body)
-            )
-            let encapsulated = try client.encapsulateRequest(Array(try inner.encoded()))
-            var request = HTTPClientRequest(url: relayURL + "/ohttp")
-            request.method = .POST
-            request.headers.add(name: "content-type", value: "message/ohttp-req")
-            request.body = .bytes(ByteBuffer(bytes: encapsulated.message))
-            let response = try await http.execute(request, timeout: .seconds(120))
-            #expect(response.status == .ok)
-            let sealed = try await response.body.collect(upTo: 1 << 20)
-            let opened = try encapsulated.response.decapsulate(Array(sealed.readableBytesView))
-            let answer = try BinaryHTTP.Response(decoding: opened)
-            #expect(answer.status == 200)
-            let answerJSON = try JSONSerialization.jsonObject(with: Data(Array(answer.content)))
-            let json = try #require(answerJSON as? [String: Any])
-            let choices = try #require(json["choices"] as? [[String: Any]])
-            let message = try #require(choices.first?["message"] as? [String: Any])
-            completions.append(try #require(message["content"] as? String))
-
-            ciphertextSize += encapsulated.message.count
-        }
-
-        // Let the node finish its request teardown.
-        try await Task.sleep(for: .milliseconds(300))
-
-        var needles: [(String, [UInt8])] = [("prompt canary", Array(promptCanary.utf8))]
-        for (index, completion) in completions.enumerated() where completion.utf8.count >= 12 {
-            needles.append(("completion \(index)", Array(completion.utf8)))
-        }
-
-        // Positive control: 32 bytes from the middle of the model file (tensor data) are in the node's memory.
-        let probe = Array(modelBytes[(modelBytes.count / 2)..<(modelBytes.count / 2 + 32)])
-        let control = try MemoryScan.scan(pid: node.process.processIdentifier, for: probe)
-        #expect(!control.hits.isEmpty, "the scan must find the model's weights in the node's memory")
-        #expect(control.bytesScanned > 1 << 20)
-
-        var found: [String] = []
-        for (name, needle) in needles {
-            let report = try MemoryScan.scan(pid: node.process.processIdentifier, for: needle)
-            if !report.hits.isEmpty { found.append(name) }
-            #expect(report.unreadable.isEmpty, "unreadable regions: \(report.unreadable)")
-            #expect(nodeTap.occurrences(of: needle) == 0, "\(name) crossed relay → node in the clear")
-            #expect(clientTap.occurrences(of: needle) == 0, "\(name) crossed client → relay in the clear")
-            let logs = node.standardOutput + node.standardError
-            #expect(MemoryScan.occurrences(of: needle, in: Array(logs)).isEmpty, "\(name) in the node's logs")
-        }
-        // The taps did carry the exchange (so their silence means something).
-        #expect(clientTap.occurrences(of: Array("message/ohttp-req".utf8)) > 0)
-        #expect(nodeTap.occurrences(of: Array("message/ohttp-req".utf8)) > 0)
-        #expect(nodeTap.bytes.count > ciphertextSize)
-        return found
-    }
-
-    struct NoBundle: Error {}
-
-    static func port(of process: VeilProcess.Running, prefix: String) async throws -> Int {
-        let line = try await process.waitForLine(prefix: prefix, timeout: .seconds(60))
-        return try #require(Int(line.dropFirst(prefix.count).prefix { $0.isNumber }))
-    }
-
-    static func fetchBundle(_ http: HTTPClient, _ base: String) async throws -> [String: Any] {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while true {
-            let response = try await http.execute(
-                HTTPClientRequest(url: base + "/.well-known/veil/attestation"),
-                timeout: .seconds(10)
-            )
-            let body = try await response.body.collect(upTo: 1 << 20)
-            if response.status == .ok,
-                let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
-            {
-                return object
-            }
-            guard ContinuousClock.now < deadline else { throw NoBundle() }
-            try await Task.sleep(for: .milliseconds(200))
-        }
+        #expect(findings.inMemory.contains("prompt canary"), "an unscrubbed node still holds the prompt in freed memory")
+        #expect(findings.onTheWire.isEmpty, "seen in the clear on the wire: \(findings.onTheWire)")
     }
 }
