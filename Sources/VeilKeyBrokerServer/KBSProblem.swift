@@ -107,7 +107,7 @@ public struct KBSProblem: HTTPResponseError, Sendable {
             status: .contentTooLarge,
             slug: "payload-too-large",
             title: "The request body is too large",
-            detail: "at most \(limit) bytes"
+            detail: limit > 0 ? "at most \(limit) bytes" : nil
         )
     }
     static func badRequest(_ detail: String) -> KBSProblem {

@@ -208,3 +208,32 @@ struct KBSProcessTests {
         var all: [String: String] { writes.withLock { $0 } }
     }
 }
+
+@Suite("veil kbs serve configuration (processes)")
+struct KBSServeConfigurationTests {
+    @Test("without a KEK serve refuses to start; with VEIL_KBS_KEK it serves")
+    func kek() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "veil-kbs-kek-\(UUID().uuidString)"
+        )
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let data = directory.appendingPathComponent("data").path
+        let missing = try VeilProcess.run(["kbs", "serve", "--data-dir", data, "--listen", "127.0.0.1:0"])
+        #expect(missing.exitCode != 0)
+        #expect(missing.standardError.contains("No key-encryption key"))
+        let short = try VeilProcess.run(
+            ["kbs", "serve", "--data-dir", data, "--listen", "127.0.0.1:0"],
+            environment: ["VEIL_KBS_KEK": "AAAA"]
+        )
+        #expect(short.exitCode != 0)
+        #expect(short.standardError.contains("32 bytes"))
+        let kek = Base64URL.encode(SecureBytes(randomCount: 32))
+        let server = try VeilProcess.start(
+            ["kbs", "serve", "--data-dir", data, "--listen", "127.0.0.1:0"],
+            environment: ["VEIL_KBS_KEK": kek]
+        )
+        defer { server.terminate() }
+        let line = try await server.waitForLine(prefix: "veil kbs: listening on ")
+        #expect(line.contains("(admin API closed)"))
+    }
+}
