@@ -13,6 +13,8 @@ public enum ForgettingProbe {
     public struct Findings: Sendable {
         /// The completions the client received.
         public var completions: [String]
+        /// The canary the prompts carried.
+        public var canary = ""
         /// Needles (`prompt canary`, `completion N`) found in the node's memory after the requests completed.
         public var inMemory: [String] = []
         /// Needles seen in the clear by either wiretap.
@@ -134,6 +136,7 @@ public enum ForgettingProbe {
         }
 
         var findings = Findings(completions: completions)
+        findings.canary = promptCanary
         let pid = node.process.processIdentifier
         findings.weightsFound = !(try MemoryScan.scan(pid: pid, for: weightsProbe).hits.isEmpty)
         let logs = Array(node.standardOutput + node.standardError)

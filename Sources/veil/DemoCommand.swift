@@ -131,7 +131,7 @@ struct DemoCommand: AsyncParsableCommand {
         say("what each party saw:")
         let relay = try await relayView(stack.endpoints.relay)
         print(
-            "      relay:      \(relay.requests) request(s); \(relay.requestBytes) bytes of ciphertext in, "
+            "      relay:      \(relay.requests) forwarded request(s); \(relay.requestBytes) bytes of ciphertext in, "
                 + "\(relay.responseBytes) bytes of ciphertext out; no keys, no plaintext, client headers stripped"
         )
         let audit = try await brokerView(stack)

@@ -30,7 +30,8 @@ struct SmolLM2ForgettingTests {
         #expect(findings.unreadableRegions.isEmpty, "unreadable: \(findings.unreadableRegions)")
         #expect(findings.tapsCarriedExchange)
         #expect(findings.completions.allSatisfy { $0.utf8.count >= 12 }, "completions: \(findings.completions)")
-        // The model did repeat (part of) the canary, so the canary needle also covers the completions' text.
-        #expect(findings.completions.contains { $0.contains("CANARY") }, "completions: \(findings.completions)")
+        // The model did repeat the canary's random part, so the completions scanned for carry it too.
+        let secret = String(findings.canary.dropFirst("CANARY-".count).prefix(24))
+        #expect(findings.completions.contains { $0.contains(secret) }, "completions: \(findings.completions)")
     }
 }
