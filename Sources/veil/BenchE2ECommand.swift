@@ -171,14 +171,22 @@ struct BenchE2ECommand: AsyncParsableCommand {
         var receiver = sender.responseReceiver()
         var decoder = BinaryHTTP.ResponseStreamDecoder()
         var times: [ContinuousClock.Instant] = []
+        var status = 0
         for try await buffer in response.body {
             for chunk in try receiver.receive(buffer.readableBytesView) {
                 for event in try decoder.receive(chunk) {
+                    if case .head(let code, _) = event { status = code }
                     if case .content(let piece) = event, Self.carriesToken(piece) { times.append(.now) }
                 }
             }
         }
         _ = try decoder.receive(try receiver.finish())
+        guard !times.isEmpty else {
+            throw CLIError(
+                "the encrypted request produced no tokens (inner status \(status))",
+                remedy: "Run `veil node serve` with this model and check its answer."
+            )
+        }
         return Self.timing(start: start, tokens: times)
     }
 
