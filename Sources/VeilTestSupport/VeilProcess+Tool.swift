@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 extension VeilProcess {
     /// Runs another program (found on `PATH` through `/usr/bin/env`, e.g. `python3` for a cross-check script) with
