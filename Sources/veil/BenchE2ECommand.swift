@@ -171,21 +171,33 @@ struct BenchE2ECommand: AsyncParsableCommand {
         var receiver = sender.responseReceiver()
         var decoder = BinaryHTTP.ResponseStreamDecoder()
         var times: [ContinuousClock.Instant] = []
+        var status = 0
+        var pieces: [String] = []
         for try await buffer in response.body {
             for chunk in try receiver.receive(buffer.readableBytesView) {
                 for event in try decoder.receive(chunk) {
-                    if case .content(let piece) = event, Self.carriesToken(piece) { times.append(.now) }
+                    if case .head(let code, _) = event { status = code }
+                    if case .content(let piece) = event {
+                        if Self.carriesToken(piece) { times.append(.now) }
+                        if pieces.count < 3 { pieces.append(String(decoding: Array(piece), as: UTF8.self)) }
+                    }
                 }
             }
         }
         _ = try decoder.receive(try receiver.finish())
+        guard !times.isEmpty else {
+            throw CLIError(
+                "the encrypted request produced no tokens (inner status \(status)): \(pieces)",
+                remedy: "Run `veil node serve` with this model and check its answer."
+            )
+        }
         return Self.timing(start: start, tokens: times)
     }
 
     /// Whether an SSE event carries generated text (`"content":"…"` non-empty).
     static func carriesToken(_ piece: SecureBytes) -> Bool {
         let text = String(decoding: Array(piece), as: UTF8.self)
-        return text.contains(#""content":""#) == false && text.contains(#""content":"#)
+        return text.contains("\"content\":\"") && !text.contains("\"content\":\"\"")
     }
 
     static func timing(start: ContinuousClock.Instant, tokens: [ContinuousClock.Instant]) -> Timing {
