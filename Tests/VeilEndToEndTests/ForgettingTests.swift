@@ -12,7 +12,9 @@ import VeilTestSupport
 @Suite("Forgetting: nothing of a request lingers or crosses the relay in the clear", .serialized)
 struct ForgettingTests {
     static let model: (path: String, probe: [UInt8]) = {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("veil-forget-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "veil-forget-\(UUID().uuidString)"
+        )
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let bytes = TinyModels.llama(hidden: 64, layers: 2)
         let path = directory.appendingPathComponent("tiny.gguf").path
@@ -42,7 +44,10 @@ struct ForgettingTests {
             weightsProbe: Self.model.probe,
             environment: ["VEIL_HEAP_SCRUB": "off"]
         )
-        #expect(findings.inMemory.contains("prompt canary"), "an unscrubbed node still holds the prompt in freed memory")
+        #expect(
+            findings.inMemory.contains("prompt canary"),
+            "an unscrubbed node still holds the prompt in freed memory"
+        )
         #expect(findings.onTheWire.isEmpty, "seen in the clear on the wire: \(findings.onTheWire)")
     }
 }
