@@ -62,6 +62,9 @@ struct DemoCommand: AsyncParsableCommand {
         print("Veil demo — confidential inference end to end on 127.0.0.1 (one process)")
         if tee == .simulated {
             print("    TEE: SIMULATED — this machine's evidence proves nothing; only the demo's policy admits it.")
+        } else if tee == .tpm {
+            let software = tpm.hasPrefix("tcp://") ? " (a software TPM: swtpm)" : ""
+            print("    attestation: TPM 2.0 quotes\(software) — a TPM attests boot state; it does not encrypt memory.")
         }
         let modelName = URL(fileURLWithPath: modelPath).deletingPathExtension().lastPathComponent
         let stack = try await LocalStack.start(
@@ -90,7 +93,8 @@ struct DemoCommand: AsyncParsableCommand {
                 relayURL: stack.endpoints.relay,
                 allowSimulated: stack.tee == .simulated,
                 brokerJWKS: stack.endpoints.jwks.map { .url($0) },
-                requireEAR: true
+                requireEAR: true,
+                collateral: BundleCollateralProvider(stack.attestationKeyPEM.map { [("ak.pem", Array($0.utf8))] } ?? [])
             )
         )
         let verifyStart = ContinuousClock.now
@@ -136,9 +140,11 @@ struct DemoCommand: AsyncParsableCommand {
         )
         let audit = try await brokerView(stack)
         print("      key broker: \(audit) — digests only, never the key or the evidence")
+        let enclave =
+            stack.tee == .simulated ? "its SIMULATED TEE" : stack.tee == .tpm ? "the TPM-attested node" : "its TEE"
         print(
-            "      node:       the prompt and the answer, only inside its \(stack.tee == .simulated ? "SIMULATED " : "")"
-                + "TEE, in locked memory, scrubbed after the request; its logs hold no content"
+            "      node:       the prompt and the answer, only inside \(enclave), in locked memory, scrubbed after "
+                + "the request; its logs hold no content"
         )
         print("      you:        the answer, after verifying the node (\(bundle.verification.steps.count) checks)")
         say("timings:")

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 import VeilAttestation
+import VeilAttesters
 import VeilClient
 import VeilInference
 import VeilKeyBroker
@@ -52,6 +53,8 @@ struct LocalStack {
     let timings: Timings
     let tee: AttestationPlatform
     let adminKeyPath: String
+    /// The TPM attestation key clients must pin (`--tee tpm`), PEM.
+    let attestationKeyPEM: String?
     let sealedPath: String
     let sealedBytes: Int
     private let servers: [RunningServer]
@@ -95,10 +98,22 @@ struct LocalStack {
         // The key broker.
         let adminKey = try ensureKey(.ed25519, "admin.jwk")
         let kekFile = try ensureKey(.aes256, "kbs-kek.jwk")
+        // A TPM's attestation key is a trust input: the operator enrolls it with the broker (and clients pin it).
+        let attester = try NodeAttesterFactory(tee: options.tee, tpm: options.tpm, simulatedRoot: nil).make()
+        var collateral: any CollateralProvider = BundleCollateralProvider()
+        var attestationKeyPEM: String?
+        if let tpm = attester as? TPMAttester {
+            let pem = try TPMAttester.attestationKeyPEM(try await tpm.attestationKey())
+            try Data(pem.utf8).write(to: URL(fileURLWithPath: path("ak.pem")), options: .atomic)
+            collateral = BundleCollateralProvider([("ak.pem", Array(pem.utf8))])
+            attestationKeyPEM = pem
+            say("enrolled the TPM's attestation key with the broker (\(path("ak.pem")))")
+        }
         let settings = KeyBrokerSettings(
             verifier: EvidenceRouter.bundleVerifier,
             adminKeys: [AdminKey(key: try KeyFile.readPublicKey(adminKey + ".pub"), role: .admin)],
-            tokenLifetime: 3600
+            tokenLifetime: 3600,
+            collateral: collateral
         )
         let kbsConfiguration = KeyBrokerServerConfiguration(
             port: options.kbsPort,
@@ -140,7 +155,6 @@ struct LocalStack {
         say("registered the model key as \(resourcePath) under the release policy \(policy)")
 
         // The node: attest (evidence binds its OHTTP keys), obtain the key, unseal into locked memory, serve.
-        let attester = try NodeAttesterFactory(tee: options.tee, tpm: options.tpm, simulatedRoot: nil).make()
         let attestor = KBSNodeAttestor(client: KBSClient(baseURL: kbsURL), attester: attester)
         let keyring = NodeKeyring(attestor: attestor, rotationInterval: .seconds(1800))
         let attestStart = ContinuousClock.now
@@ -190,6 +204,7 @@ struct LocalStack {
             timings: timings,
             tee: tee,
             adminKeyPath: adminKey,
+            attestationKeyPEM: attestationKeyPEM,
             sealedPath: sealedPath,
             sealedBytes: sealedBytes,
             servers: servers,
