@@ -17,10 +17,6 @@ struct AttestEvidenceCommand: AsyncParsableCommand {
             """
     )
 
-    enum TEEChoice: String, ExpressibleByArgument, CaseIterable {
-        case auto, snp, tdx, tpm, simulated
-    }
-
     @Option(help: "The TEE: auto, snp, tdx, tpm or simulated.")
     var tee: TEEChoice = .auto
 
@@ -197,55 +193,16 @@ struct AttestEvidenceCommand: AsyncParsableCommand {
 
     /// The attester for the chosen TEE.
     func makeAttester() throws -> any Attester {
-        var choice = tee
-        if choice == .auto {
-            let interfaces = TEEInterfaces.probe()
-            let tsm = FileManager.default.fileExists(atPath: tsmRoot)
-            if tsm && (interfaces.has("tdx-guest") || interfaces.tsmProvider == "tdx_guest") {
-                choice = .tdx
-            } else if (tsm && interfaces.tsmProvider == "sev_guest") || interfaces.has("sev-guest") {
-                choice = .snp
-            } else if tpm.hasPrefix("tcp://") || interfaces.has("tpm") {
-                choice = .tpm
-            } else {
-                throw CLIError(
-                    "this machine offers no TEE or TPM interface (see veil attest detect).",
-                    remedy:
-                        "Run inside an SEV-SNP or TDX guest or with a TPM, or ask for --tee simulated (development only)."
-                )
-            }
-        }
-        switch choice {
-        case .snp:
-            if FileManager.default.fileExists(atPath: tsmRoot) {
-                return ConfigFSTSMAttester(tee: .sevSNP, root: tsmRoot, privilegeLevel: vmpl)
-            }
-            return SEVGuestAttester(path: sevGuest, vmpl: UInt32(vmpl ?? 0))
-        case .tdx:
-            return ConfigFSTSMAttester(tee: .tdx, root: tsmRoot)
-        case .tpm:
-            do {
-                let client = try TPM2Client(location: TPM2Location(parsing: tpm))
-                return TPMAttester(
-                    client: client,
-                    selection: TPM2.PCRSelection(indices: pcrIndices ?? Array(0..<24)),
-                    eventLogPath: eventLog,
-                    location: tpm
-                )
-            } catch {
-                throw CLIError(
-                    "cannot open the TPM at \(tpm): \(error)",
-                    remedy: "Give --tpm /dev/tpmrm0 or tcp://HOST:PORT."
-                )
-            }
-        case .simulated:
-            return SimulatedAttester(
-                rootDirectory: simulatedRoot ?? SimulatedAttester.defaultRootDirectory,
-                configuration: ["tee": "simulated", "veil_version": VeilVersion.current]
-            )
-        case .auto:
-            preconditionFailure("auto is resolved above")
-        }
+        try AttesterFactory(
+            tee: tee,
+            tpm: tpm,
+            simulatedRoot: simulatedRoot,
+            tsmRoot: tsmRoot,
+            sevGuest: sevGuest,
+            vmpl: vmpl,
+            pcrIndices: pcrIndices,
+            eventLog: eventLog
+        ).make()
     }
 
     static func remedy(_ error: AttesterError) -> String {

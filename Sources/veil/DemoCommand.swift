@@ -36,7 +36,7 @@ struct DemoCommand: AsyncParsableCommand {
     var maxTokens = 96
 
     @Option(help: "The node's TEE: simulated (default), or tpm (swtpm or a real TPM, with --tpm).")
-    var tee: NodeTEEChoice = .simulated
+    var tee: TEEChoice = .simulated
 
     @Option(help: "The TPM for --tee tpm: /dev/tpmrm0 or tcp://HOST:PORT (swtpm).")
     var tpm = "/dev/tpmrm0"

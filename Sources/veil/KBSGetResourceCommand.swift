@@ -22,10 +22,6 @@ struct KBSGetResourceCommand: AsyncParsableCommand {
             """
     )
 
-    enum TEEChoice: String, ExpressibleByArgument, CaseIterable {
-        case auto, snp, tdx, tpm, simulated
-    }
-
     enum KeyChoice: String, ExpressibleByArgument, CaseIterable {
         case ec, rsa
     }
@@ -163,54 +159,14 @@ struct KBSGetResourceCommand: AsyncParsableCommand {
 
     /// The attester for the chosen TEE (the same choice as `veil attest evidence`).
     func makeAttester() throws -> any Attester {
-        var choice = tee
-        if choice == .auto {
-            let interfaces = TEEInterfaces.probe()
-            let tsm = FileManager.default.fileExists(atPath: tsmRoot)
-            if tsm && (interfaces.has("tdx-guest") || interfaces.tsmProvider == "tdx_guest") {
-                choice = .tdx
-            } else if (tsm && interfaces.tsmProvider == "sev_guest") || interfaces.has("sev-guest") {
-                choice = .snp
-            } else if tpm.hasPrefix("tcp://") || interfaces.has("tpm") {
-                choice = .tpm
-            } else {
-                throw CLIError(
-                    "this machine offers no TEE or TPM interface (see veil attest detect).",
-                    remedy:
-                        "Run inside an SEV-SNP or TDX guest or with a TPM, or ask for --tee simulated (development only)."
-                )
-            }
-        }
-        switch choice {
-        case .snp:
-            if FileManager.default.fileExists(atPath: tsmRoot) {
-                return ConfigFSTSMAttester(tee: .sevSNP, root: tsmRoot)
-            }
-            return SEVGuestAttester(path: sevGuest, vmpl: 0)
-        case .tdx:
-            return ConfigFSTSMAttester(tee: .tdx, root: tsmRoot)
-        case .tpm:
-            do {
-                let client = try TPM2Client(location: TPM2Location(parsing: tpm))
-                return TPMAttester(
-                    client: client,
-                    selection: TPM2.PCRSelection(indices: pcrIndices ?? Array(0..<24)),
-                    location: tpm
-                )
-            } catch {
-                throw CLIError(
-                    "cannot open the TPM at \(tpm): \(error)",
-                    remedy: "Give --tpm /dev/tpmrm0 or tcp://HOST:PORT."
-                )
-            }
-        case .simulated:
-            return SimulatedAttester(
-                rootDirectory: simulatedRoot ?? SimulatedAttester.defaultRootDirectory,
-                configuration: ["tee": "simulated", "veil_version": VeilVersion.current]
-            )
-        case .auto:
-            preconditionFailure("auto is resolved above")
-        }
+        try AttesterFactory(
+            tee: tee,
+            tpm: tpm,
+            simulatedRoot: simulatedRoot,
+            tsmRoot: tsmRoot,
+            sevGuest: sevGuest,
+            pcrIndices: pcrIndices
+        ).make()
     }
 
     static func remedy(_ error: KBSClientError) -> String {

@@ -29,7 +29,7 @@ struct LocalStack {
         /// Where keys, the sealed model and the broker's database live.
         var dataDirectory: URL
         /// The node's TEE (simulated unless a real one is asked for).
-        var tee: NodeTEEChoice = .simulated
+        var tee: TEEChoice = .simulated
         /// The TPM for `--tee tpm`.
         var tpm: String = "/dev/tpmrm0"
         /// Ports (0: any free port).
@@ -99,7 +99,8 @@ struct LocalStack {
         let adminKey = try ensureKey(.ed25519, "admin.jwk")
         let kekFile = try ensureKey(.aes256, "kbs-kek.jwk")
         // A TPM's attestation key is a trust input: the operator enrolls it with the broker (and clients pin it).
-        let attester = try NodeAttesterFactory(tee: options.tee, tpm: options.tpm, simulatedRoot: nil).make()
+        let attester = try AttesterFactory(tee: options.tee, tpm: options.tpm, simulatedConfiguration: ["role": "node"])
+            .make()
         var collateral: any CollateralProvider = BundleCollateralProvider()
         var attestationKeyPEM: String?
         if let tpm = attester as? TPMAttester {

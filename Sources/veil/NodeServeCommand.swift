@@ -67,7 +67,7 @@ struct NodeServeCommand: AsyncParsableCommand {
     var modelName: String?
 
     @Option(help: "The TEE that produces evidence: auto, snp, tdx, tpm or simulated (auto never picks simulated).")
-    var tee: NodeTEEChoice = .auto
+    var tee: TEEChoice = .auto
 
     @Option(help: "The TPM: a device (/dev/tpmrm0) or swtpm's socket interface (tcp://HOST:PORT).")
     var tpm: String = "/dev/tpmrm0"
@@ -121,7 +121,12 @@ struct NodeServeCommand: AsyncParsableCommand {
             throw CLIError("`\(listen)` is not HOST:PORT.", remedy: "Use e.g. --listen 127.0.0.1:8090.")
         }
         let host = String(parts[0])
-        let attester = try NodeAttesterFactory(tee: tee, tpm: tpm, simulatedRoot: simulatedRoot).make()
+        let attester = try AttesterFactory(
+            tee: tee,
+            tpm: tpm,
+            simulatedRoot: simulatedRoot,
+            simulatedConfiguration: ["role": "node"]
+        ).make()
         if attester.tee == .simulated {
             note("WARNING: SIMULATED TEE: this node's evidence proves nothing; every default policy rejects it.")
         }

@@ -25,7 +25,7 @@ struct UpCommand: AsyncParsableCommand {
     var dataDir = LocalStackEndpoints.defaultDirectory
 
     @Option(help: "The node's TEE: simulated (default), or tpm (with --tpm).")
-    var tee: NodeTEEChoice = .simulated
+    var tee: TEEChoice = .simulated
 
     @Option(help: "The TPM for --tee tpm: /dev/tpmrm0 or tcp://HOST:PORT (swtpm).")
     var tpm = "/dev/tpmrm0"
