@@ -573,7 +573,8 @@ let package = Package(
         .testTarget(
             name: "VeilCLITests",
             dependencies: [
-                "VeilTestSupport", "VeilAttestation", "_VeilBytes", .product(name: "Crypto", package: "swift-crypto"),
+                "VeilTestSupport", "VeilAttestation", "VeilAttesters", "_VeilBytes",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: veilSwiftSettings
         ),

@@ -35,8 +35,13 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "The most tokens the answer may have.")
     var maxTokens = 96
 
-    @Option(help: "The node's TEE: simulated (default), or tpm (swtpm or a real TPM, with --tpm).")
-    var tee: TEEChoice = .simulated
+    @Option(
+        help: """
+            The node's TEE: auto (a hardware TEE or TPM if present, else swtpm if installed, else SIMULATED), \
+            snp, tdx, tpm (with --tpm) or simulated.
+            """
+    )
+    var tee: TEEChoice = .auto
 
     @Option(help: "The TPM for --tee tpm: /dev/tpmrm0 or tcp://HOST:PORT (swtpm).")
     var tpm = "/dev/tpmrm0"
@@ -60,20 +65,16 @@ struct DemoCommand: AsyncParsableCommand {
             fflush(nil)
         }
         print("Veil demo — confidential inference end to end on 127.0.0.1 (one process)")
-        if tee == .simulated {
-            print("    TEE: SIMULATED — this machine's evidence proves nothing; only the demo's policy admits it.")
-        } else if tee == .tpm {
-            let software = tpm.hasPrefix("tcp://") ? " (a software TPM: swtpm)" : ""
-            print("    attestation: TPM 2.0 quotes\(software) — a TPM attests boot state; it does not encrypt memory.")
-        }
+        let stackTEE = try StackTEE(tee, tpm: tpm)
+        print("    " + stackTEE.label)
         let modelName = URL(fileURLWithPath: modelPath).deletingPathExtension().lastPathComponent
         let stack = try await LocalStack.start(
             LocalStack.Options(
                 modelPath: modelPath,
                 modelName: modelName,
                 dataDirectory: directory,
-                tee: tee,
-                tpm: tpm
+                tee: stackTEE.choice,
+                tpm: stackTEE.tpm
             ),
             say: say
         )
@@ -81,9 +82,11 @@ struct DemoCommand: AsyncParsableCommand {
             try await converse(with: stack, say: say)
         } catch {
             await stack.stop()
+            stackTEE.softwareTPM?.stop()
             throw error
         }
         await stack.stop()
+        stackTEE.softwareTPM?.stop()
     }
 
     /// The client's side, then what each party saw.

@@ -132,7 +132,7 @@ struct LocalStack {
         say("key broker listening on \(kbsURL.absoluteString) (SQLite \(path("kbs.sqlite")))")
 
         // The owner registers the model key under a release policy that names the TEE the node will use.
-        let platform = options.tee == .simulated ? "simulated" : options.tee == .tpm ? "tpm" : options.tee.rawValue
+        let platform = attester.tee.rawValue
         let admin = try KBSAdminClient(url: kbsURL.absoluteString, adminKeyPath: adminKey)
         let secret = try SecretFile.read(modelKey)
         do {
@@ -266,6 +266,43 @@ struct LocalStack {
         var logger = Logger(label: label)
         logger.logLevel = .warning
         return logger
+    }
+}
+
+/// The TEE `veil demo` and `veil up` give the node: what `--tee` names, or with `auto` a hardware TEE or TPM when this
+/// machine has one, else a software TPM (swtpm) when installed, else the SIMULATED TEE. Always said out loud.
+struct StackTEE {
+    let choice: TEEChoice
+    let tpm: String
+    /// The swtpm started for this run (stopped when released).
+    let softwareTPM: SoftwareTPM?
+
+    init(_ requested: TEEChoice, tpm: String) throws {
+        guard requested == .auto else {
+            (choice, self.tpm, softwareTPM) = (requested, tpm, nil)
+            return
+        }
+        if (try? AttesterFactory(tee: .auto, tpm: tpm).make()) != nil {
+            (choice, self.tpm, softwareTPM) = (.auto, tpm, nil)
+        } else if SoftwareTPM.isInstalled {
+            let software = try SoftwareTPM()
+            (choice, self.tpm, softwareTPM) = (.tpm, software.location, software)
+        } else {
+            (choice, self.tpm, softwareTPM) = (.simulated, tpm, nil)
+        }
+    }
+
+    /// One line saying what attests the node.
+    var label: String {
+        switch choice {
+        case .simulated:
+            return "TEE: SIMULATED — this machine's evidence proves nothing; only the demo's policy admits it."
+        case .tpm:
+            let software = tpm.hasPrefix("tcp://") ? " from a software TPM (swtpm)" : ""
+            return "attestation: TPM 2.0 quotes\(software) — a TPM attests boot state; it does not encrypt memory."
+        default:
+            return "attestation: this machine's TEE (\(choice.rawValue == "auto" ? "detected" : choice.rawValue))."
+        }
     }
 }
 

@@ -24,7 +24,7 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Keys, sealed model, broker database and endpoints.json.", valueName: "DIR"))
     var dataDir = LocalStackEndpoints.defaultDirectory
 
-    @Option(help: "The node's TEE: simulated (default), or tpm (with --tpm).")
+    @Option(help: "The node's TEE: simulated (default; clients need --allow-simulated), auto, snp, tdx or tpm.")
     var tee: TEEChoice = .simulated
 
     @Option(help: "The TPM for --tee tpm: /dev/tpmrm0 or tcp://HOST:PORT (swtpm).")
@@ -39,16 +39,15 @@ struct UpCommand: AsyncParsableCommand {
         let modelPath = try DemoCommand.resolveModel(model)
         let directory = URL(fileURLWithPath: dataDir)
         let modelName = URL(fileURLWithPath: modelPath).deletingPathExtension().lastPathComponent
-        if tee == .simulated {
-            print("veil up: TEE SIMULATED — the node's evidence proves nothing; clients need --allow-simulated.")
-        }
+        let stackTEE = try StackTEE(tee, tpm: tpm)
+        print("veil up: " + stackTEE.label)
         let stack = try await LocalStack.start(
             LocalStack.Options(
                 modelPath: modelPath,
                 modelName: modelName,
                 dataDirectory: directory,
-                tee: tee,
-                tpm: tpm,
+                tee: stackTEE.choice,
+                tpm: stackTEE.tpm,
                 relayPort: relayPort
             ),
             say: { print("veil up: \($0)") }
@@ -68,6 +67,7 @@ struct UpCommand: AsyncParsableCommand {
         print("veil up: try `veil chat --allow-simulated \"Hello\"` or `veil proxy --allow-simulated`; Ctrl-C stops")
         fflush(nil)
         await stack.wait()
+        stackTEE.softwareTPM?.stop()
         print("veil up: stopped")
     }
 }

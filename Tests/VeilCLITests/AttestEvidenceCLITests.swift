@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VeilAttesters
 import VeilTestSupport
 import _VeilBytes
 

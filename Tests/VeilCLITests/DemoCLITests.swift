@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VeilAttesters
 import VeilTestSupport
 
 /// `veil demo` and `veil up` on a tiny generated model: the whole stack (broker, node, relay, client) in one process.
@@ -17,9 +18,9 @@ struct DemoCLITests {
         return path
     }()
 
-    @Test("veil demo runs end to end: sealed, attested, released, verified, streamed, and says what each party saw")
+    @Test("veil demo --tee simulated runs end to end, labelled SIMULATED at every step, and says what each party saw")
     func demo() throws {
-        let result = try VeilProcess.run(["demo", "--model", Self.llama, "--max-tokens", "8"])
+        let result = try VeilProcess.run(["demo", "--model", Self.llama, "--max-tokens", "8", "--tee", "simulated"])
         #expect(result.exitCode == 0, "\(result.standardError)")
         let output = result.standardOutput
         for expected in [
@@ -32,6 +33,25 @@ struct DemoCLITests {
         ] {
             #expect(output.contains(expected), "missing `\(expected)` in:\n\(output)")
         }
+        #expect(!output.contains("✗"), "a verification step failed:\n\(output)")
+    }
+
+    /// scripts/bootstrap installs swtpm and CI machines have no hardware TEE, so `auto` picks the software TPM.
+    @Test("veil demo by default attests with a software TPM when swtpm is installed: AK enrolled, pinned, verified")
+    func demoWithSoftwareTPM() throws {
+        #expect(SoftwareTPM.isInstalled, "scripts/bootstrap installs swtpm")
+        let result = try VeilProcess.run(["demo", "--model", Self.llama, "--max-tokens", "8"])
+        #expect(result.exitCode == 0, "\(result.standardError)")
+        let output = result.standardOutput
+        for expected in [
+            "TPM 2.0 quotes from a software TPM (swtpm)", "it does not encrypt memory",
+            "enrolled the TPM's attestation key with the broker", #"{"version":1,"platforms":["tpm"]}"#,
+            "node attested to the broker with tpm evidence", "✓ tpm.ak", "✓ tpm.signature", "✓ ear.signature",
+            "ear.status: broker appraisal tpm: affirming", "1 release",
+        ] {
+            #expect(output.contains(expected), "missing `\(expected)` in:\n\(output)")
+        }
+        #expect(!output.contains("SIMULATED"), "nothing simulated when a TPM attests:\n\(output)")
         #expect(!output.contains("✗"), "a verification step failed:\n\(output)")
     }
 

@@ -3,9 +3,11 @@ import Foundation
 import Glibc
 #endif
 
-/// A real software TPM (swtpm, Debian packages `swtpm` and `swtpm-tools`) started for one test on a loopback
-/// port, with its state in a temporary directory. `scripts/bootstrap` installs swtpm; without it, starting
-/// fails with a message saying so — the tests do not skip.
+/// A real software TPM (swtpm, Debian packages `swtpm` and `swtpm-tools`) started on a loopback port, with its
+/// state in a temporary directory: for tests and for `veil demo`/`veil up` on machines without a hardware TPM.
+/// A software TPM proves nothing about the machine (its endorsement hierarchy lives in a temporary directory);
+/// what it does exercise is the real TPM 2.0 protocol, quotes and AK pinning. Without swtpm installed, starting
+/// fails with a message saying so (`scripts/bootstrap` installs it).
 public final class SoftwareTPM: @unchecked Sendable {
     /// The command port (TCG simulator protocol); the control port is `port + 1`.
     public let port: Int
@@ -15,13 +17,16 @@ public final class SoftwareTPM: @unchecked Sendable {
     /// `tcp://127.0.0.1:PORT`, as `veil attest evidence --tpm` takes it.
     public var location: String { "tcp://127.0.0.1:\(port)" }
 
+    /// Whether swtpm is installed.
+    public static var isInstalled: Bool { executable != nil }
+
+    private static var executable: String? {
+        ["/usr/bin/swtpm", "/usr/local/bin/swtpm"].first(where: FileManager.default.isExecutableFile)
+    }
+
     /// Starts swtpm on a free pair of loopback ports.
     public init() throws {
-        guard
-            let executable = ["/usr/bin/swtpm", "/usr/local/bin/swtpm"].first(
-                where: FileManager.default.isExecutableFile
-            )
-        else {
+        guard let executable = Self.executable else {
             throw SoftwareTPMError(
                 message: "swtpm is not installed; run ./scripts/bootstrap (apt-get install swtpm swtpm-tools)"
             )
