@@ -53,8 +53,10 @@ extension VeilProcess {
             return lines
         }
 
-        /// Waits until a line starting with `prefix` appears (or the process exits or the time runs out).
-        public func waitForLine(prefix: String, timeout: Duration = .seconds(30)) async throws -> String {
+        /// Waits until a line starting with `prefix` appears (or the process exits or the time runs out). The default
+        /// is generous: a debug binary starting while the whole suite runs in parallel on 2 cores can take tens of
+        /// seconds, and a server that never starts still fails the test.
+        public func waitForLine(prefix: String, timeout: Duration = .seconds(120)) async throws -> String {
             let deadline = ContinuousClock.now + timeout
             while ContinuousClock.now < deadline {
                 if let line = output.first(where: { $0.hasPrefix(prefix) }) { return line }

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import Synchronization
 import Testing
 import VeilNodeServer
 import VeilOHTTP
@@ -10,14 +11,30 @@ import _VeilBytes
 
 @Suite("Node server: streaming over a real connection")
 struct NodeLiveStreamingTests {
-    /// A backend that emits one SSE event every 300 ms.
-    struct SlowBackend: InferenceBackend {
+    /// Whether the client has seen the first event, and whether the backend held the rest back until it had.
+    final class Gate: Sendable {
+        let clientSawFirstEvent = Mutex(false)
+        let releasedByClient = Mutex(false)
+    }
+
+    /// A backend that emits its first SSE event, then holds the rest back until the client has received that one
+    /// (or 60 s pass): if the node buffered its response, the client could not see the first event in time and the
+    /// gate would open by timeout instead. No wall-clock threshold is involved.
+    struct GatedBackend: InferenceBackend {
+        let gate: Gate
+
         func respond(to request: BinaryHTTP.Request) async -> InnerResponse {
+            let gate = gate
             let body = AsyncThrowingStream<SecureBytes, any Error> { continuation in
                 let task = Task {
                     for index in 0..<4 {
                         continuation.yield(SecureBytes(Array("data: {\"n\":\(index)}\n\n".utf8)))
-                        try? await Task.sleep(for: .milliseconds(300))
+                        guard index == 0 else { continue }
+                        let deadline = ContinuousClock.now + .seconds(60)
+                        while !gate.clientSawFirstEvent.withLock({ $0 }), ContinuousClock.now < deadline {
+                            try? await Task.sleep(for: .milliseconds(10))
+                        }
+                        gate.releasedByClient.withLock { $0 = gate.clientSawFirstEvent.withLock { $0 } }
                     }
                     continuation.yield(SecureBytes(Array("data: [DONE]\n\n".utf8)))
                     continuation.finish()
@@ -31,8 +48,9 @@ struct NodeLiveStreamingTests {
     @Test("each event is flushed as its own encrypted chunk as soon as it is produced")
     func flushedPerEvent() async throws {
         let keyring = try await NodeHarness.keyring()
+        let gate = Gate()
         let app = Application(
-            router: NodeServer.buildRouter(keyring: keyring, backend: SlowBackend()),
+            router: NodeServer.buildRouter(keyring: keyring, backend: GatedBackend(gate: gate)),
             configuration: .init(address: .hostname("127.0.0.1", port: 0))
         )
         try await app.test(.live) { live in
@@ -45,26 +63,23 @@ struct NodeLiveStreamingTests {
             request.method = .POST
             request.headers.add(name: "content-type", value: OHTTP.chunkedRequestMediaType)
             request.body = .bytes(ByteBuffer(bytes: message))
-            let start = ContinuousClock.now
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
             #expect(response.status == .ok)
             var receiver = sender.responseReceiver()
             var decoder = BinaryHTTP.ResponseStreamDecoder()
-            var arrivals: [(Duration, String)] = []
+            var arrivals: [String] = []
             for try await buffer in response.body {
                 for chunk in try receiver.receive(buffer.readableBytesView) {
                     for case .content(let piece) in try decoder.receive(chunk) {
-                        arrivals.append((ContinuousClock.now - start, String(decoding: Array(piece), as: UTF8.self)))
+                        arrivals.append(String(decoding: Array(piece), as: UTF8.self))
+                        gate.clientSawFirstEvent.withLock { $0 = true }
                     }
                 }
             }
             _ = try decoder.receive(try receiver.finish())
-            #expect(arrivals.map(\.1) == (0..<4).map { "data: {\"n\":\($0)}\n\n" } + ["data: [DONE]\n\n"])
-            // The first event arrives long before the last one is produced (~1.2 s later).
-            let first = try #require(arrivals.first?.0)
-            let last = try #require(arrivals.last?.0)
-            #expect(last - first >= .milliseconds(800))
-            #expect(first < .milliseconds(800))
+            #expect(arrivals == (0..<4).map { "data: {\"n\":\($0)}\n\n" } + ["data: [DONE]\n\n"])
+            // The client decrypted the first event while the backend still held the others back.
+            #expect(gate.releasedByClient.withLock { $0 }, "the first event reached the client only after the rest")
         }
     }
 }
