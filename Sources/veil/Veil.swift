@@ -9,12 +9,15 @@ struct Veil: AsyncParsableCommand {
         abstract: "Confidential computing for AI: attested, end-to-end encrypted inference.",
         discussion: """
             Veil seals models so that only attested Trusted Execution Environments can decrypt them, and \
-            encrypts prompts end to end to those environments. Run `veil doctor` to see what this machine offers.
+            encrypts prompts end to end to those environments. Run `veil demo` to see it end to end on this machine, \
+            and `veil doctor` to see what this machine offers.
 
             Documentation: README.md and docs/ in the Veil repository.
             """,
         version: VeilVersion.current,
         subcommands: [
+            DemoCommand.self,
+            UpCommand.self,
             DoctorCommand.self,
             KeygenCommand.self,
             AttestCommand.self,
@@ -32,8 +35,6 @@ struct Veil: AsyncParsableCommand {
             RelayCommand.self,
             ChatCommand.self,
             ProxyCommand.self,
-            DemoCommand.self,
-            UpCommand.self,
         ]
     )
 }
