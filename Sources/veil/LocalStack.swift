@@ -28,10 +28,8 @@ struct LocalStack {
         var modelName: String
         /// Where keys, the sealed model and the broker's database live.
         var dataDirectory: URL
-        /// The node's TEE (simulated unless a real one is asked for).
-        var tee: TEEChoice = .simulated
-        /// The TPM for `--tee tpm`.
-        var tpm: String = "/dev/tpmrm0"
+        /// What produces the node's evidence (``StackTEE/attester``).
+        var attester: any Attester
         /// Ports (0: any free port).
         var kbsPort = 0
         var nodePort = 0
@@ -99,8 +97,7 @@ struct LocalStack {
         let adminKey = try ensureKey(.ed25519, "admin.jwk")
         let kekFile = try ensureKey(.aes256, "kbs-kek.jwk")
         // A TPM's attestation key is a trust input: the operator enrolls it with the broker (and clients pin it).
-        let attester = try AttesterFactory(tee: options.tee, tpm: options.tpm, simulatedConfiguration: ["role": "node"])
-            .make()
+        let attester = options.attester
         var collateral: any CollateralProvider = BundleCollateralProvider()
         var attestationKeyPEM: String?
         if let tpm = attester as? TPMAttester {
@@ -274,21 +271,27 @@ struct LocalStack {
 struct StackTEE {
     let choice: TEEChoice
     let tpm: String
+    /// The node's evidence producer for that choice, made once.
+    let attester: any Attester
     /// The swtpm started for this run (stopped when released).
     let softwareTPM: SoftwareTPM?
 
     init(_ requested: TEEChoice, tpm: String) throws {
-        guard requested == .auto else {
-            (choice, self.tpm, softwareTPM) = (requested, tpm, nil)
-            return
+        func make(_ choice: TEEChoice, _ tpm: String) throws -> any Attester {
+            try AttesterFactory(tee: choice, tpm: tpm, simulatedConfiguration: ["role": "node"]).make()
         }
-        if (try? AttesterFactory(tee: .auto, tpm: tpm).make()) != nil {
-            (choice, self.tpm, softwareTPM) = (.auto, tpm, nil)
+        if requested != .auto {
+            (choice, self.tpm, softwareTPM) = (requested, tpm, nil)
+            attester = try make(requested, tpm)
+        } else if let hardware = try? make(.auto, tpm) {
+            (choice, self.tpm, softwareTPM, attester) = (.auto, tpm, nil, hardware)
         } else if SoftwareTPM.isInstalled {
             let software = try SoftwareTPM()
             (choice, self.tpm, softwareTPM) = (.tpm, software.location, software)
+            attester = try make(.tpm, software.location)
         } else {
             (choice, self.tpm, softwareTPM) = (.simulated, tpm, nil)
+            attester = try make(.simulated, tpm)
         }
     }
 

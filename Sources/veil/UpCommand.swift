@@ -46,8 +46,7 @@ struct UpCommand: AsyncParsableCommand {
                 modelPath: modelPath,
                 modelName: modelName,
                 dataDirectory: directory,
-                tee: stackTEE.choice,
-                tpm: stackTEE.tpm,
+                attester: stackTEE.attester,
                 relayPort: relayPort
             ),
             say: { print("veil up: \($0)") }
