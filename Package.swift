@@ -45,6 +45,7 @@ let package = Package(
         .library(name: "VeilSealing", targets: ["VeilSealing"]),
         .library(name: "VeilTransparency", targets: ["VeilTransparency"]),
         .library(name: "VeilLogServer", targets: ["VeilLogServer"]),
+        .library(name: "VeilLogClient", targets: ["VeilLogClient"]),
         .library(name: "VeilTokenizers", targets: ["VeilTokenizers"]),
         .library(name: "VeilInference", targets: ["VeilInference"]),
         .library(name: "VeilNodeServer", targets: ["VeilNodeServer"]),
@@ -198,6 +199,18 @@ let package = Package(
             ],
             swiftSettings: veilSwiftSettings
         ),
+        /// The log's HTTP client: checkpoints, proofs, signed appends, stapleable inclusion bundles.
+        .target(
+            name: "VeilLogClient",
+            dependencies: [
+                "_VeilBytes",
+                "VeilKeys",
+                "VeilTransparency",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
         /// The log server (Hummingbird): append, checkpoints, proofs; SQLite (GRDB) or PostgreSQL storage.
         .target(
             name: "VeilLogServer",
@@ -226,6 +239,7 @@ let package = Package(
                 "_VeilBytes",
                 "VeilKeys",
                 "VeilAttestation",
+                "VeilTransparency",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -335,6 +349,8 @@ let package = Package(
                 "VeilSealing",
                 "VeilKeyBroker",
                 "VeilKeyBrokerClient",
+                "VeilTransparency",
+                "VeilLogClient",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -373,6 +389,7 @@ let package = Package(
                 "_VeilBytes",
                 "VeilOHTTP",
                 "VeilAttestation",
+                "VeilTransparency",
                 "VeilSEVSNP",
                 "VeilTDX",
                 "VeilSGX",
@@ -406,6 +423,7 @@ let package = Package(
                 "VeilAzureVTPM",
                 "VeilTransparency",
                 "VeilLogServer",
+                "VeilLogClient",
                 "VeilSimulated",
                 "VeilAttesters",
                 "VeilInference",

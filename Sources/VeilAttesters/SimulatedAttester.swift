@@ -33,7 +33,7 @@ public struct SimulatedAttester: Attester {
     }
 
     /// The running executable (`/proc/self/exe` on Linux).
-    static var currentExecutable: String {
+    public static var currentExecutable: String {
         if let resolved = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
             return resolved
         }
@@ -109,8 +109,8 @@ public struct SimulatedAttester: Attester {
         )
     }
 
-    /// SHA-384 of a file, streamed.
-    static func measure(_ path: String) throws(AttesterError) -> [UInt8] {
+    /// SHA-384 of a file, streamed: the SIMULATED statement's `measurement` of that executable.
+    public static func measure(_ path: String) throws(AttesterError) -> [UInt8] {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw AttesterError(.io, "cannot read the executable \(path) to measure it")
         }

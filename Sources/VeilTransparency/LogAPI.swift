@@ -103,3 +103,9 @@ public enum LogAPI {
         }
     }
 }
+
+/// Something that appends entries to a transparency log (the HTTP client in `VeilLogClient`, or an in-process log).
+public protocol TransparencyLogAppending: Sendable {
+    /// Appends `entry` (idempotent: an entry already logged is not appended twice) and returns where it is.
+    func append(_ entry: LogEntry) async throws -> LogAPI.AppendResponse
+}

@@ -182,3 +182,45 @@ extension EntryField {
         else { throw TransparencyError(.malformedEntry, "`resource` must be `<repository>/<type>/<tag>`") }
     }
 }
+
+extension LogEntry {
+    /// An anchor of a key broker's hash-chained audit trail: its head at a sequence number. Once logged, the broker
+    /// cannot rewrite or truncate the trail before that point without the log showing it.
+    public struct AuditHead: Sendable, Hashable, Codable {
+        /// The broker's identity (the RFC 7638 thumbprint of its token-signing key, or its configured name).
+        public var broker: String
+        /// The sequence number of the head entry (from 1).
+        public var sequence: UInt64
+        /// The head entry's hash, lowercase hex.
+        public var headSHA256: String
+        /// When the head was anchored (POSIX seconds).
+        public var time: UInt64
+
+        enum CodingKeys: String, CodingKey {
+            case broker
+            case sequence
+            case headSHA256 = "head_sha256"
+            case time
+        }
+
+        public init(broker: String, sequence: UInt64, headSHA256: String, time: UInt64) {
+            self.broker = broker
+            self.sequence = sequence
+            self.headSHA256 = headSHA256
+            self.time = time
+        }
+
+        var canonicalJSON: CanonicalJSON {
+            .object([
+                "kind": .string(Kind.auditHead.rawValue), "broker": .string(broker),
+                "sequence": .integer(sequence), "head_sha256": .string(headSHA256), "time": .integer(time),
+            ])
+        }
+
+        func validate() throws(TransparencyError) {
+            try EntryField.name(broker, "broker")
+            try EntryField.hex(headSHA256, "head_sha256", bytes: [32])
+            guard sequence > 0 else { throw TransparencyError(.malformedEntry, "`sequence` starts at 1") }
+        }
+    }
+}

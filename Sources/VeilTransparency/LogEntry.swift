@@ -8,6 +8,7 @@ public enum LogEntry: Sendable, Hashable {
     case model(Model)
     case policy(Policy)
     case keyRelease(KeyRelease)
+    case auditHead(AuditHead)
 
     /// The entry kinds, as spelled in `kind`.
     public enum Kind: String, Sendable, Hashable, CaseIterable, Codable {
@@ -15,6 +16,7 @@ public enum LogEntry: Sendable, Hashable {
         case model
         case policy
         case keyRelease = "key-release"
+        case auditHead = "audit-head"
     }
 
     public var kind: Kind {
@@ -23,6 +25,7 @@ public enum LogEntry: Sendable, Hashable {
         case .model: return .model
         case .policy: return .policy
         case .keyRelease: return .keyRelease
+        case .auditHead: return .auditHead
         }
     }
 
@@ -36,6 +39,7 @@ public enum LogEntry: Sendable, Hashable {
         case .model(let value): return value.canonicalJSON
         case .policy(let value): return value.canonicalJSON
         case .keyRelease(let value): return value.canonicalJSON
+        case .auditHead(let value): return value.canonicalJSON
         }
     }
 
@@ -56,7 +60,10 @@ public enum LogEntry: Sendable, Hashable {
             throw TransparencyError(.malformedEntry, "the entry is not a JSON object")
         }
         guard let kind = header.kind ?? expected else {
-            throw TransparencyError(.malformedEntry, "the entry has no `kind` (release, model, policy, key-release)")
+            throw TransparencyError(
+                .malformedEntry,
+                "the entry has no `kind` (release, model, policy, key-release, audit-head)"
+            )
         }
         if let expected, kind != expected {
             throw TransparencyError(
@@ -73,6 +80,7 @@ public enum LogEntry: Sendable, Hashable {
             case .model: self = .model(try decoder.decode(Model.self, from: data))
             case .policy: self = .policy(try decoder.decode(Policy.self, from: data))
             case .keyRelease: self = .keyRelease(try decoder.decode(KeyRelease.self, from: data))
+            case .auditHead: self = .auditHead(try decoder.decode(AuditHead.self, from: data))
             }
         } catch let error as TransparencyError {
             throw error
@@ -99,6 +107,7 @@ public enum LogEntry: Sendable, Hashable {
         case .model(let value): try value.validate()
         case .policy(let value): try value.validate()
         case .keyRelease(let value): try value.validate()
+        case .auditHead(let value): try value.validate()
         }
     }
 

@@ -23,6 +23,8 @@ struct AttesterFactory {
     var eventLog: String = TPMAttester.defaultEventLogPath
     /// Extra members of the SIMULATED statement's configuration (e.g. `role: node`).
     var simulatedConfiguration: [String: String] = [:]
+    /// Measure this executable into PCR 23 before every TPM quote (nodes: a logged TPM release pins `pcr23`).
+    var measuresCode = false
 
     func make() throws -> any Attester {
         var choice = tee
@@ -58,7 +60,8 @@ struct AttesterFactory {
                     client: client,
                     selection: TPM2.PCRSelection(indices: pcrIndices ?? Array(0..<24)),
                     eventLogPath: eventLog,
-                    location: tpm
+                    location: tpm,
+                    measuredExecutable: measuresCode ? SimulatedAttester.currentExecutable : nil
                 )
             } catch {
                 throw CLIError(

@@ -278,7 +278,12 @@ struct StackTEE {
 
     init(_ requested: TEEChoice, tpm: String) throws {
         func make(_ choice: TEEChoice, _ tpm: String) throws -> any Attester {
-            try AttesterFactory(tee: choice, tpm: tpm, simulatedConfiguration: ["role": "node"]).make()
+            try AttesterFactory(
+                tee: choice,
+                tpm: tpm,
+                simulatedConfiguration: ["role": "node"],
+                measuresCode: true
+            ).make()
         }
         if requested != .auto {
             (choice, self.tpm, softwareTPM) = (requested, tpm, nil)

@@ -1,81 +1,67 @@
-import AsyncHTTPClient
 import Foundation
-import NIOCore
 import VeilKeys
+import VeilLogClient
 import VeilTransparency
 import _VeilBytes
 
-/// The CLI's HTTP client for a log server (see `LogAPI`).
+/// The CLI's view of a log server: ``TransparencyLogClient`` with its failures as CLI errors.
 struct LogClient {
-    let base: String
+    let client: TransparencyLogClient
 
     init(_ url: String) throws {
-        guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? "") else {
+        do { client = try TransparencyLogClient(url: url) } catch {
             throw CLIError(
                 "`\(url)` is not an http(s) URL.",
                 remedy: "Give the log's base URL, e.g. http://127.0.0.1:8088."
             )
         }
-        base = url.hasSuffix("/") ? String(url.dropLast()) : url
     }
 
+    var base: String { client.baseURL }
+
     func checkpoint() async throws -> String {
-        String(decoding: try await get("/checkpoint"), as: UTF8.self)
+        try await cli { () async throws(LogClientError) in try await client.checkpoint() }
     }
 
     func append(envelope: String) async throws -> LogAPI.AppendResponse {
-        try decode(try await send("/entries", body: envelope, contentType: "application/jose"))
+        try await cli { () async throws(LogClientError) in try await client.append(envelope: envelope) }
     }
 
     func entry(_ index: UInt64) async throws -> LogAPI.EntryResponse {
-        try decode(try await get("/entries/\(index)"))
+        try await cli { () async throws(LogClientError) in try await client.entry(index) }
     }
 
     func inclusionProof(leafHash: [UInt8], treeSize: UInt64) async throws -> LogAPI.InclusionProofResponse {
-        try decode(try await get("/proof/inclusion?leaf_hash=\(Hex.encode(leafHash))&tree_size=\(treeSize)"))
+        try await cli { () async throws(LogClientError) in
+            try await client.inclusionProof(leafHash: leafHash, treeSize: treeSize)
+        }
     }
 
     func consistencyProof(first: UInt64, second: UInt64) async throws -> LogAPI.ConsistencyProofResponse {
-        try decode(try await get("/proof/consistency?first=\(first)&second=\(second)"))
+        try await cli { () async throws(LogClientError) in
+            try await client.consistencyProof(first: first, second: second)
+        }
     }
 
-    private func get(_ path: String) async throws -> [UInt8] {
-        try await send(path, body: nil, contentType: nil)
-    }
-
-    private func send(_ path: String, body: String?, contentType: String?) async throws -> [UInt8] {
-        var request = HTTPClientRequest(url: base + LogAPI.prefix + path)
-        if let body {
-            request.method = .POST
-            request.body = .bytes(ByteBuffer(string: body))
-            request.headers.add(name: "Content-Type", value: contentType ?? "application/octet-stream")
-        }
-        let response: HTTPClientResponse
-        do { response = try await HTTPClient.shared.execute(request, timeout: .seconds(30)) } catch {
-            throw CLIError(
-                "Could not reach the log at \(base): \(error).",
-                remedy: "Check --log and that the server runs."
-            )
-        }
-        let bytes = Array(buffer: try await response.body.collect(upTo: 4 << 20))
-        guard (200..<300).contains(response.status.code) else {
-            if let problem = try? JSONDecoder().decode(LogAPI.Problem.self, from: Data(bytes)) {
+    private func cli<T>(_ body: () async throws(LogClientError) -> T) async throws -> T {
+        do { return try await body() } catch {
+            switch error.code {
+            case .unreachable:
                 throw CLIError(
-                    "The log answered \(problem.status): \(problem.title). \(problem.detail ?? "")",
+                    "Could not reach the log at \(base): \(error.detail).",
+                    remedy: "Check --log and that the server runs."
+                )
+            case .problem:
+                throw CLIError(
+                    error.detail.prefix(1).uppercased() + error.detail.dropFirst(),
                     remedy: "See the detail above; docs/log-api.md lists the log's errors."
                 )
+            default:
+                throw CLIError(
+                    "The log's answer is not the expected JSON.",
+                    remedy: "Check --log points at a Veil log."
+                )
             }
-            throw CLIError(
-                "The log answered HTTP \(response.status.code).",
-                remedy: "Check --log points at a Veil log."
-            )
-        }
-        return bytes
-    }
-
-    private func decode<T: Decodable>(_ bytes: [UInt8]) throws -> T {
-        do { return try JSONDecoder().decode(T.self, from: Data(bytes)) } catch {
-            throw CLIError("The log's answer is not the expected JSON.", remedy: "Check --log points at a Veil log.")
         }
     }
 }

@@ -25,6 +25,7 @@ struct Veil: AsyncParsableCommand {
             InspectCommand.self,
             UnsealCommand.self,
             LogCommand.self,
+            ReleaseCommand.self,
             NodeCommand.self,
             KBSCommand.self,
             GenerateCommand.self,

@@ -180,6 +180,14 @@ public actor TPM2Client {
         _ = try await execute(command)
     }
 
+    /// TPM2_PCR_Reset: sets a resettable PCR (16 and 23 at locality 0 in the PC Client profile) to zero.
+    public func resetPCR(_ pcr: Int) async throws(TPM2Error) {
+        var command = TPM2.Command(.pcrReset)
+        command.handles = [UInt32(pcr)]
+        command.passwordSessions = 1
+        _ = try await execute(command)
+    }
+
     /// TPM2_FlushContext: frees a transient object.
     public func flush(_ handle: UInt32) async throws(TPM2Error) {
         var command = TPM2.Command(.flushContext)

@@ -20,6 +20,7 @@ public enum TPM2 {
         case getRandom = 0x0000_017B
         case pcrRead = 0x0000_017E
         case pcrExtend = 0x0000_0182
+        case pcrReset = 0x0000_013D
     }
 
     /// TPM_ALG_ID values used here.

@@ -14,6 +14,7 @@ extension TPMAttester: Attester {
     /// `signature`, `pcrs`, the AK as `ak_pem`, which verifiers must pin), with the event log stapled when it is readable.
     public func evidence(reportData: [UInt8]) async throws(AttesterError) -> EvidenceBundle {
         try checkReportData(reportData)
+        try await ensureCodeMeasurement()
         let quote: TPM2.Quote
         do {
             quote = try await self.quote(nonce: reportData)

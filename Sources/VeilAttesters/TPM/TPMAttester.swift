@@ -17,6 +17,8 @@ public struct TPMAttester: Sendable {
     public let eventLogPath: String?
     /// Where the TPM is, for the bundle's producer line.
     public let location: String?
+    /// The executable measured into PCR 23 before every quote (nil: none); see ``ensureCodeMeasurement()``.
+    public let measuredExecutable: String?
 
     /// An attester for the TPM behind `client`.
     public init(
@@ -24,8 +26,10 @@ public struct TPMAttester: Sendable {
         keyAlgorithm: TPM2.KeyAlgorithm = .ecc,
         selection: TPM2.PCRSelection = .all,
         eventLogPath: String? = nil,
-        location: String? = nil
+        location: String? = nil,
+        measuredExecutable: String? = nil
     ) {
+        self.measuredExecutable = measuredExecutable
         self.client = client
         self.keyAlgorithm = keyAlgorithm
         self.selection = selection

@@ -1,0 +1,66 @@
+/// The claim names each platform verifier can establish. A policy (client or broker) that names a claim outside
+/// this catalog for a platform is an error, never a silent pass: a typo such as `mr_td` would otherwise pin
+/// nothing. A test checks that every claim the verifiers produce on the real vectors is listed here.
+public enum ClaimCatalog {
+    /// Claims that an evidence bundle adds to any platform's claims (binding inputs).
+    static let bundleClaims: Set<String> = ["binding_nonce", "binding_init_data", "kbs_nonce", "report_data"]
+
+    static let sevSNP: Set<String> = {
+        var names: Set<String> = [
+            "version", "guest_svn", "policy", "family_id", "image_id", "vmpl", "signature_algo", "current_tcb",
+            "platform_info", "author_key_en", "mask_chip_key", "measurement", "host_data", "id_key_digest",
+            "author_key_digest", "report_id", "report_id_ma", "reported_tcb", "committed_tcb", "launch_tcb",
+            "chip_id", "current_version", "committed_version", "signing_key", "cpuid_fam_id", "cpuid_mod_id",
+            "cpuid_step", "launch_mit_vector", "current_mit_vector", "product", "product_name", "csp_id", "debug",
+            "migrate_ma", "smt_allowed",
+        ]
+        for prefix in ["reported_tcb", "current_tcb", "committed_tcb", "launch_tcb"] {
+            for part in ["bootloader", "tee", "snp", "microcode", "fmc"] { names.insert("\(prefix)_\(part)") }
+        }
+        return names
+    }()
+
+    static let tdx: Set<String> = [
+        "quote_version", "tee_tcb_svn", "tee_tcb_svn2", "mrseam", "mrsignerseam", "seam_attributes", "td_attributes",
+        "xfam", "mrtd", "mrconfigid", "mrowner", "mrownerconfig", "rtmr0", "rtmr1", "rtmr2", "rtmr3", "mrservicetd",
+        "fmspc", "pce_id", "pce_svn", "qe_svn", "qe_isv_svn", "debug",
+    ]
+
+    static let sgx: Set<String> = [
+        "quote_version", "cpusvn", "miscselect", "attributes", "mrenclave", "mrsigner", "isvprodid", "isvsvn",
+        "fmspc", "pce_id", "pce_svn", "qe_svn", "qe_isv_svn", "debug",
+    ]
+
+    static let tpm: Set<String> = {
+        var names: Set<String> = [
+            "tpm_extra_data", "tpm_clock", "tpm_reset_count", "tpm_restart_count", "tpm_firmware_version",
+            "tpm_pcr_digest", "tpm_pcr_bank", "tpm_ak_sha256", "tpm_event_log_events",
+        ]
+        for index in 0..<24 { names.insert("pcr\(index)") }
+        return names
+    }()
+
+    static let azure: Set<String> = ["hcl_runtime_claims_digest", "hcl_user_data"]
+
+    static let simulated: Set<String> = [
+        "simulated", "measurement", "config_digest", "executable", "evidence_time", "simulated_root_key",
+    ]
+
+    /// Whether `claim` is a claim the verifier of `platform` can establish.
+    public static func isKnown(_ claim: String, platform: AttestationPlatform) -> Bool {
+        if bundleClaims.contains(claim) || claim.hasPrefix("binding_public_key_") { return true }
+        switch platform {
+        case .sevSNP: return sevSNP.contains(claim)
+        case .tdx: return tdx.contains(claim)
+        case .sgx: return sgx.contains(claim)
+        case .tpm: return tpm.contains(claim)
+        case .azureSEVSNPvTPM:
+            return sevSNP.contains(claim) || tpm.contains(claim) || azure.contains(claim)
+                || claim.hasPrefix("vm_configuration.")
+        case .azureTDXvTPM:
+            return tdx.contains(claim) || tpm.contains(claim) || azure.contains(claim)
+                || claim.hasPrefix("vm_configuration.")
+        case .simulated: return simulated.contains(claim) || claim.hasPrefix("config.")
+        }
+    }
+}

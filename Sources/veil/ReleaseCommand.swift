@@ -1,0 +1,195 @@
+import ArgumentParser
+import Foundation
+import VeilAttesters
+import VeilKeys
+import VeilLogClient
+import VeilTransparency
+import _VeilBytes
+
+/// `veil release`: publish a node build's measurements as a `release` entry of a transparency log — what "approved"
+/// means to every client and broker that pins that log.
+struct ReleaseCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "release",
+        abstract: "Log a node build's measurements as an approved release.",
+        discussion: """
+            Computes the measurements a TEE reports when it runs EXECUTABLE (default: this veil binary) — the \
+            SIMULATED TEE's `measurement` (SHA-384 of the file) and, for a TPM, `pcr23` (the node resets PCR 23 and \
+            extends it with SHA-256 of the file before quoting) — adds any --measurement given for hardware TEEs \
+            (SEV-SNP `measurement`, TDX `mrtd` and RTMRs, TPM boot PCRs), writes the `release` entry to --out, and \
+            appends it to --log when given. Nodes staple the entry's inclusion proof (`veil node serve --release \
+            FILE --log URL`); clients and brokers that pin the log accept only nodes whose evidence matches a \
+            logged release. See docs/attestation.md ("What approved means").
+            """
+    )
+
+    @Option(help: ArgumentHelp("The release's name.", valueName: "NAME"))
+    var name = "veil-node"
+
+    @Option(help: ArgumentHelp("The release's version (default: this build's).", valueName: "VERSION"))
+    var version: String?
+
+    @Option(help: ArgumentHelp("The executable a node runs (default: this veil binary).", valueName: "PATH"))
+    var executable: String?
+
+    @Option(
+        parsing: .upToNextOption,
+        help: ArgumentHelp("Platforms to compute measurements for from the executable.", valueName: "simulated|tpm")
+    )
+    var platform: [String] = ["tpm"]
+
+    @Option(
+        name: .customLong("measurement"),
+        help: ArgumentHelp(
+            "A measurement a hardware TEE reports for this build (repeatable).",
+            valueName: "PLATFORM:REGISTER=HEX"
+        )
+    )
+    var measurements: [String] = []
+
+    @Option(help: ArgumentHelp("The source repository.", valueName: "URL"))
+    var sourceRepository = "https://veil.dev/veil"
+
+    @Option(help: ArgumentHelp("The source revision (a commit id or tag).", valueName: "REV"))
+    var sourceRevision: String?
+
+    @Option(help: ArgumentHelp("Where to write the release entry (JSON).", valueName: "FILE"))
+    var out: String
+
+    @Option(help: ArgumentHelp("The log's base URL; without it the entry is only written.", valueName: "URL"))
+    var log: String?
+
+    @Option(help: ArgumentHelp("The submitter's private key (with --log).", valueName: "FILE"))
+    var submitterKey: String?
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    func run() async throws {
+        let release = try ReleaseBuilder.release(
+            name: name,
+            version: version ?? VeilVersion.current,
+            executable: executable ?? SimulatedAttester.currentExecutable,
+            platforms: platform,
+            extra: measurements,
+            source: LogEntry.Release.Source(
+                repository: sourceRepository,
+                revision: sourceRevision ?? VeilVersion.current
+            )
+        )
+        let entry = LogEntry.release(release)
+        do {
+            try Data(entry.leafData).write(to: URL(fileURLWithPath: out), options: .atomic)
+        } catch {
+            throw CLIError("Cannot write \(out): \(error.localizedDescription).", remedy: "Check the path.")
+        }
+        var appended: LogAPI.AppendResponse?
+        if let log {
+            guard let submitterKey else {
+                throw CLIError("--log needs --submitter-key.", remedy: "Give the log submitter's private key file.")
+            }
+            let key: SigningPrivateKey
+            do { key = try KeyFile.readSigningKey(submitterKey) } catch {
+                throw CLIError(error.description, remedy: "Give the submitter's private key file.")
+            }
+            let client = try LogClient(log)
+            let note = try await client.checkpoint()
+            let origin = try LogTrust.verifyStep { () throws(TransparencyError) in
+                try Checkpoint(text: try SignedNote(parsing: note).text).origin
+            }
+            appended = try await client.append(envelope: try SubmissionEnvelope.sign(entry, origin: origin, key: key))
+        }
+        switch format {
+        case .json:
+            try JSONOutput.print(
+                ReleaseOutput(entry: out, measurements: release.measurements, index: appended?.index)
+            )
+        case .text:
+            print("release \(release.name) \(release.version) → \(out)")
+            for measurement in release.measurements {
+                print("  \(measurement.platform.rawValue) \(measurement.register) = \(measurement.value)")
+            }
+            if let appended {
+                print("logged at index \(appended.index)\(appended.duplicate ? " (already in the log)" : "")")
+            } else {
+                print("not logged (no --log): append it with veil log append --kind release --entry \(out)")
+            }
+        }
+    }
+
+    struct ReleaseOutput: Encodable {
+        var entry: String
+        var measurements: [TEEMeasurement]
+        var index: UInt64?
+    }
+}
+
+/// Computes a node build's release entry: the one place that knows how each platform measures the executable.
+enum ReleaseBuilder {
+    /// The measurements of `executable` for `platforms` (`simulated`, `tpm`) plus `extra`
+    /// (`PLATFORM:REGISTER=HEX`), as a release entry.
+    static func release(
+        name: String,
+        version: String,
+        executable: String,
+        platforms: [String],
+        extra: [String],
+        source: LogEntry.Release.Source
+    ) throws -> LogEntry.Release {
+        var measurements: [TEEMeasurement] = []
+        for platform in platforms {
+            switch platform {
+            case "simulated":
+                let digest = try attesterStep { () throws(AttesterError) in try SimulatedAttester.measure(executable) }
+                measurements.append(
+                    TEEMeasurement(platform: .simulated, register: "measurement", value: Hex.encode(digest))
+                )
+            case "tpm":
+                let digest = try attesterStep { () throws(AttesterError) in try TPMAttester.executableDigest(executable)
+                }
+                measurements.append(
+                    TEEMeasurement(
+                        platform: .tpm,
+                        register: "pcr\(TPMAttester.codePCR)",
+                        value: Hex.encode(TPMAttester.expectedCodePCR(executableDigest: digest))
+                    )
+                )
+            default:
+                throw CLIError(
+                    "--platform \(platform) cannot be computed from the executable.",
+                    remedy: "Use simulated or tpm; give hardware TEE measurements with --measurement."
+                )
+            }
+        }
+        for text in extra {
+            guard let colon = text.firstIndex(of: ":"), let equals = text.firstIndex(of: "="), colon < equals,
+                let platform = TEEMeasurement.Platform(rawValue: String(text[..<colon]))
+            else {
+                throw CLIError(
+                    "--measurement \(text) is not PLATFORM:REGISTER=HEX.",
+                    remedy: "For example sev-snp:measurement=<96 hex digits> or tdx:mrtd=<96 hex digits>."
+                )
+            }
+            measurements.append(
+                TEEMeasurement(
+                    platform: platform,
+                    register: String(text[text.index(after: colon)..<equals]),
+                    value: String(text[text.index(after: equals)...]).lowercased()
+                )
+            )
+        }
+        let release = LogEntry.Release(name: name, version: version, measurements: measurements, source: source)
+        do {
+            _ = try LogEntry(json: LogEntry.release(release).leafData)
+        } catch {
+            throw CLIError("The release is not valid: \(error.detail)", remedy: "See docs/formats/log-entries.md.")
+        }
+        return release
+    }
+
+    private static func attesterStep<T>(_ body: () throws(AttesterError) -> T) throws -> T {
+        do { return try body() } catch {
+            throw CLIError("Cannot measure the executable: \(error.reason).", remedy: "Check --executable.")
+        }
+    }
+}
