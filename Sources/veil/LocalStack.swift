@@ -32,6 +32,7 @@ struct LocalStack {
         var attester: any Attester
         /// Ports (0: any free port).
         var kbsPort = 0
+        var logPort = 0
         var nodePort = 0
         var relayPort = 0
     }
@@ -93,6 +94,19 @@ struct LocalStack {
             "sealed \(options.modelName) into \(sealedPath) (\(sealedBytes / 1_000_000) MB, AES-256-GCM chunks, signed)"
         )
 
+        // The transparency log: the node release and the sealed model are logged before anything trusts them.
+        var servers: [RunningServer] = []
+        let ports = Ports()
+        let log = try await startLog(
+            in: directory,
+            port: options.logPort,
+            platform: options.attester.tee,
+            sealedPath: sealedPath,
+            servers: &servers,
+            ports: ports,
+            say: say
+        )
+
         // The key broker.
         let adminKey = try ensureKey(.ed25519, "admin.jwk")
         let kekFile = try ensureKey(.aes256, "kbs-kek.jwk")
@@ -120,8 +134,6 @@ struct LocalStack {
             signer: try TokenSigner.file(path("kbs-token.jwk")),
             settings: settings
         )
-        var servers: [RunningServer] = []
-        let ports = Ports()
         let kbsApp = try KeyBrokerServer.buildApplication(kbsConfiguration, logger: quietLogger("veil.kbs")) {
             port in await ports.set("kbs", port)
         }
@@ -232,7 +244,7 @@ struct LocalStack {
     }
 
     /// Runs `app` in a task and returns its base URL once it has bound, or throws if it stops before that.
-    private static func run(
+    static func run(
         _ name: String,
         _ app: some ApplicationProtocol,
         ports: Ports,
@@ -259,7 +271,7 @@ struct LocalStack {
         }
     }
 
-    private static func quietLogger(_ label: String) -> Logger {
+    static func quietLogger(_ label: String) -> Logger {
         var logger = Logger(label: label)
         logger.logLevel = .warning
         return logger
@@ -315,7 +327,7 @@ struct StackTEE {
 }
 
 /// Hands bound ports from the servers' `onServerRunning` callbacks to the code that waits for them.
-fileprivate actor Ports {
+actor Ports {
     private var results: [String: Result<Int, any Error>] = [:]
     private var waiters: [String: [CheckedContinuation<Result<Int, any Error>, Never>]] = [:]
 

@@ -33,17 +33,7 @@ struct LogAppendCommand: AsyncParsableCommand {
 
     func run() async throws {
         let entry = try LogEntryFile.read(self.entry, kind: kind)
-        let key: SigningPrivateKey
-        do { key = try KeyFile.readSigningKey(submitterKey) } catch {
-            throw CLIError(error.description, remedy: "Give the submitter's private key file.")
-        }
-        let client = try LogClient(log)
-        let note = try await client.checkpoint()
-        let origin = try LogTrust.verifyStep { () throws(TransparencyError) in
-            try Checkpoint(text: try SignedNote(parsing: note).text).origin
-        }
-        let envelope = try SubmissionEnvelope.sign(entry, origin: origin, key: key)
-        let result = try await client.append(envelope: envelope)
+        let result = try await LogSubmission.append(entry, log: log, submitterKeyPath: submitterKey)
         switch format {
         case .json: try JSONOutput.print(result)
         case .text:

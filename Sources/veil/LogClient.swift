@@ -66,6 +66,30 @@ struct LogClient {
     }
 }
 
+/// Appending one entry, as `veil log append`, `veil release` and `veil seal --log` do.
+enum LogSubmission {
+    /// Signs `entry` with the submitter key at `keyPath` for the log at `log` (its origin read from its checkpoint)
+    /// and appends it.
+    static func append(
+        _ entry: LogEntry,
+        log: String,
+        submitterKeyPath keyPath: String
+    ) async throws
+        -> LogAPI.AppendResponse
+    {
+        let key: SigningPrivateKey
+        do { key = try KeyFile.readSigningKey(keyPath) } catch {
+            throw CLIError(error.description, remedy: "Give the log submitter's private key file.")
+        }
+        let client = try LogClient(log)
+        let note = try await client.checkpoint()
+        let origin = try LogTrust.verifyStep { () throws(TransparencyError) in
+            try Checkpoint(text: try SignedNote(parsing: note).text).origin
+        }
+        return try await client.append(envelope: try SubmissionEnvelope.sign(entry, origin: origin, key: key))
+    }
+}
+
 /// Reading the log's public key (and origin) for the client commands.
 enum LogTrust {
     static func logKey(path: String, origin: String?, checkpointNote: String) throws -> LogKey {

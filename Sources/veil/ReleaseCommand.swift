@@ -88,16 +88,7 @@ struct ReleaseCommand: AsyncParsableCommand {
             guard let submitterKey else {
                 throw CLIError("--log needs --submitter-key.", remedy: "Give the log submitter's private key file.")
             }
-            let key: SigningPrivateKey
-            do { key = try KeyFile.readSigningKey(submitterKey) } catch {
-                throw CLIError(error.description, remedy: "Give the submitter's private key file.")
-            }
-            let client = try LogClient(log)
-            let note = try await client.checkpoint()
-            let origin = try LogTrust.verifyStep { () throws(TransparencyError) in
-                try Checkpoint(text: try SignedNote(parsing: note).text).origin
-            }
-            appended = try await client.append(envelope: try SubmissionEnvelope.sign(entry, origin: origin, key: key))
+            appended = try await LogSubmission.append(entry, log: log, submitterKeyPath: submitterKey)
         }
         switch format {
         case .json:

@@ -1,13 +1,14 @@
 public import ArgumentParser
 import Foundation
 import VeilKeys
+import VeilTransparency
 public import VeilSealing
 import _VeilBytes
 
 extension SealedModel.ModelFormat: ExpressibleByArgument {}
 
 /// `veil seal`: encrypt and sign a model file into a sealed `.veil` file, or re-wrap a sealed file's key.
-struct SealCommand: ParsableCommand {
+struct SealCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seal",
         abstract:
@@ -60,6 +61,12 @@ struct SealCommand: ParsableCommand {
     @Flag(name: .long, help: "Replace --out if it exists.")
     var force = false
 
+    @Option(name: .long, help: "Append a `model` entry (manifest digest, owner key) to the log at this URL.")
+    var log: String?
+
+    @Option(name: .long, help: "With --log: the log submitter's private key.")
+    var logSubmitterKey: String?
+
     func validate() throws {
         switch (model, rewrap) {
         case (nil, nil): throw ValidationError("Give the model file to seal, or --rewrap SEALED-FILE.")
@@ -67,13 +74,16 @@ struct SealCommand: ParsableCommand {
         case (nil, .some): if newKeyFile == nil { throw ValidationError("--rewrap needs --new-key-file.") }
         case (.some, nil): if newKeyFile != nil { throw ValidationError("--new-key-file is only for --rewrap.") }
         }
+        if (log == nil) != (logSubmitterKey == nil) {
+            throw ValidationError("--log and --log-submitter-key go together.")
+        }
         let input = URL(fileURLWithPath: model ?? rewrap ?? "").resolvingSymlinksInPath().path
         guard URL(fileURLWithPath: out).resolvingSymlinksInPath().path != input else {
             throw ValidationError("--out must not be the input file; write the sealed file elsewhere.")
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let reporter = ProgressReporter()
         defer { reporter.finish() }
         if let rewrap, let newKeyFile {
@@ -121,6 +131,20 @@ struct SealCommand: ParsableCommand {
         print("  chunks:    \(manifest.chunkCount) of up to \(manifest.chunkSize) bytes, AES-256-GCM")
         print("  key id:    \(header.keyEnvelope.keyID)")
         print("  owner:     \(manifest.owner.kind.rawValue) \(manifest.owner.thumbprint)")
+        if let log, let logSubmitterKey {
+            let entry = LogEntry.model(Self.logEntry(header))
+            let result = try await LogSubmission.append(entry, log: log, submitterKeyPath: logSubmitterKey)
+            print("  logged:    model entry at index \(result.index)\(result.duplicate ? " (already in the log)" : "")")
+        }
+    }
+
+    /// The `model` log entry of a sealed file: its name, manifest digest and owner key.
+    static func logEntry(_ header: SealedModel.Header) -> LogEntry.Model {
+        LogEntry.Model(
+            name: header.manifest.metadata.modelName,
+            manifestSHA256: Hex.encode(header.manifestDigest),
+            ownerKey: header.manifest.owner.thumbprint
+        )
     }
 
     static func detectFormat(_ path: String) -> SealedModel.ModelFormat {

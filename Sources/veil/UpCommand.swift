@@ -13,8 +13,11 @@ struct UpCommand: AsyncParsableCommand {
             The same stack as `veil demo`, in one process: the model is sealed, its key registered with the \
             broker, the node attests and unseals it, the relay fronts the node. The endpoints are printed and \
             written to DIR/endpoints.json, where `veil chat` and `veil proxy` find them by default. Ctrl-C stops \
-            everything gracefully. Without a hardware TEE the node's evidence is SIMULATED: clients must say \
-            --allow-simulated to accept it. See docs/demo.md.
+            everything gracefully. The node's TEE is chosen as `veil demo` chooses it: a hardware TEE or TPM when \
+            this machine has one, else a software TPM (swtpm) started for the run, else the SIMULATED TEE — always \
+            said. The log key, and a TPM's attestation key, travel to clients through endpoints.json, so `veil \
+            chat` and `veil proxy` verify the node with no relaxation; only a SIMULATED node needs \
+            --allow-simulated. See docs/demo.md.
             """
     )
 
@@ -24,8 +27,13 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Keys, sealed model, broker database and endpoints.json.", valueName: "DIR"))
     var dataDir = LocalStackEndpoints.defaultDirectory
 
-    @Option(help: "The node's TEE: simulated (default; clients need --allow-simulated), auto, snp, tdx or tpm.")
-    var tee: TEEChoice = .simulated
+    @Option(
+        help: """
+            The node's TEE: auto (a hardware TEE or TPM if present, else swtpm if installed, else SIMULATED), \
+            snp, tdx, tpm or simulated (clients then need --allow-simulated).
+            """
+    )
+    var tee: TEEChoice = .auto
 
     @Option(help: "The TPM for --tee tpm: /dev/tpmrm0 or tcp://HOST:PORT (swtpm).")
     var tpm = "/dev/tpmrm0"
@@ -63,7 +71,8 @@ struct UpCommand: AsyncParsableCommand {
         )
         print("veil up: node   \(stack.endpoints.node?.absoluteString ?? "-")")
         print("veil up: endpoints written to \(endpointsPath.path)")
-        print("veil up: try `veil chat --allow-simulated \"Hello\"` or `veil proxy --allow-simulated`; Ctrl-C stops")
+        let relaxation = stack.tee == .simulated ? "--allow-simulated " : ""
+        print("veil up: try `veil chat \(relaxation)\"Hello\"` or `veil proxy \(relaxation)`; Ctrl-C stops")
         fflush(nil)
         await stack.wait()
         stackTEE.softwareTPM?.stop()

@@ -1,0 +1,102 @@
+import Foundation
+import Hummingbird
+import VeilAttestation
+import VeilAttesters
+import VeilKeys
+import VeilLogClient
+import VeilLogServer
+import VeilSealing
+import VeilTransparency
+import _VeilBytes
+
+/// The local stack's transparency log: what "approved" means to its broker and its clients.
+extension LocalStack {
+    /// The log's origin (its checkpoints' first line and its key's name).
+    static let logOrigin = "localhost/veil-up"
+
+    /// A running log and what was logged in it.
+    struct StackLog {
+        /// The log's base URL.
+        let url: URL
+        /// The key clients and the broker pin.
+        let logKey: LogKey
+        /// The client for appends (signed with the stack's submitter key) and proofs.
+        let client: TransparencyLogClient
+        /// The node release entry the node staples the inclusion of.
+        let release: LogEntry.Release
+        /// Where the release entry is (`veil node serve --release`).
+        let releasePath: String
+        /// The index of the release entry.
+        let releaseIndex: UInt64
+    }
+
+    /// Starts the log (SQLite in the data directory), then logs the node's release — the measurements the node's
+    /// TEE reports when running this executable — and the sealed model.
+    static func startLog(
+        in directory: URL,
+        port: Int,
+        platform: AttestationPlatform,
+        sealedPath: String,
+        servers: inout [RunningServer],
+        ports: Ports,
+        say: (String) -> Void
+    ) async throws -> StackLog {
+        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+        for name in ["log.jwk", "log-submitter.jwk"] where !FileManager.default.fileExists(atPath: path(name)) {
+            try KeyFile.generate(.ed25519, at: path(name))
+        }
+        guard case .ed25519(let logKey) = try KeyFile.readSigningKey(path("log.jwk")) else {
+            throw CLIError("\(path("log.jwk")) is not an Ed25519 key.", remedy: "Remove it; veil up makes a new one.")
+        }
+        let signer = try CheckpointSigner(origin: logOrigin, key: logKey)
+        let application = try LogServer.buildApplication(
+            LogServerConfiguration(
+                port: port,
+                storage: .sqlite(path: path("log.sqlite")),
+                signer: signer,
+                submitters: [try KeyFile.readPublicKey(path("log-submitter.jwk") + ".pub")]
+            ),
+            logger: quietLogger("veil.log")
+        ) { port in await ports.set("log", port) }
+        let url = try await run("log", application, ports: ports, into: &servers)
+        try Data((signer.logKey.vkey + "\n").utf8).write(to: URL(fileURLWithPath: path("log.vkey")), options: .atomic)
+        say("transparency log listening on \(url.absoluteString) (origin \(logOrigin), key \(path("log.vkey")))")
+
+        let client = try TransparencyLogClient(
+            url: url.absoluteString,
+            submitterKey: try KeyFile.readSigningKey(path("log-submitter.jwk"))
+        )
+        let release = try ReleaseBuilder.release(
+            name: "veil-node",
+            version: VeilVersion.current,
+            executable: SimulatedAttester.currentExecutable,
+            platforms: [platform == .tpm ? "tpm" : "simulated"],
+            extra: [],
+            source: LogEntry.Release.Source(repository: "https://veil.dev/veil", revision: VeilVersion.current)
+        )
+        let releasePath = path("release.json")
+        try Data(LogEntry.release(release).leafData).write(to: URL(fileURLWithPath: releasePath), options: .atomic)
+        let logged = try await client.append(.release(release))
+        let listed = release.measurements.map { "\($0.platform.rawValue) \($0.register) \($0.value.prefix(16))…" }
+        say(
+            "logged the node release \(release.name) \(release.version) at index \(logged.index): \(listed.joined(separator: ", "))"
+        )
+
+        let sealed = try SealedModel.inspect(contentsOf: sealedPath)
+        let model = try await client.append(.model(SealCommand.logEntry(sealed.header)))
+        say("logged the sealed model \(sealed.header.manifest.metadata.modelName) at index \(model.index)")
+        return StackLog(
+            url: url,
+            logKey: signer.logKey,
+            client: client,
+            release: release,
+            releasePath: releasePath,
+            releaseIndex: logged.index
+        )
+    }
+}
+
+extension LogKey {
+    /// The note verifier key string clients pin (`<origin>+<key id>+<key>`).
+    var vkey: String { (try? NoteVerifierKey(name: origin, publicKey: publicKey))?.vkey ?? "" }
+}
