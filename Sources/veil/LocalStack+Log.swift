@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Hummingbird
 import VeilAttestation
@@ -35,7 +36,7 @@ extension LocalStack {
     static func startLog(
         in directory: URL,
         port: Int,
-        platform: AttestationPlatform,
+        attester: any Attester,
         sealedPath: String,
         servers: inout [RunningServer],
         ports: Ports,
@@ -66,14 +67,19 @@ extension LocalStack {
             url: url.absoluteString,
             submitterKey: try KeyFile.readSigningKey(path("log-submitter.jwk"))
         )
+        let platform = attester.tee
+        let hardware = platform == .sevSNP || platform == .tdx
         let release = try ReleaseBuilder.release(
             name: "veil-node",
             version: VeilVersion.current,
             executable: SimulatedAttester.currentExecutable,
-            platforms: [platform == .tpm ? "tpm" : "simulated"],
-            extra: [],
+            platforms: hardware ? [] : [platform == .tpm ? "tpm" : "simulated"],
+            extra: hardware ? try await launchMeasurements(of: attester) : [],
             source: LogEntry.Release.Source(repository: "https://veil.dev/veil", revision: VeilVersion.current)
         )
+        if hardware {
+            say("this machine's TEE measures its launched image, not this executable: logging its own verified launch measurements as the release")
+        }
         let releasePath = path("release.json")
         try Data(LogEntry.release(release).leafData).write(to: URL(fileURLWithPath: releasePath), options: .atomic)
         let logged = try await client.append(.release(release))
@@ -93,6 +99,33 @@ extension LocalStack {
             releasePath: releasePath,
             releaseIndex: logged.index
         )
+    }
+}
+
+extension LocalStack {
+    /// The code measurements of this confidential VM, read from its own evidence verified here: what a local stack on
+    /// SEV-SNP or TDX logs as its release (its operator launched the image; a production release is logged from the
+    /// image build with `veil release --measurement`).
+    static func launchMeasurements(of attester: any Attester) async throws -> [String] {
+        let evidence = try await attester.evidence(reportData: Array(SymmetricKey.randomNonSecretBytes(count: 64)))
+        let report = EvidenceRouter.bundleVerifier.verify(
+            evidence.json(),
+            context: VerificationContext(
+                time: Date(),
+                options: VerificationOptions(skipTCBCollateral: true, allowMissingCRL: true)
+            )
+        )
+        guard let claims = report.claims else {
+            let failed = report.checks.first { !$0.passed }
+            throw CLIError(
+                "this machine's own \(attester.tee.rawValue) evidence does not verify: \(failed?.name ?? "?"): \(failed?.detail ?? "")",
+                remedy: "Check the TEE with veil attest detect and veil attest explain."
+            )
+        }
+        let registers = attester.tee == .tdx ? ["mrtd", "rtmr0", "rtmr1", "rtmr2"] : ["measurement"]
+        return registers.compactMap { register in
+            claims.claims[register]?.bytes.map { "\(attester.tee.rawValue):\(register)=\(Hex.encode($0))" }
+        }
     }
 }
 

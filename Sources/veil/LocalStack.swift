@@ -100,7 +100,7 @@ struct LocalStack {
         let log = try await startLog(
             in: directory,
             port: options.logPort,
-            platform: options.attester.tee,
+            attester: options.attester,
             sealedPath: sealedPath,
             servers: &servers,
             ports: ports,
