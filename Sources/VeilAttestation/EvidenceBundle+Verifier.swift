@@ -103,7 +103,8 @@ extension EvidenceBundle {
             let pemMarker = Array("-----BEGIN".utf8)
             for item in bundle.collateral {
                 // Anywhere in the item, not only where a verifier looks: an anchor-shaped item is never usable.
-                let hasPEM = item.bytes.count >= pemMarker.count
+                let hasPEM =
+                    item.bytes.count >= pemMarker.count
                     && (0...(item.bytes.count - pemMarker.count)).contains {
                         item.bytes[$0] == pemMarker[0] && Array(item.bytes[$0..<($0 + pemMarker.count)]) == pemMarker
                     }

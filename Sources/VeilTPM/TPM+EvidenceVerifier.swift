@@ -128,7 +128,8 @@ extension TPM {
                     .untrustedChain,
                     "the quote's attestation key is not anchored"
                         + (carried == nil
-                            ? "" : ": the key the bundle carries (ak_pem / ak) is the attester's word and anchors nothing")
+                            ? ""
+                            : ": the key the bundle carries (ak_pem / ak) is the attester's word and anchors nothing")
                         + "; pin the TPM's enrolled AK or supply its AK certificate chain as collateral"
                 )
             }

@@ -193,7 +193,8 @@ extension TPM {
             recorder.check(
                 "tpm.pcr_values",
                 extra.isEmpty && missing.isEmpty && wrongSize.isEmpty,
-                passed: "the supplied PCR values are exactly the \(selected.count) PCR(s) \(selected) of the \(bankLabel) "
+                passed:
+                    "the supplied PCR values are exactly the \(selected.count) PCR(s) \(selected) of the \(bankLabel) "
                     + "bank the quote covers",
                 failed: !extra.isEmpty
                     ? "PCR values \(extra) were supplied but the quote's signed selection does not cover them"
