@@ -55,21 +55,41 @@ public struct VerificationOptions: Sendable, Hashable, Codable {
     public var allowDebug: Bool
     /// Do not require Intel TCB info / QE identity collateral (the TCB status is then unknown).
     public var skipTCBCollateral: Bool
-    /// Do not require the PCK CRL and root CA CRL.
+    /// Do not require the CRLs (Intel PCK CRL and root CA CRL, the AMD ARK CRL).
     public var allowMissingCRL: Bool
     /// Accept the simulated TEE.
     public var allowSimulated: Bool
+    /// Accept evidence whose code measurement nobody pinned: no reference values for the platform's code
+    /// register and no transparency-log release. The relying party (client, broker) enforces it; it is named
+    /// here so that it shows in the result.
+    public var acceptAnyMeasurement: Bool
 
     public init(
         allowDebug: Bool = false,
         skipTCBCollateral: Bool = false,
         allowMissingCRL: Bool = false,
-        allowSimulated: Bool = false
+        allowSimulated: Bool = false,
+        acceptAnyMeasurement: Bool = false
     ) {
         self.allowDebug = allowDebug
         self.skipTCBCollateral = skipTCBCollateral
         self.allowMissingCRL = allowMissingCRL
         self.allowSimulated = allowSimulated
+        self.acceptAnyMeasurement = acceptAnyMeasurement
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case allowDebug, skipTCBCollateral, allowMissingCRL, allowSimulated, acceptAnyMeasurement
+    }
+
+    /// Decodes options; a member missing from older encodings is `false` (no relaxation).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        allowDebug = try container.decodeIfPresent(Bool.self, forKey: .allowDebug) ?? false
+        skipTCBCollateral = try container.decodeIfPresent(Bool.self, forKey: .skipTCBCollateral) ?? false
+        allowMissingCRL = try container.decodeIfPresent(Bool.self, forKey: .allowMissingCRL) ?? false
+        allowSimulated = try container.decodeIfPresent(Bool.self, forKey: .allowSimulated) ?? false
+        acceptAnyMeasurement = try container.decodeIfPresent(Bool.self, forKey: .acceptAnyMeasurement) ?? false
     }
 
     /// The strict baseline: no relaxation.
@@ -82,6 +102,7 @@ public struct VerificationOptions: Sendable, Hashable, Codable {
         if skipTCBCollateral { names.append("skip_tcb_collateral") }
         if allowMissingCRL { names.append("allow_missing_crl") }
         if allowSimulated { names.append("allow_simulated") }
+        if acceptAnyMeasurement { names.append("accept_any_measurement") }
         return names
     }
 
@@ -91,7 +112,8 @@ public struct VerificationOptions: Sendable, Hashable, Codable {
             allowDebug: allowDebug || other.allowDebug,
             skipTCBCollateral: skipTCBCollateral || other.skipTCBCollateral,
             allowMissingCRL: allowMissingCRL || other.allowMissingCRL,
-            allowSimulated: allowSimulated || other.allowSimulated
+            allowSimulated: allowSimulated || other.allowSimulated,
+            acceptAnyMeasurement: acceptAnyMeasurement || other.acceptAnyMeasurement
         )
     }
 }

@@ -25,11 +25,13 @@ public struct SimulatedForbidden: AttestationPolicy {
     }
 }
 
-/// Requires the collateral the verifier could not find, unless a relaxation covers it.
+/// Requires the collateral the verifier could not find (Intel TCB info / QE identity, Intel or AMD CRLs), unless a
+/// relaxation covers it.
 public struct CollateralRequired: AttestationPolicy {
     public let name = "policy.collateral"
     public var remedy: String {
-        "Supply the TCB info, QE identity and CRLs with --collateral, or relax with --skip-tcb-collateral / --allow-missing-crl."
+        "Supply the TCB info, QE identity and CRLs (Intel PCS, AMD KDS /vcek/v1/<generation>/crl) with --collateral, "
+            + "or relax with --skip-tcb-collateral / --allow-missing-crl."
     }
     public init() {}
     public func appraise(_ claims: VerifiedClaims) -> PolicyEvaluation {

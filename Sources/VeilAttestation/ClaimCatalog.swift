@@ -1,13 +1,15 @@
 /// The claim names each platform verifier can establish. A policy (client or broker) that names a claim outside
 /// this catalog for a platform is an error, never a silent pass: a typo such as `mr_td` would otherwise pin
-/// nothing. A test checks that every claim the verifiers produce on the real vectors is listed here.
+/// nothing. The catalog is exact: a test checks that every claim the verifiers produce on the real vectors is listed
+/// here, and names listed here are ones a verifier produces (some only on some evidence: `*_fmc` on Turin,
+/// `*_mit_vector` in v5 reports, `csp_id` with a VLEK, `tee_tcb_svn2`/`mrservicetd` in TDX 1.5 quotes).
 public enum ClaimCatalog {
     /// Claims that an evidence bundle adds to any platform's claims (binding inputs).
-    static let bundleClaims: Set<String> = ["binding_nonce", "binding_init_data", "kbs_nonce", "report_data"]
+    static let bundleClaims: Set<String> = ["binding_nonce", "binding_init_data", "kbs_nonce"]
 
     static let sevSNP: Set<String> = {
         var names: Set<String> = [
-            "version", "guest_svn", "policy", "family_id", "image_id", "vmpl", "signature_algo", "current_tcb",
+            "version", "guest_svn", "policy", "family_id", "image_id", "vmpl", "current_tcb", "report_data",
             "platform_info", "author_key_en", "mask_chip_key", "measurement", "host_data", "id_key_digest",
             "author_key_digest", "report_id", "report_id_ma", "reported_tcb", "committed_tcb", "launch_tcb",
             "chip_id", "current_version", "committed_version", "signing_key", "cpuid_fam_id", "cpuid_mod_id",
@@ -23,12 +25,12 @@ public enum ClaimCatalog {
     static let tdx: Set<String> = [
         "quote_version", "tee_tcb_svn", "tee_tcb_svn2", "mrseam", "mrsignerseam", "seam_attributes", "td_attributes",
         "xfam", "mrtd", "mrconfigid", "mrowner", "mrownerconfig", "rtmr0", "rtmr1", "rtmr2", "rtmr3", "mrservicetd",
-        "fmspc", "pce_id", "pce_svn", "qe_svn", "qe_isv_svn", "debug",
+        "fmspc", "pce_id", "pce_svn", "qe_isv_svn", "debug", "report_data",
     ]
 
     static let sgx: Set<String> = [
         "quote_version", "cpusvn", "miscselect", "attributes", "mrenclave", "mrsigner", "isvprodid", "isvsvn",
-        "fmspc", "pce_id", "pce_svn", "qe_svn", "qe_isv_svn", "debug",
+        "fmspc", "pce_id", "pce_svn", "qe_svn", "debug", "report_data",
     ]
 
     static let tpm: Set<String> = {
@@ -43,7 +45,7 @@ public enum ClaimCatalog {
     static let azure: Set<String> = ["hcl_runtime_claims_digest", "hcl_user_data"]
 
     static let simulated: Set<String> = [
-        "simulated", "measurement", "config_digest", "executable", "evidence_time", "simulated_root_key",
+        "simulated", "measurement", "config_digest", "executable", "evidence_time", "simulated_root_key", "report_data",
     ]
 
     /// Whether `claim` is a claim the verifier of `platform` can establish.

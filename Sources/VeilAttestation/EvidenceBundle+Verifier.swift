@@ -100,10 +100,15 @@ extension EvidenceBundle {
             guard bundle.tee == .tpm || bundle.tee == .simulated else { return (bundle.collateral, []) }
             var usable: [Item] = []
             var ignored: [String] = []
+            let pemMarker = Array("-----BEGIN".utf8)
             for item in bundle.collateral {
-                let text = String(decoding: item.bytes.prefix(4096), as: UTF8.self)
-                let anchor =
-                    text.contains("-----BEGIN") || EvidenceJSON.looksLikeJSON(item.bytes) || item.bytes.first == 0x30
+                // Anywhere in the item, not only where a verifier looks: an anchor-shaped item is never usable.
+                let hasPEM =
+                    item.bytes.count >= pemMarker.count
+                    && (0...(item.bytes.count - pemMarker.count)).contains {
+                        item.bytes[$0] == pemMarker[0] && Array(item.bytes[$0..<($0 + pemMarker.count)]) == pemMarker
+                    }
+                let anchor = hasPEM || EvidenceJSON.looksLikeJSON(item.bytes) || item.bytes.first == 0x30
                 if anchor { ignored.append(item.name) } else { usable.append(item) }
             }
             return (usable, ignored)

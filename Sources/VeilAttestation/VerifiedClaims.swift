@@ -32,7 +32,7 @@ public struct VerifiedClaims: Sendable {
     public enum MissingCollateral: String, Sendable, Hashable, Codable {
         /// TCB info / QE identity (Intel).
         case tcbInfo = "tcb_info"
-        /// The PCK CRL or root CA CRL (Intel).
+        /// The PCK CRL or root CA CRL (Intel), or the ARK CRL (AMD).
         case crl
     }
 

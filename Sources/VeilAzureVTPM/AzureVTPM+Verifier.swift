@@ -82,6 +82,10 @@ extension AzureVTPM {
 
     /// Verifies Azure vTPM evidence: the hardware report (SNP or TDX), the runtime-claims binding, the AK from
     /// the claims, and the TPM quote.
+    ///
+    /// The attestation key comes only from `HCLAkPub` in the HCL runtime claims, whose hash the hardware report
+    /// signs (`hcl.binding`). A key in the quote JSON (`ak`, `ak_pem`) is never read: it would be the attester's word.
+    /// The SNP report's VCEK chains to the compiled AMD roots; the TD quote's PCK chain to the compiled Intel root.
     public struct Verifier: AttestationVerifier {
         public var platform: AttestationPlatform { .azureSEVSNPvTPM }
 

@@ -134,30 +134,43 @@ extension SEVSNP {
                 remedy: remedy
             )
         else { return false }
-        // An AMD CRL, when supplied, must be the ARK's, current, and must not list the ASK/ASVK.
-        for crl in collateral.crls where crl.issuerCommonName == "ARK-\(generation.rawValue)" {
+        // AMD CRLs, when supplied: the ARK's (KDS /vcek/v1/<Gen>/crl, listing revoked ASK/ASVKs) and any issued by
+        // the ASK/ASVK (listing revoked VCEK/VLEKs). Each must be signed by its issuer, current, and must not list
+        // the certificate below it. A CRL naming another issuer is not about this chain and is ignored.
+        for crl in collateral.crls {
+            let crlIssuer: RawCertificate
+            let subject: RawCertificate
+            let subjectName: String
+            switch crl.issuerCommonName {
+            case "ARK-\(generation.rawValue)":
+                (crlIssuer, subject, subjectName) = (pinned.ark, issuer, issuerName)
+            case issuerName:
+                (crlIssuer, subject, subjectName) = (issuer, key.certificate, key.kind.rawValue.uppercased())
+            default:
+                continue
+            }
             let crlRemedy = "Fetch the current CRL from AMD KDS (/vcek/v1/\(generation.rawValue)/crl)."
             guard
                 recorder.check(
                     "crl.signature",
-                    crl.isSigned(by: pinned.ark),
-                    passed: "the AMD CRL is signed by ARK-\(generation.rawValue)",
-                    failed: "the CRL claiming issuer ARK-\(generation.rawValue) is not signed by it",
+                    crl.isSigned(by: crlIssuer),
+                    passed: "the AMD CRL of \(crl.issuerCommonName) is signed by it",
+                    failed: "the CRL claiming issuer \(crl.issuerCommonName) is not signed by it",
                     remedy: crlRemedy
                 ),
                 recorder.check(
                     "crl.validity",
                     crl.thisUpdate <= context.time && context.time <= (crl.nextUpdate ?? .distantFuture),
-                    passed: "the AMD CRL is current",
-                    failed: "the AMD CRL is not current at the verification time",
+                    passed: "the AMD CRL of \(crl.issuerCommonName) is current",
+                    failed: "the AMD CRL of \(crl.issuerCommonName) is not current at the verification time",
                     remedy: crlRemedy
                 ),
                 recorder.check(
                     "chain.revocation",
-                    !crl.revokes(issuer),
-                    passed: "\(issuerName) is not revoked",
-                    failed: "\(issuerName) is revoked by ARK-\(generation.rawValue)",
-                    remedy: "Do not trust reports signed under this \(issuerName)."
+                    !crl.revokes(subject),
+                    passed: "\(subjectName) is not revoked by \(crl.issuerCommonName)",
+                    failed: "\(subjectName) is revoked by \(crl.issuerCommonName)",
+                    remedy: "Do not trust reports signed under this \(subjectName)."
                 )
             else { return false }
         }

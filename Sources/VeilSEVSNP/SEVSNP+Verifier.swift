@@ -169,11 +169,15 @@ extension SEVSNP {
                 }
             }
             let claims = Self.claims(report, key: key, generation: generation)
+            // Without the ARK's CRL nobody checked that the ASK/ASVK is not revoked: that collateral is missing
+            // (``CollateralRequired`` refuses it unless `allow_missing_crl`). A supplied one was verified above.
+            let hasCRL = collateral.crls.contains { $0.issuerCommonName == "ARK-\(generation.rawValue)" }
             let verified = VerifiedClaims(
                 platform: .sevSNP,
                 claims: claims,
                 isDebug: report.debugAllowed,
                 reportData: report.reportData,
+                missingCollateral: hasCRL ? [] : [.crl],
                 checks: recorder.checks,
                 context: context
             )

@@ -7,6 +7,11 @@ extension SimulatedTEE {
     /// Verifies SIMULATED evidence: the JWS signature by the dev root key in its header, and — when the collateral
     /// holds a public JWK — that this key is the pinned one. The claims say `simulated: SIMULATED`; the baseline
     /// policy's ``SimulatedForbidden`` rejects them unless `allowSimulated` is set.
+    ///
+    /// The dev root key travels in the evidence's own header, so without a pinned JWK the signature is anchored by
+    /// nothing: anyone can make a key and sign any statement. Only the named relaxation `allow_simulated` ever
+    /// admits this evidence, and a relying party that pins the dev root key (and measurement) narrows it to one
+    /// developer's statements — it never makes it proof about a machine.
     public struct Verifier: AttestationVerifier {
         public var platform: AttestationPlatform { .simulated }
 
@@ -99,7 +104,8 @@ extension SimulatedTEE {
             if pinned.isEmpty {
                 recorder.pass(
                     "simulated.root_key",
-                    "SIMULATED dev root key \(key.thumbprint) taken from the evidence (pin it with --collateral root.jwk.pub)"
+                    "SIMULATED dev root key \(key.thumbprint) taken from the evidence itself: anchored by nothing (pin it "
+                        + "with --collateral root.jwk.pub; only allow_simulated admits this evidence)"
                 )
                 return
             }

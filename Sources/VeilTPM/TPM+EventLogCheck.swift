@@ -23,7 +23,7 @@ extension TPM.Verifier {
             )
             return false
         }
-        let bank = quote.attest.selections.first?.hashAlgorithm ?? TPM.algSHA256
+        let bank = (try? TPM.quotedBank(quote.attest))?.hashAlgorithm ?? TPM.algSHA256
         let replayed = log.replay(bank: bank)
         let compared = replayed.keys.filter { quote.pcrs[$0] != nil }.sorted()
         let mismatched = compared.filter { replayed[$0] != quote.pcrs[$0] }

@@ -4,8 +4,14 @@ public import VeilAttestation
 import _VeilBytes
 
 extension TPM {
-    /// Verifies a TPM quote bundle (JSON: `message`, `signature`, `pcrs`, and the AK as `ak_pem` or a JWK
-    /// `ak`, or supplied as collateral: a PEM public key, or an AK certificate with its chain).
+    /// Verifies a TPM quote bundle (JSON: `message`, `signature`, `pcrs`, optionally the AK as `ak_pem` or a JWK
+    /// `ak`).
+    ///
+    /// The attestation key is anchored only by what the relying party supplies as collateral: a pinned PEM public
+    /// key (the enrolled AK), or an AK certificate chain that ends at a self-signed root in that collateral. A key
+    /// that travels in the quote bundle (`ak_pem`, `ak`) anchors nothing — anyone can sign a TPMS_ATTEST with a
+    /// fresh key — so it is at most a hint that must equal an anchored key. Evidence bundles never supply these
+    /// anchors: ``EvidenceBundle/Verifier`` drops stapled PEM, DER and JSON items for the TPM.
     public struct Verifier: AttestationVerifier {
         public var platform: AttestationPlatform { .tpm }
 
@@ -45,13 +51,13 @@ extension TPM {
             var claims = TPM.claims(quote)
             let key: AttestationKey
             do {
-                key = try Self.attestationKey(object, context: context, recorder: &recorder)
+                key = try Self.attestationKey(object, quote: quote, context: context, recorder: &recorder)
             } catch {
                 recorder.fail(
                     "tpm.ak",
                     "\(error.reason)",
-                    remedy: "Supply the attestation key (ak_pem in the bundle, or a PEM public key or AK certificate "
-                        + "chain with --collateral)."
+                    remedy: "Pin the TPM's enrolled attestation key with --collateral ak.pem (veil attest evidence "
+                        + "--tee tpm --ak-out ak.pem), or supply its AK certificate chain and root."
                 )
                 return VerificationReport(
                     platform: .tpm,
@@ -87,57 +93,88 @@ extension TPM {
             )
         }
 
+        /// The attestation key, anchored by the relying party's collateral (see ``Verifier``).
         static func attestationKey(
             _ object: [String: Any],
+            quote: Quote,
             context: VerificationContext,
             recorder: inout CheckRecorder
         ) throws(AttestationError) -> AttestationKey {
-            if let pem = object["ak_pem"] as? String {
-                let key = try AttestationKey(pem: pem)
-                // A PEM public key in the collateral pins the AK: the bundle's key must be that key.
-                let pinned = try context.collateral.items().filter {
-                    AttestationX509.isPEM($0.bytes)
-                        && String(decoding: $0.bytes, as: UTF8.self).contains("BEGIN PUBLIC KEY")
-                }
-                if !pinned.isEmpty {
-                    for item in pinned {
-                        let candidate = try AttestationKey(pem: String(decoding: item.bytes, as: UTF8.self))
-                        if candidate.publicKey == key.publicKey {
-                            recorder.pass("tpm.ak", "the bundle's attestation key is the pinned key from \(item.name)")
-                            return key
-                        }
-                    }
-                    throw AttestationError(.untrustedChain, "the bundle's attestation key is not the pinned AK")
-                }
-                // The key travels with the quote, so by itself it proves nothing: anyone can sign a TPMS_ATTEST.
-                throw AttestationError(
-                    .untrustedChain,
-                    "the quote's attestation key is not anchored: pin the TPM's enrolled AK with --collateral ak.pem "
-                        + "(veil attest evidence --tee tpm --ak-out ak.pem) or supply its AK certificate chain"
-                )
-            }
-            if let jwk = object["ak"] as? [String: Any], let n = EvidenceJSON.bytes(jwk["n"]),
-                let e = EvidenceJSON.bytes(jwk["e"])
-            {
-                recorder.pass("tpm.ak", "attestation key from the bundle's JWK")
-                return try AttestationKey(modulus: n, exponent: e)
-            }
+            let carried = try carriedKey(object)
+            var anchors: [(key: AttestationKey, origin: String)] = []
             var certificates: [RawCertificate] = []
             for item in try context.collateral.items() where AttestationX509.isPEM(item.bytes) {
                 let text = String(decoding: item.bytes, as: UTF8.self)
                 if text.contains("BEGIN PUBLIC KEY") {
-                    recorder.pass("tpm.ak", "pinned attestation key from \(item.name)")
-                    return try AttestationKey(pem: text)
+                    anchors.append((try AttestationKey(pem: text), "the pinned key from \(item.name)"))
+                } else {
+                    certificates += try AttestationX509.certificates(pem: item.bytes)
                 }
-                certificates += try AttestationX509.certificates(pem: item.bytes)
             }
-            // An AK certificate: the leaf is the certificate no other certificate names as issuer.
+            var chainError: AttestationError?
+            if !certificates.isEmpty {
+                do {
+                    let (leaf, root) = try verifiedChain(certificates, context: context)
+                    anchors.append(
+                        (AttestationKey(leaf.publicKey), "AK certificate \(leaf.commonName) chained to \(root)")
+                    )
+                } catch {
+                    chainError = error
+                }
+            }
+            if anchors.isEmpty, let chainError { throw chainError }
+            guard !anchors.isEmpty else {
+                throw AttestationError(
+                    .untrustedChain,
+                    "the quote's attestation key is not anchored"
+                        + (carried == nil
+                            ? ""
+                            : ": the key the bundle carries (ak_pem / ak) is the attester's word and anchors nothing")
+                        + "; pin the TPM's enrolled AK or supply its AK certificate chain as collateral"
+                )
+            }
+            if let carried {
+                guard let anchor = anchors.first(where: { $0.key.publicKey == carried.publicKey }) else {
+                    throw AttestationError(
+                        .untrustedChain,
+                        "the bundle's attestation key is not the pinned AK (nor the AK certificate's key)"
+                    )
+                }
+                recorder.pass("tpm.ak", "the bundle's attestation key is \(anchor.origin)")
+                return anchor.key
+            }
+            let anchor =
+                anchors.first { $0.key.isValidSignature(quote.signature, for: quote.attest.bytes) } ?? anchors[0]
+            recorder.pass("tpm.ak", "attestation key: \(anchor.origin)")
+            return anchor.key
+        }
+
+        /// The key the quote bundle carries (`ak_pem`, or an RSA / EC JWK `ak`), for comparison with the anchors.
+        static func carriedKey(_ object: [String: Any]) throws(AttestationError) -> AttestationKey? {
+            if let pem = object["ak_pem"] as? String { return try AttestationKey(pem: pem) }
+            guard let jwk = object["ak"] as? [String: Any] else { return nil }
+            if let n = EvidenceJSON.bytes(jwk["n"]), let e = EvidenceJSON.bytes(jwk["e"]) {
+                return try AttestationKey(modulus: n, exponent: e)
+            }
+            if let x = EvidenceJSON.bytes(jwk["x"]), let y = EvidenceJSON.bytes(jwk["y"]) {
+                return try AttestationKey(ecX: x, y: y)
+            }
+            throw AttestationError(.malformedEvidence, "the bundle's ak member is not an RSA or EC JWK")
+        }
+
+        /// Verifies an AK certificate chain from the relying party's collateral: the leaf (the certificate no other
+        /// names as issuer) chains, signature by signature and valid at the verification time, to a self-signed
+        /// root that is itself part of that collateral. Returns the leaf and the root's name.
+        static func verifiedChain(
+            _ certificates: [RawCertificate],
+            context: VerificationContext
+        ) throws(AttestationError) -> (leaf: RawCertificate, root: String) {
             guard
                 let leaf = certificates.first(where: { candidate in
                     !certificates.contains { $0 != candidate && $0.issuer == candidate.subject }
                 })
             else {
-                throw AttestationError(.missingCollateral, "no attestation key was supplied")
+                throw AttestationError(.untrustedChain, "the AK certificates form no chain (every one issues another)")
             }
             var current = leaf
             var depth = 0
@@ -159,8 +196,7 @@ extension TPM {
             else {
                 throw AttestationError(.untrustedChain, "the AK chain's root \(current.commonName) is not valid")
             }
-            recorder.pass("tpm.ak", "AK certificate \(leaf.commonName) chains to \(current.commonName)")
-            return AttestationKey(leaf.publicKey)
+            return (leaf, current.commonName)
         }
     }
 }

@@ -21,6 +21,24 @@ extension TPM {
             }
         }
 
+        /// An ECDSA P-256 or P-384 key from its coordinates (a JWK's `x` and `y`).
+        public init(ecX x: [UInt8], y: [UInt8]) throws(AttestationError) {
+            do {
+                switch x.count {
+                case 32 where y.count == 32:
+                    publicKey = Certificate.PublicKey(try P256.Signing.PublicKey(rawRepresentation: x + y))
+                case 48 where y.count == 48:
+                    publicKey = Certificate.PublicKey(try P384.Signing.PublicKey(rawRepresentation: x + y))
+                default:
+                    throw AttestationError(.malformedCollateral, "the EC attestation key is not P-256 or P-384")
+                }
+            } catch let error as AttestationError {
+                throw error
+            } catch {
+                throw AttestationError(.malformedCollateral, "the EC attestation key is invalid: \(error)")
+            }
+        }
+
         /// A key from PEM: a PUBLIC KEY block or a certificate's subject key.
         public init(pem: String) throws(AttestationError) {
             if pem.contains("BEGIN CERTIFICATE") {
@@ -102,7 +120,51 @@ extension TPM {
         }
     }
 
-    /// Verifies a quote: signature by the AK, PCR digest over the supplied PCR values. Records one check each.
+    /// The name of a PCR bank's hash algorithm, as the `tpm_pcr_bank` claim spells it.
+    public static func bankName(_ algorithm: UInt16) -> String? {
+        switch algorithm {
+        case algSHA256: return "sha256"
+        case algSHA384: return "sha384"
+        default: return nil
+        }
+    }
+
+    /// The digest size of the banks Veil accepts.
+    static func digestSize(_ algorithm: UInt16) -> Int? {
+        switch algorithm {
+        case algSHA256: return 32
+        case algSHA384: return 48
+        default: return nil
+        }
+    }
+
+    /// The one bank whose PCRs the quote selects, with the selected indices in order; nil when it selects none.
+    /// A quote selecting PCRs in several banks (or the same bank twice) is refused: the `pcrs` member maps an
+    /// index to one value, so values could not be attributed to a bank.
+    static func quotedBank(_ attest: Attest) throws(AttestationError) -> PCRSelection? {
+        let selected = attest.selections.filter { !$0.indices.isEmpty }
+        guard selected.count <= 1 else {
+            let banks = selected.map { bankName($0.hashAlgorithm) ?? "0x\(String($0.hashAlgorithm, radix: 16))" }
+            throw AttestationError(
+                .malformedEvidence,
+                "the quote selects PCRs in \(selected.count) banks (\(banks.joined(separator: ", "))); Veil attributes "
+                    + "PCR values to exactly one bank"
+            )
+        }
+        guard let bank = selected.first else { return nil }
+        guard bankName(bank.hashAlgorithm) != nil else {
+            throw AttestationError(
+                .malformedEvidence,
+                "the quote selects the PCR bank 0x\(String(bank.hashAlgorithm, radix: 16)); only SHA-256 and SHA-384 "
+                    + "banks are accepted"
+            )
+        }
+        return bank
+    }
+
+    /// Verifies a quote: signature by the AK (`tpm.signature`); the supplied PCR values are exactly the PCRs the
+    /// signed selection covers, in its one bank (`tpm.pcr_values`); their hash is the signed pcrDigest
+    /// (`tpm.pcr_digest`). Records one check each.
     package static func verify(_ quote: Quote, key: AttestationKey, recorder: inout CheckRecorder) -> Bool {
         guard
             recorder.check(
@@ -113,29 +175,52 @@ extension TPM {
                 remedy: "Collect the quote again; make sure the AK is the one bound to this TPM."
             )
         else { return false }
-        var concatenated: [UInt8] = []
-        var missing: [Int] = []
-        var algorithm = algSHA256
-        for selection in quote.attest.selections {
-            algorithm = selection.hashAlgorithm
-            for index in selection.indices {
-                if let value = quote.pcrs[index] { concatenated += value } else { missing.append(index) }
-            }
+        let remedy = "Supply exactly the PCR values of the bank the quote selects, read together with the quote."
+        let bank: PCRSelection?
+        do {
+            bank = try quotedBank(quote.attest)
+        } catch {
+            recorder.fail("tpm.pcr_values", error.reason, remedy: remedy)
+            return false
         }
+        let selected = bank?.indices ?? []
+        let extra = quote.pcrs.keys.filter { !selected.contains($0) }.sorted()
+        let missing = selected.filter { quote.pcrs[$0] == nil }
+        let size = bank.flatMap { digestSize($0.hashAlgorithm) } ?? 32
+        let wrongSize = selected.filter { quote.pcrs[$0].map { $0.count != size } ?? false }
+        let bankLabel = bank.flatMap { bankName($0.hashAlgorithm) } ?? "no"
+        guard
+            recorder.check(
+                "tpm.pcr_values",
+                extra.isEmpty && missing.isEmpty && wrongSize.isEmpty,
+                passed:
+                    "the supplied PCR values are exactly the \(selected.count) PCR(s) \(selected) of the \(bankLabel) "
+                    + "bank the quote covers",
+                failed: !extra.isEmpty
+                    ? "PCR values \(extra) were supplied but the quote's signed selection does not cover them"
+                    : !missing.isEmpty
+                        ? "PCR values \(missing) are selected in the quote but were not supplied"
+                        : "PCR values \(wrongSize) are not \(size)-byte \(bankLabel) digests",
+                remedy: remedy
+            )
+        else { return false }
+        var concatenated: [UInt8] = []
+        for index in selected { concatenated += quote.pcrs[index] ?? [] }
+        // The digest uses the signing scheme's hash; its size tells which.
         let digest: [UInt8] =
-            algorithm == algSHA384 ? Array(SHA384.hash(data: concatenated)) : Array(SHA256.hash(data: concatenated))
+            quote.attest.pcrDigest.count == 48
+            ? Array(SHA384.hash(data: concatenated)) : Array(SHA256.hash(data: concatenated))
         return recorder.check(
             "tpm.pcr_digest",
-            missing.isEmpty && digest == quote.attest.pcrDigest,
+            digest == quote.attest.pcrDigest,
             passed: "the quoted PCR digest equals the hash of the supplied PCR values",
-            failed: missing.isEmpty
-                ? "the supplied PCR values do not hash to the quoted pcrDigest: they were altered"
-                : "PCR values \(missing) are selected in the quote but were not supplied",
+            failed: "the supplied PCR values do not hash to the quoted pcrDigest: they were altered",
             remedy: "Supply the PCR values read together with the quote."
         )
     }
 
-    /// The claims of a verified quote.
+    /// The claims of a quote: the TPMS_ATTEST fields, the bank (`tpm_pcr_bank`) and one `pcrN` for each PCR the
+    /// signed selection covers — never for a value supplied beside it.
     public static func claims(_ quote: Quote) -> [String: ClaimValue] {
         var claims: [String: ClaimValue] = [
             "tpm_extra_data": .bytes(quote.attest.extraData),
@@ -145,7 +230,11 @@ extension TPM {
             "tpm_firmware_version": .integer(quote.attest.firmwareVersion),
             "tpm_pcr_digest": .bytes(quote.attest.pcrDigest),
         ]
-        for (index, value) in quote.pcrs { claims["pcr\(index)"] = .bytes(value) }
+        guard let bank = try? quotedBank(quote.attest), let name = bankName(bank.hashAlgorithm) else { return claims }
+        claims["tpm_pcr_bank"] = .string(name)
+        for index in bank.indices {
+            if let value = quote.pcrs[index] { claims["pcr\(index)"] = .bytes(value) }
+        }
         return claims
     }
 }

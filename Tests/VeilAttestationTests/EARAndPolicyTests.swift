@@ -8,7 +8,7 @@ import VeilSEVSNP
 struct EARAndPolicyTests {
     func snp(
         _ name: String,
-        policy: PolicyDocument = .baseline,
+        policy: PolicyDocument = Vectors.sampleSNP,
         options: VerificationOptions = .strict
     ) throws
         -> AttestationResult
@@ -41,7 +41,9 @@ struct EARAndPolicyTests {
         #expect(verifier["build"] as? String == "veil test")
         let submods = try #require(claims["submods"] as? [String: Any])
         let snp = try #require(submods["sev-snp"] as? [String: Any])
-        #expect(snp["ear.status"] as? String == "affirming")
+        // The samples ship no AMD CRL: accepted under the named relaxation, so the status is a warning.
+        #expect(snp["ear.status"] as? String == "warning")
+        #expect(snp["veil.relaxations"] as? [String] == ["allow_missing_crl"])
         let vector = try #require(snp["ear.trustworthiness-vector"] as? [String: Any])
         #expect(vector["instance-identity"] as? Int == 2)
         let evidence = try #require(snp["ear.veraison.annotated-evidence"] as? [String: Any])
@@ -70,7 +72,7 @@ struct EARAndPolicyTests {
         let relaxedClaims = try JWT.verify(try EAR.sign(relaxed, with: key, keyID: "k"), jwks: jwks)
         let relaxedSubmod = try #require((relaxedClaims["submods"] as? [String: Any])?["sev-snp"] as? [String: Any])
         #expect(relaxedSubmod["ear.status"] as? String == "warning")
-        #expect(relaxedSubmod["veil.relaxations"] as? [String] == ["allow_debug"])
+        #expect(relaxedSubmod["veil.relaxations"] as? [String] == ["allow_debug", "allow_missing_crl"])
     }
 
     @Test("a policy file's reference values, exact values and minimums are applied per platform")
@@ -78,6 +80,7 @@ struct EARAndPolicyTests {
         let json = """
             {
               "version": 1,
+              "allow_missing_crl": true,
               "platforms": {
                 "sev-snp": {
                   "reference_values": {
@@ -100,17 +103,22 @@ struct EARAndPolicyTests {
         #expect(other.failedChecks == ["policy.reference.measurement"])
 
         var stricter = policy
-        stricter.platforms?["sev-snp"]?.minimums = ["reported_tcb_microcode": 200]
+        stricter.platforms?["sev-snp"]?.minimums = ["reported_tcb_snp": 8, "reported_tcb_microcode": 200]
         let old = try snp("milan-v2-vcek-virtee", policy: stricter)
-        #expect(old.failedChecks == ["policy.minimum.reported_tcb_microcode"])
+        #expect(old.failedChecks == ["policy.sev_snp.tcb", "policy.minimum.reported_tcb_microcode"])
     }
 
     @Test("policy relaxations come from the file and show in the result; bad files are typed errors")
     func policyRelaxations() throws {
-        let policy = try PolicyDocument.decode(Data(#"{"version":1,"allow_debug":true}"#.utf8))
+        let policy = try PolicyDocument.decode(
+            Data(
+                #"{"version":1,"allow_debug":true,"allow_missing_crl":true,"platforms":{"sev-snp":{"minimums":{"reported_tcb_snp":5,"reported_tcb_microcode":68}}}}"#
+                    .utf8
+            )
+        )
         let result = try snp("milan-v2-vcek-debugpolicy-gosev", policy: policy)
         #expect(result.verdict == .accepted)
-        #expect(result.relaxations == ["allow_debug"])
+        #expect(result.relaxations == ["allow_debug", "allow_missing_crl"])
         for bad in [
             #"{"version":2}"#, #"{"version":1,"platforms":{"mars":{}}}"#, "[]", #"{"version":1,"report_data":"zz"}"#,
         ] {

@@ -17,7 +17,8 @@ struct SEVSNPVectorTests {
         collateral: (any CollateralProvider)? = nil,
         time: String = "2024-06-01T00:00:00Z",
         options: VerificationOptions = .strict,
-        nonce: [UInt8]? = nil
+        nonce: [UInt8]? = nil,
+        policy: PolicyDocument = Vectors.sampleSNP
     )
         throws -> AttestationResult
     {
@@ -25,18 +26,34 @@ struct SEVSNPVectorTests {
         let context = VerificationContext(
             time: Vectors.time(time),
             nonce: nonce,
-            options: options,
+            options: options.union(policy.options),
             collateral: collateral ?? Vectors.directory("sev-snp/\(name)")
         )
-        return try Vectors.appraise(SEVSNP.Verifier(), evidence, context: context)
+        return try Vectors.appraise(SEVSNP.Verifier(), evidence, context: context, policy: policy)
     }
 
-    @Test("every SEV-SNP case gives its expected outcome", arguments: cases.map(\.name))
+    @Test(
+        "every SEV-SNP case gives its expected outcome (with the samples' named minimums and allow_missing_crl)",
+        arguments: cases.map(\.name)
+    )
     func expectedOutcome(name: String) throws {
         let expected = Self.cases.first { $0.name == name }!
         let result = try verify(name, time: expected.time)
         #expect(result.verdict == expected.verdict, "\(result.failedChecks)")
         #expect(result.platform == .sevSNP)
+        #expect(result.relaxations == ["allow_missing_crl"])
+    }
+
+    @Test(
+        "under the strict baseline every sample is refused: TCB below AMD-SB-3019 and no AMD CRL",
+        arguments: cases.map(\.name)
+    )
+    func strictBaseline(name: String) throws {
+        let result = try verify(name, policy: .baseline)
+        #expect(result.verdict == .rejected)
+        #expect(result.failedChecks.contains("policy.collateral"))
+        #expect(result.failedChecks.contains("policy.sev_snp.tcb"))
+        #expect(result.relaxations.isEmpty)
     }
 
     @Test("virtee Milan claims decode as MANIFEST.md lists them")
@@ -74,7 +91,7 @@ struct SEVSNPVectorTests {
         #expect(strict.failedChecks == ["policy.debug"])
         let relaxed = try verify("milan-v2-vcek-debugpolicy-gosev", options: VerificationOptions(allowDebug: true))
         #expect(relaxed.verdict == .accepted)
-        #expect(relaxed.relaxations == ["allow_debug"])
+        #expect(relaxed.relaxations == ["allow_debug", "allow_missing_crl"])
     }
 
     @Test("virtee negative: report[21] ^= 0x80 breaks the signature")

@@ -17,15 +17,16 @@ struct TPMVectorTests {
         collateral: any CollateralProvider = BundleCollateralProvider(),
         time: String = "2025-06-01T00:00:00Z",
         nonce: [UInt8]? = TPMVectorTests.challenge,
-        options: VerificationOptions = .strict
+        options: VerificationOptions = .strict,
+        policy: PolicyDocument = .baseline
     ) throws -> AttestationResult {
         let context = VerificationContext(
             time: Vectors.time(time),
             nonce: nonce,
-            options: options,
+            options: options.union(policy.options),
             collateral: collateral
         )
-        return try Vectors.appraise(AzureVTPM.Verifier(), evidence, context: context)
+        return try Vectors.appraise(AzureVTPM.Verifier(), evidence, context: context, policy: policy)
     }
 
     /// The HCL case's three files, with the HCL and the quote JSON replaceable.
@@ -34,17 +35,25 @@ struct TPMVectorTests {
             ("tpm-quote-v1.json", try quote ?? Vectors.bytes("\(Self.hclCase)/tpm-quote-v1.json")),
             ("vcek.pem", try Vectors.bytes("\(Self.hclCase)/vcek.pem")),
         ])
+        // The v2 SNP report inside dates from 2023 (below AMD-SB-3019) and no AMD CRL is shipped: the sample
+        // policy names both.
         return try azure(
             try hcl ?? Vectors.bytes("\(Self.hclCase)/hcl-report.bin"),
             collateral: collateral,
-            nonce: nonce
+            nonce: nonce,
+            policy: Vectors.sampleSNP
         )
     }
 
     @Test("Azure SNP vTPM v0 JSON: valid, nonce 'challenge' in extraData, v3 SNP report claims")
     func snpV0() throws {
-        let result = try azure(try Vectors.bytes("tpm/azure-snp-vtpm-milan-v0-trustee/evidence-v0.json"))
+        let result = try azure(
+            try Vectors.bytes("tpm/azure-snp-vtpm-milan-v0-trustee/evidence-v0.json"),
+            options: VerificationOptions(allowMissingCRL: true)
+        )
         #expect(result.verdict == .accepted, "\(result.failedChecks)")
+        #expect(result.relaxations == ["allow_missing_crl"])
+        #expect(result.claims["tpm_pcr_bank"] == .string("sha256"))
         #expect(result.platform == .azureSEVSNPvTPM)
         #expect(result.claims["tpm_extra_data"] == .bytes(Self.challenge))
         #expect(result.claims["version"] == .integer(3))
@@ -60,7 +69,10 @@ struct TPMVectorTests {
 
     @Test("Azure SNP vTPM v1 JSON (base64url, hex, DER VCEK): valid")
     func snpV1() throws {
-        let result = try azure(try Vectors.bytes("tpm/azure-snp-vtpm-milan-v1-trustee/evidence-v1.json"))
+        let result = try azure(
+            try Vectors.bytes("tpm/azure-snp-vtpm-milan-v1-trustee/evidence-v1.json"),
+            options: VerificationOptions(allowMissingCRL: true)
+        )
         #expect(result.verdict == .accepted, "\(result.failedChecks)")
         #expect(result.claims["measurement"]?.description.hasPrefix("6a063be9") == true)
     }
@@ -156,31 +168,83 @@ struct TPMVectorTests {
         #expect(reversed.failedChecks == ["policy.nonce"])
     }
 
-    @Test("flipping any byte of a TPMS_ATTEST makes the quote invalid")
-    func everyAttestByte() throws {
+    /// The genuine Azure quote as a plain TPM quote bundle, optionally carrying its AK as a JWK `ak`.
+    func plainBundle(message: [UInt8]? = nil, withJWK: Bool) throws -> (bundle: [String: Any], akPEM: String) {
         let object = try #require(EvidenceJSON.object(try Vectors.bytes("\(Self.hclCase)/tpm-quote-v1.json")))
-        let message = try #require(EvidenceJSON.bytes(object["message"]))
+        let original = try #require(EvidenceJSON.bytes(object["message"]))
         let hcl = try AzureVTPM.HCLReport(try Vectors.bytes("\(Self.hclCase)/hcl-report.bin"))
         let jwk = try hcl.attestationKeyJWK()
-        let key = try TPM.AttestationKey(modulus: jwk.modulus, exponent: jwk.exponent)
         var bundle: [String: Any] = [
-            "message": Hex.encode(message), "signature": object["signature"]!, "pcrs": object["pcrs"]!,
-            "ak": ["kty": "RSA", "n": Base64URL.encode(jwk.modulus), "e": Base64URL.encode(jwk.exponent)],
+            "message": Hex.encode(message ?? original), "signature": object["signature"]!, "pcrs": object["pcrs"]!,
         ]
+        if withJWK {
+            bundle["ak"] = ["kty": "RSA", "n": Base64URL.encode(jwk.modulus), "e": Base64URL.encode(jwk.exponent)]
+        }
+        let pem = try _RSA.Signing.PublicKey(n: jwk.modulus, e: jwk.exponent).pemRepresentation
+        return (bundle, pem)
+    }
+
+    @Test("a genuine quote whose AK travels only as the bundle's JWK ak, unpinned, is invalid (tpm.ak)")
+    func unpinnedJWK() throws {
+        let (bundle, pem) = try plainBundle(withJWK: true)
+        let evidence = Array(try JSONSerialization.data(withJSONObject: bundle))
         let context = VerificationContext(time: Vectors.time("2025-01-01T00:00:00Z"))
+        let report = TPM.Verifier().verify(evidence, context: context)
+        #expect(report.claims == nil)
+        #expect(report.checks.filter { !$0.passed }.map(\.name) == ["tpm.ak"])
+        // The same quote with the AK pinned by the relying party verifies: the pin is the anchor.
+        var pinned = context
+        pinned.collateral = BundleCollateralProvider([("ak.pem", Array(pem.utf8))])
+        let anchored = TPM.Verifier().verify(evidence, context: pinned)
+        #expect(anchored.claims != nil, "\(anchored.checks.filter { !$0.passed })")
+    }
+
+    @Test("flipping any byte of a TPMS_ATTEST makes a pinned-AK quote invalid")
+    func everyAttestByte() throws {
+        let (bundle, pem) = try plainBundle(withJWK: false)
+        let message = try #require(EvidenceJSON.bytes(bundle["message"]))
+        let context = VerificationContext(
+            time: Vectors.time("2025-01-01T00:00:00Z"),
+            collateral: BundleCollateralProvider([("ak.pem", Array(pem.utf8))])
+        )
         let good = TPM.Verifier().verify(Array(try JSONSerialization.data(withJSONObject: bundle)), context: context)
         #expect(good.claims != nil, "\(good.checks)")
         for offset in 0..<message.count {
             var mutated = message
             mutated[offset] ^= 0x04
-            bundle["message"] = Hex.encode(mutated)
+            let (altered, _) = try plainBundle(message: mutated, withJWK: false)
             let report = TPM.Verifier().verify(
-                Array(try JSONSerialization.data(withJSONObject: bundle)),
+                Array(try JSONSerialization.data(withJSONObject: altered)),
                 context: context
             )
             #expect(report.claims == nil, "offset \(offset)")
         }
-        _ = key
+    }
+
+    @Test("Azure: a quote JSON with a planted ak and ak_pem is still verified with HCLAkPub only (tpm.signature)")
+    func plantedAK() throws {
+        let forger = try ForgedTPM.Key.rsa()
+        let pcrs = (0..<24).map { _ in [UInt8](repeating: 0x11, count: 32) }
+        let message = ForgedTPM.attest(
+            extraData: Self.challenge,
+            selections: [(TPM.algSHA256, Array(0..<24))],
+            digestOver: pcrs
+        )
+        let forged: [String: Any] = [
+            "message": Hex.encode(message), "signature": Hex.encode(try forger.sign(message)),
+            "pcrs": pcrs.map { Hex.encode($0) }, "ak": forger.jwk, "ak_pem": forger.pem,
+        ]
+        let result = try hclCase(quote: Array(try JSONSerialization.data(withJSONObject: forged)))
+        #expect(result.verdict == .invalid)
+        #expect(result.failedChecks == ["tpm.signature"])
+        #expect(result.checks.contains { $0.name == "hcl.ak" && $0.passed })
+
+        // The genuine quote with the forger's key planted beside it: the planted key changes nothing.
+        var genuine = try #require(EvidenceJSON.object(try Vectors.bytes("\(Self.hclCase)/tpm-quote-v1.json")))
+        genuine["ak"] = forger.jwk
+        genuine["ak_pem"] = forger.pem
+        let planted = try hclCase(quote: Array(try JSONSerialization.data(withJSONObject: genuine)))
+        #expect(planted.verdict == .accepted, "\(planted.failedChecks)")
     }
 
     @Test("synthetic quotes signed with ECDSA P-256 and RSA-PSS verify with a pinned key; PKCS#1 still works")

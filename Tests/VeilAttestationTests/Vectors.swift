@@ -20,6 +20,17 @@ enum Vectors {
         return formatter.date(from: text)!
     }
 
+    /// The SEV-SNP sample vectors date from 2022–2023, below the AMD-SB-3019 minimum TCB of the baseline, and ship
+    /// no AMD CRL. Tests that expect them `accepted` use this policy, which names both choices: its own minimums
+    /// (the lowest TCB among the samples) and `allow_missing_crl`. It names (so accepts) only SEV-SNP platforms.
+    static let sampleSNP: PolicyDocument = {
+        var document = PolicyDocument.baseline
+        document.allowMissingCRL = true
+        let minimums: [String: UInt64] = ["reported_tcb_snp": 5, "reported_tcb_microcode": 68]
+        document.platforms = ["sev-snp": .init(minimums: minimums), "azure-sev-snp-vtpm": .init(minimums: minimums)]
+        return document
+    }()
+
     static func appraise(
         _ verifier: some AttestationVerifier,
         _ evidence: [UInt8],

@@ -63,8 +63,21 @@ struct ConfigFSTSMTests {
         #expect(fake.operations.contains("write privlevel"))
 
         let time = ISO8601DateFormatter().date(from: "2024-06-01T00:00:00Z")!
-        let result = try appraise(bundle, verifier: SEVSNP.Verifier(), context: VerificationContext(time: time))
+        // The 2023 sample report is below the AMD-SB-3019 minimum TCB and ships no AMD CRL: the policy names both.
+        let sample = try PolicyDocument.decode(
+            Data(
+                #"{"version":1,"allow_missing_crl":true,"platforms":{"sev-snp":{"minimums":{"reported_tcb_snp":8,"reported_tcb_microcode":115}}}}"#
+                    .utf8
+            )
+        )
+        let result = try appraise(
+            bundle,
+            verifier: SEVSNP.Verifier(),
+            context: VerificationContext(time: time, options: sample.options),
+            document: sample
+        )
         #expect(result.verdict == .accepted, "\(result.checks.filter { !$0.passed })")
+        #expect(result.relaxations == ["allow_missing_crl"])
         #expect(result.checks.contains { $0.name == "bundle.binding" && $0.passed })
 
         // Without the stapled certificates the same evidence lacks its VCEK.

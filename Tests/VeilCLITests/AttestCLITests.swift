@@ -4,6 +4,16 @@ import Testing
 import VeilAttestation
 import VeilTestSupport
 
+/// The SEV-SNP sample reports (2022–2023) are below the AMD-SB-3019 minimum TCB of the baseline and ship no AMD
+/// CRL: tests that expect them accepted name their own minimums and `allow_missing_crl` in a policy file.
+func sampleSNPPolicy() throws -> URL {
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("veil-snp-policy-\(UUID().uuidString)")
+    let json =
+        #"{"version":1,"allow_missing_crl":true,"platforms":{"sev-snp":{"minimums":{"reported_tcb_snp":5,"reported_tcb_microcode":68}}}}"#
+    try Data(json.utf8).write(to: file)
+    return file
+}
+
 @Suite("veil attest CLI")
 struct AttestCLITests {
     static let vectors = SharedFixtures.url("attestation-vectors").path
@@ -20,9 +30,17 @@ struct AttestCLITests {
     @Test("accepted SEV-SNP evidence: exit 0, JSON contract with verdict, platform, claims (hex), checks")
     func acceptedSNP() throws {
         let dir = "\(Self.vectors)/sev-snp/milan-v2-vcek-virtee"
-        let (code, object) = try json(["\(dir)/report.bin", "--collateral", dir, "--at", "2024-06-01T00:00:00Z"])
+        let policy = try sampleSNPPolicy()
+        defer { try? FileManager.default.removeItem(at: policy) }
+        let (code, object) = try json([
+            "\(dir)/report.bin", "--collateral", dir, "--at", "2024-06-01T00:00:00Z", "--policy", policy.path,
+        ])
         #expect(code == 0)
         #expect(object["verdict"] as? String == "accepted")
+        #expect(object["relaxations"] as? [String] == ["allow_missing_crl"])
+        // The strict baseline refuses it: no AMD CRL, and a TCB below AMD-SB-3019.
+        let strict = try json(["\(dir)/report.bin", "--collateral", dir, "--at", "2024-06-01T00:00:00Z"])
+        #expect(strict.code == 1)
         #expect(object["platform"] as? String == "sev-snp")
         let claims = try #require(object["claims"] as? [String: Any])
         #expect((claims["measurement"] as? String)?.hasPrefix("7a1e5c266c0108db") == true)
@@ -34,14 +52,20 @@ struct AttestCLITests {
     @Test("a debug SNP guest is rejected (exit 1); --allow-debug accepts it and shows the relaxation")
     func rejectedDebug() throws {
         let dir = "\(Self.vectors)/sev-snp/milan-v2-vcek-debugpolicy-gosev"
-        let (code, object) = try json(["\(dir)/report.bin", "--collateral", dir, "--at", "2024-06-01T00:00:00Z"])
+        let policy = try sampleSNPPolicy()
+        defer { try? FileManager.default.removeItem(at: policy) }
+        let (code, object) = try json([
+            "\(dir)/report.bin", "--collateral", dir, "--at", "2024-06-01T00:00:00Z", "--policy", policy.path,
+        ])
         #expect(code == 1)
         #expect(object["verdict"] as? String == "rejected")
+        #expect(object["failed_check"] as? String == "policy.debug")
         let relaxed = try json([
-            "\(dir)/report.bin", "--collateral", dir, "--at", "2024-06-01T00:00:00Z", "--allow-debug",
+            "\(dir)/report.bin", "--collateral", dir, "--at", "2024-06-01T00:00:00Z", "--allow-debug", "--policy",
+            policy.path,
         ])
         #expect(relaxed.code == 0)
-        #expect(relaxed.object["relaxations"] as? [String] == ["allow_debug"])
+        #expect(relaxed.object["relaxations"] as? [String] == ["allow_debug", "allow_missing_crl"])
     }
 
     @Test("a tampered report is invalid (exit 2); unrecognised bytes are invalid too")
@@ -127,12 +151,16 @@ struct AttestCLIMoreTests {
     @Test("Azure vTPM JSON is detected and verified with the nonce; a wrong nonce is rejected")
     func azure() throws {
         let evidence = "\(Self.vectors)/tpm/azure-snp-vtpm-milan-v1-trustee/evidence-v1.json"
+        // No AMD CRL ships with the sample: the relaxation is named.
         let ok = try VeilProcess.run([
             "attest", "verify", evidence, "--nonce", "6368616c6c656e6765", "--at", "2025-06-01T00:00:00Z",
+            "--allow-missing-crl",
         ])
         #expect(ok.exitCode == 0, "\(ok.standardOutput)")
         #expect(ok.standardOutput.contains("azure-sev-snp-vtpm"))
-        let wrong = try VeilProcess.run(["attest", "verify", evidence, "--nonce", "00", "--at", "2025-06-01T00:00:00Z"])
+        let wrong = try VeilProcess.run([
+            "attest", "verify", evidence, "--nonce", "00", "--at", "2025-06-01T00:00:00Z", "--allow-missing-crl",
+        ])
         #expect(wrong.exitCode == 1)
     }
 
@@ -175,9 +203,11 @@ struct AttestCLIEARTests {
         try key.pemRepresentation.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
         let dir = SharedFixtures.url("attestation-vectors/sev-snp/milan-v2-vcek-virtee").path
+        let policy = try sampleSNPPolicy()
+        defer { try? FileManager.default.removeItem(at: policy) }
         let result = try VeilProcess.run([
             "attest", "verify", "\(dir)/report.bin", "--collateral", dir, "--at", "2024-06-01T00:00:00Z",
-            "--ear-key", file.path, "--ear-key-id", "k1", "--format", "json",
+            "--ear-key", file.path, "--ear-key-id", "k1", "--format", "json", "--policy", policy.path,
         ])
         #expect(result.exitCode == 0, "\(result.standardError)")
         let object = try #require(
@@ -188,7 +218,8 @@ struct AttestCLIEARTests {
         #expect(claims["eat_profile"] as? String == EAR.profile)
         let submods = try #require(claims["submods"] as? [String: Any])
         let snp = try #require(submods["sev-snp"] as? [String: Any])
-        #expect(snp["ear.status"] as? String == "affirming")
+        // Accepted under the named allow_missing_crl relaxation: a warning, never affirming.
+        #expect(snp["ear.status"] as? String == "warning")
         let usage = try VeilProcess.run(["attest", "verify", "\(dir)/report.bin", "--ear-key", "/nonexistent"])
         #expect(usage.exitCode == 64)
     }
