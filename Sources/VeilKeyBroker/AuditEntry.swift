@@ -310,6 +310,7 @@ public enum AuditChain {
         }
         for anchor in anchors.sorted(by: { $0.sequence < $1.sequence }) {
             let sequence = Int64(clamping: anchor.sequence)
+            guard sequence >= 1 else { return broken(1, "an anchor names sequence 0, which no entry has") }
             guard sequence <= entries.count else {
                 return broken(
                     Int64(entries.count) + 1,

@@ -236,7 +236,7 @@ extension KeyBrokerService {
                 TransparencyError(.malformedEntry, "\(Self.logInclusionMember) is not base64url of an inclusion bundle")
             )
         }
-        do {
+        do throws(TransparencyError) {
             let bundle = try InclusionBundle.decode(Data(bytes))
             let (inclusion, release) = try verifier.verifyRelease(
                 platform: platform,

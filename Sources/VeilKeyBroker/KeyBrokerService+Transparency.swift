@@ -43,13 +43,12 @@ extension KeyBrokerService {
     /// The `key-release` entry for a release: the resource, the governing policy version (the resource's, else the
     /// repository's), the SHA-256 of the release record (``ReleaseRecord/digest``, never the secret) and the time.
     func keyReleaseEntry(_ record: ReleaseRecord, resource: ResourceID) async throws -> LogEntry {
-        let version =
-            try await storage.policyVersion(.resource(resource))
-            ?? storage.policyVersion(.repository(resource.repository)) ?? 0
+        var version = try await storage.policyVersion(.resource(resource))
+        if version == nil { version = try await storage.policyVersion(.repository(resource.repository)) }
         return .keyRelease(
             LogEntry.KeyRelease(
                 resource: resource.path,
-                policyVersion: version,
+                policyVersion: version ?? 0,
                 eventSHA256: record.digest,
                 time: UInt64(max(0, record.time.timeIntervalSince1970))
             )

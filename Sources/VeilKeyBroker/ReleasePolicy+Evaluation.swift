@@ -110,7 +110,7 @@ extension ReleasePolicy {
                 .measurement,
                 true,
                 "reference values for \(claims.platform) from "
-                    + references.filter { !$0.values.isEmpty }.map(\.source).joined(separator: ", ")
+                    + references.filter { !$0.values.isEmpty }.map { $0.source }.joined(separator: ", ")
             )
         } else if requireLoggedRelease == true {
             record(.measurement, true, "the measurements must be a logged release (require_logged_release)")
