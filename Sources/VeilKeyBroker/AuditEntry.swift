@@ -303,7 +303,10 @@ public enum AuditChain {
                 scheme: entry.scheme
             )
             if recomputed != entry.hash {
-                return broken(entry.sequence, "entry \(entry.sequence) was edited: its hash does not match its contents")
+                return broken(
+                    entry.sequence,
+                    "entry \(entry.sequence) was edited: its hash does not match its contents"
+                )
             }
             previous = entry.hash
             expected += 1
@@ -325,7 +328,13 @@ public enum AuditChain {
                 )
             }
         }
-        return Report(count: entries.count, firstBroken: nil, reason: nil, head: previous, anchorsChecked: anchors.count)
+        return Report(
+            count: entries.count,
+            firstBroken: nil,
+            reason: nil,
+            head: previous,
+            anchorsChecked: anchors.count
+        )
     }
 
     /// Reads and verifies a whole stored trail; a row that does not decode exactly is reported as the break.

@@ -186,8 +186,8 @@ extension KeyBrokerService {
     /// Audit entries after a sequence number (admins and auditors).
     public func auditEntries(after: Int64, limit: Int, by identity: AdminIdentity) async throws -> [AuditEntry] {
         try identity.authorizeAudit()
-        do { return try await storage.auditEntries(after: after, limit: min(max(limit, 1), 1000)) } catch
-            let error as AuditRowError
+        do { return try await storage.auditEntries(after: after, limit: min(max(limit, 1), 1000)) } catch let error
+            as AuditRowError
         {
             throw KeyBrokerError(.auditTampered, error.description)
         }

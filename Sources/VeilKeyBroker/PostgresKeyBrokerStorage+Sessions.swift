@@ -151,7 +151,9 @@ extension PostgresKeyBrokerStorage {
         var result: [AuditEntry] = []
         for try await row in rows {
             let (sequence, kind, actor, subject, action, outcome, digest, time, previous, hash, scheme) =
-                try row.decode((Int64, String, String, String, String, String, String, Int64, String, String, Int64).self)
+                try row.decode(
+                    (Int64, String, String, String, String, String, String, Int64, String, String, Int64).self
+                )
             result.append(
                 try AuditEntry.decode(
                     sequence: sequence,

@@ -165,7 +165,8 @@ public final class SQLiteKeyBrokerStorage: KeyBrokerStorage {
                 scope: scope.key,
                 version: UInt64(current + 1),
                 logResource: scope.logResource,
-                sha256: document.map { KeyBrokerService.sha256Hex(Array($0.utf8)) } ?? KeyBrokerSchema.deletedPolicySHA256,
+                sha256: document.map { KeyBrokerService.sha256Hex(Array($0.utf8)) }
+                    ?? KeyBrokerSchema.deletedPolicySHA256,
                 time: now
             )
             try db.execute(

@@ -105,7 +105,10 @@ extension KBSAuditVerifyCommand {
         var heads: [LogEntry.AuditHead] = []
         for path in anchor {
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw CLIError("Cannot read \(path).", remedy: "Give an inclusion bundle (JSON) of an audit-head entry.")
+                throw CLIError(
+                    "Cannot read \(path).",
+                    remedy: "Give an inclusion bundle (JSON) of an audit-head entry."
+                )
             }
             let bundle = try LogTrust.verifyStep { () throws(TransparencyError) in try InclusionBundle.decode(data) }
             let key = try LogTrust.logKey(path: logKey, origin: logOrigin, checkpointNote: bundle.checkpoint)
@@ -115,7 +118,10 @@ extension KBSAuditVerifyCommand {
                 try verifier.verifyInclusion(bundle: bundle, now: Date())
             }
             guard case .auditHead(let head) = inclusion.entry else {
-                throw CLIError("\(path) proves a \(inclusion.entry.kind.rawValue) entry.", remedy: "Give an audit-head.")
+                throw CLIError(
+                    "\(path) proves a \(inclusion.entry.kind.rawValue) entry.",
+                    remedy: "Give an audit-head."
+                )
             }
             heads.append(head)
         }

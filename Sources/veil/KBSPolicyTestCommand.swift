@@ -86,7 +86,9 @@ struct KBSPolicyTestCommand: AsyncParsableCommand {
         } else {
             print("platform \(claims.platform), status \(claims.status)\(claims.tenant.map { ", tenant \($0)" } ?? "")")
             if let release = claims.logRelease {
-                print("logged release \(release.name) \(release.version): leaf \(release.leafIndex) of \(release.origin)")
+                print(
+                    "logged release \(release.name) \(release.version): leaf \(release.leafIndex) of \(release.origin)"
+                )
             } else if let error = claims.logReleaseError {
                 print("log inclusion NOT verified: \(error)")
             }

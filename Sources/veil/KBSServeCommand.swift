@@ -83,7 +83,9 @@ struct KBSServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The broker's audience in every token's aud.", valueName: "NAME"))
     var audience: String = "veil-kbs"
 
-    @Option(help: ArgumentHelp("Anchor the audit-chain head in the log every N seconds (0: never).", valueName: "SECONDS"))
+    @Option(
+        help: ArgumentHelp("Anchor the audit-chain head in the log every N seconds (0: never).", valueName: "SECONDS")
+    )
     var anchorInterval: Double = 300
 
     func run() async throws {

@@ -118,7 +118,12 @@ struct KBSAuditTamperTests {
         try await KBSStorageKind.sqlite.withStorage { storage, execute in
             var previous = AuditEntry.genesisHash
             for n in 1...3 {
-                let entry = AuditEntry.chained(sequence: Int64(n), event: Self.event(n), previousHash: previous, scheme: .v1)
+                let entry = AuditEntry.chained(
+                    sequence: Int64(n),
+                    event: Self.event(n),
+                    previousHash: previous,
+                    scheme: .v1
+                )
                 let e = entry.event
                 try await execute(
                     """

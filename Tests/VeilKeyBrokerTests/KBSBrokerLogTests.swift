@@ -64,7 +64,9 @@ struct KBSBrokerLogTests {
                 #expect(entries.map(\.kind) == [.policy, .keyRelease, .auditHead])
 
                 guard case .policy(let policy) = entries[0] else { return }
-                let stored = try #require(try await broker.service.storage.policy(.resource(try ResourceID(path: "acme/key/model"))))
+                let stored = try #require(
+                    try await broker.service.storage.policy(.resource(try ResourceID(path: "acme/key/model")))
+                )
                 #expect(policy.resource == "acme/key/model")
                 #expect(policy.version == 1)
                 #expect(policy.policySHA256 == Hex.encode(Array(SHA256Digest.of(stored))))

@@ -45,7 +45,11 @@ struct KBSForgeryTests {
         try await broker.app().test(.router) { client in
             try await broker.put(client, "acme/key/model", "the model key", policy: Self.tpmPolicy)
             let (response, attested) = try await broker.attest(client, teeKey: .generateP256()) { binding in
-                try ForgedTPM.bundle(binding: binding, pcrs: [0: [UInt8](repeating: 0, count: 32), 23: Self.approvedPCR], key: .jwk(forger))
+                try ForgedTPM.bundle(
+                    binding: binding,
+                    pcrs: [0: [UInt8](repeating: 0, count: 32), 23: Self.approvedPCR],
+                    key: .jwk(forger)
+                )
             }
             #expect(response.status == .unauthorized)
             #expect(KBSTestBroker.problem(response) == "evidence-invalid")

@@ -68,7 +68,10 @@ struct KBSLogReleaseTests {
                 #expect(release["version"] as? String == "1.0.0")
                 #expect(release["leaf_index"] as? Int == Int(bundle.leafIndex))
                 #expect(logged.response.status == .ok)
-                #expect(Array(try JWE.open(Array(buffer: logged.response.body), with: teeKey)) == Array("the model key".utf8))
+                #expect(
+                    Array(try JWE.open(Array(buffer: logged.response.body), with: teeKey))
+                        == Array("the model key".utf8)
+                )
                 #expect(try await broker.auditOutcomes(.denial) == ["resource.require_logged_release"])
             }
         }
@@ -85,7 +88,8 @@ struct KBSLogReleaseTests {
                     client,
                     "acme/key/model",
                     "s",
-                    policy: #"{"version":1,"platforms":["simulated"],"require_logged_release":true,"log_origins":["prod.example/log"]}"#
+                    policy:
+                        #"{"version":1,"platforms":["simulated"],"require_logged_release":true,"log_origins":["prod.example/log"]}"#
                 )
                 let attempt = try await Self.attempt(broker, client, inclusion: bundle.runtimeDataValue)
                 #expect(attempt.claims["veil.log-release"] != nil)
@@ -157,7 +161,10 @@ struct KBSLogReleaseTests {
                 try await broker.put(client, "acme/key/model", "s", policy: Self.loggedPolicy)
                 let attempt = try await Self.attempt(broker, client, inclusion: bundle.runtimeDataValue)
                 #expect(attempt.claims["veil.log-release"] == nil)
-                #expect((attempt.claims["veil.log-release-error"] as? String)?.contains("trusts no transparency log") == true)
+                #expect(
+                    (attempt.claims["veil.log-release-error"] as? String)?.contains("trusts no transparency log")
+                        == true
+                )
                 #expect(KBSTestBroker.problem(attempt.response) == "policy-denied")
             }
         }
