@@ -104,13 +104,15 @@ extension ReleasePolicy {
             }
             if let values = set[claims.platform] { references.append(("set \(name)", values)) }
         }
-        let pinned = references.contains { !$0.values.isEmpty }
-        if pinned {
+        let pinning = references.filter { reference in
+            reference.values.keys.contains { Self.isCodeRegister($0, platform: claims.platform) }
+        }
+        if !pinning.isEmpty {
             record(
                 .measurement,
                 true,
-                "reference values for \(claims.platform) from "
-                    + references.filter { !$0.values.isEmpty }.map { $0.source }.joined(separator: ", ")
+                "reference values for \(claims.platform)'s code from "
+                    + pinning.map { $0.source }.joined(separator: ", ")
             )
         } else if requireLoggedRelease == true {
             record(.measurement, true, "the measurements must be a logged release (require_logged_release)")
@@ -125,7 +127,8 @@ extension ReleasePolicy {
             record(
                 .measurement,
                 false,
-                "no measurement requirement applies to \(claims.platform): pin reference values for it, set "
+                "no measurement requirement applies to \(claims.platform): pin its code register ("
+                    + Self.codeRegisterNames(claims.platform) + ") in reference values, set "
                     + "require_logged_release, or name the relaxation accept_any_measurement"
             )
         }
@@ -187,6 +190,35 @@ extension ReleasePolicy {
             record(.maxTokenAge, false, "the token has no iat, so its age cannot be bounded")
         }
         return PolicyDecision(outcomes: outcomes, relaxations: relaxations)
+    }
+
+    /// Whether `claim` is a register that pins a platform's *code* (what a reference value must name to count as
+    /// a measurement requirement): `measurement` (SEV-SNP, simulated), `mrtd` (TDX), `mrenclave` / `mrsigner`
+    /// (SGX), any `pcrN` (TPM), and for Azure the hardware measurement or any `pcrN`. Pinning only `debug` or a TCB
+    /// version pins no code.
+    static func isCodeRegister(_ claim: String, platform: String) -> Bool {
+        let pcr = claim.hasPrefix("pcr") && Int(claim.dropFirst(3)).map { (0..<24).contains($0) } == true
+        switch platform {
+        case "sev-snp", "simulated": return claim == "measurement"
+        case "tdx": return claim == "mrtd"
+        case "sgx": return claim == "mrenclave" || claim == "mrsigner"
+        case "tpm": return pcr
+        case "azure-sev-snp-vtpm": return claim == "measurement" || pcr
+        case "azure-tdx-vtpm": return claim == "mrtd" || pcr
+        default: return false
+        }
+    }
+
+    static func codeRegisterNames(_ platform: String) -> String {
+        switch platform {
+        case "sev-snp", "simulated": return "measurement"
+        case "tdx": return "mrtd"
+        case "sgx": return "mrenclave or mrsigner"
+        case "tpm": return "a pcrN"
+        case "azure-sev-snp-vtpm": return "measurement or a pcrN"
+        case "azure-tdx-vtpm": return "mrtd or a pcrN"
+        default: return "none known"
+        }
     }
 
     /// The platforms accepted: `platforms` when given; else those `reference_values` names; else every hardware

@@ -66,6 +66,11 @@ struct ReleasePolicyTests {
             let decision = Self.pinned.evaluate(try Self.claims(platform: platform), now: Self.now)
             #expect(decision.firstFailure?.rule == "platforms", "\(platform)")
         }
+        // Pinning only a non-code claim (debug, a TCB version) pins no code.
+        let configOnly = ReleasePolicy(referenceValues: ["sev-snp": ["vmpl": ["0"]]])
+        let decision = configOnly.evaluate(try Self.claims(evidence: ["measurement": "aabb", "vmpl": 0]), now: Self.now)
+        #expect(decision.firstFailure?.rule == "measurement")
+        #expect(decision.firstFailure?.detail.contains("measurement") == true)
         // Naming more platforms than it pins: the unpinned one has no measurement requirement.
         let wider = ReleasePolicy(platforms: ["sev-snp", "tdx"], referenceValues: Self.pinned.referenceValues)
         #expect(wider.evaluate(try Self.claims(platform: "tdx"), now: Self.now).firstFailure?.rule == "measurement")
