@@ -151,7 +151,11 @@ struct KBSServerTests {
         let broker = try KBSTestBroker()
         try await broker.app().test(.router) { client in
             let other = KBS.TEEKey.generateP256().publicJWK.members
-            let (response, _) = try await broker.attest(client, teeKey: .generateP256()) { $0["tee-pubkey"] = other }
+            let (response, _) = try await broker.attest(
+                client,
+                teeKey: .generateP256(),
+                alterRuntimeData: { $0["tee-pubkey"] = other }
+            )
             #expect(response.status == .unauthorized)
             #expect(KBSTestBroker.problem(response) == "evidence-invalid")
         }
