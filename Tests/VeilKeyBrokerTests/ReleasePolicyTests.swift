@@ -68,7 +68,10 @@ struct ReleasePolicyTests {
         }
         // Pinning only a non-code claim (debug, a TCB version) pins no code.
         let configOnly = ReleasePolicy(referenceValues: ["sev-snp": ["vmpl": ["0"]]])
-        let decision = configOnly.evaluate(try Self.claims(evidence: ["measurement": "aabb", "vmpl": 0]), now: Self.now)
+        let decision = configOnly.evaluate(
+            try Self.claims(evidence: ["measurement": "aabb", "vmpl": 0]),
+            now: Self.now
+        )
         #expect(decision.firstFailure?.rule == "measurement")
         #expect(decision.firstFailure?.detail.contains("measurement") == true)
         // Naming more platforms than it pins: the unpinned one has no measurement requirement.
@@ -166,9 +169,9 @@ struct ReleasePolicyTests {
 
     @Test("repository and resource policies both apply; the baseline only when neither is set")
     func effective() throws {
-        let claims = try Self.claims(platform: "tdx")
+        let claims = try Self.claims(platform: "tdx", evidence: ["mrtd": "aabb"])
         let both = EffectivePolicy(
-            repository: ReleasePolicy(platforms: ["tdx", "sev-snp"]),
+            repository: ReleasePolicy(platforms: ["tdx", "sev-snp"], referenceValues: ["tdx": ["mrtd": ["aabb"]]]),
             resource: ReleasePolicy(platforms: ["sev-snp"])
         )
         #expect(both.evaluate(claims, now: Self.now, referenceSets: [:]).firstFailure?.rule == "resource.platforms")
