@@ -524,8 +524,9 @@ let package = Package(
             name: "VeilKeyBrokerTests",
             dependencies: [
                 "VeilKeyBroker", "VeilKeyBrokerServer", "VeilAttestation", "VeilAttesters", "VeilSimulated", "VeilKeys",
-                "_VeilBytes", "VeilTestSupport",
+                "_VeilBytes", "VeilTestSupport", "VeilTPM", "VeilTransparency", "VeilLogServer", "VeilLogClient",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -29,6 +29,79 @@ public struct EARClaims: Sendable {
     public let evidenceDigest: String?
     /// `veil.runtime-data`'s `tee-pubkey` (JWK members).
     public let teePublicKey: [String: String]?
+    /// `aud`: the broker audience and, when the node named one, `tenant:<tenant>`.
+    public let audience: [String]
+    /// `veil.tenant`: the tenant (broker repository) the node serves, as its runtime-data named it.
+    public let tenant: String?
+    /// `veil.log-release`: the logged release the broker verified the evidence against.
+    public let logRelease: LogRelease?
+    /// `veil.log-release-error`: why a stapled inclusion did not verify.
+    public let logReleaseError: String?
+
+    /// The `veil.log-release` claim: where in which log the release that the evidence matched is listed.
+    public struct LogRelease: Sendable, Hashable, Codable {
+        /// The log's origin (checkpoint first line).
+        public let origin: String
+        /// The release entry's leaf index.
+        public let leafIndex: UInt64
+        /// The tree size of the checkpoint the inclusion was proved in.
+        public let treeSize: UInt64
+        /// The release's name.
+        public let name: String
+        /// The release's version.
+        public let version: String
+        /// The checkpoint's signed time (POSIX seconds).
+        public let checkpointTime: Int64
+
+        /// A claim.
+        public init(
+            origin: String,
+            leafIndex: UInt64,
+            treeSize: UInt64,
+            name: String,
+            version: String,
+            checkpointTime: Int64
+        ) {
+            self.origin = origin
+            self.leafIndex = leafIndex
+            self.treeSize = treeSize
+            self.name = name
+            self.version = version
+            self.checkpointTime = checkpointTime
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case origin, name, version
+            case leafIndex = "leaf_index"
+            case treeSize = "tree_size"
+            case checkpointTime = "checkpoint_time"
+        }
+
+        /// The claim as a JSON object.
+        public var jsonObject: [String: Any] {
+            [
+                "origin": origin, "leaf_index": leafIndex, "tree_size": treeSize, "name": name, "version": version,
+                "checkpoint_time": checkpointTime,
+            ]
+        }
+
+        /// Reads the claim; nil when any member is missing or has the wrong type.
+        init?(_ object: Any?) {
+            guard let object = object as? [String: Any], let origin = object["origin"] as? String,
+                let leaf = object["leaf_index"] as? NSNumber, let size = object["tree_size"] as? NSNumber,
+                let name = object["name"] as? String, let version = object["version"] as? String,
+                let time = object["checkpoint_time"] as? NSNumber, leaf.int64Value >= 0, size.int64Value > 0
+            else { return nil }
+            self.init(
+                origin: origin,
+                leafIndex: leaf.uint64Value,
+                treeSize: size.uint64Value,
+                name: name,
+                version: version,
+                checkpointTime: time.int64Value
+            )
+        }
+    }
 
     /// Reads a claims set. Fails when it is not an EAR with exactly one submodule.
     public init(_ claims: [String: Any]) throws(KeyBrokerError) {
@@ -56,6 +129,21 @@ public struct EARClaims: Sendable {
         evidenceDigest = claims["veil.evidence-digest"] as? String
         teePublicKey = ((claims["veil.runtime-data"] as? [String: Any])?["tee-pubkey"] as? [String: Any])?
             .compactMapValues { $0 as? String }
+        switch claims["aud"] {
+        case let single as String: audience = [single]
+        case let list as [Any]: audience = list.compactMap { $0 as? String }
+        default: audience = []
+        }
+        tenant = claims["veil.tenant"] as? String
+        if let release = claims["veil.log-release"] {
+            guard let parsed = LogRelease(release) else {
+                throw KeyBrokerError(.tokenInvalid, "the token's veil.log-release is malformed")
+            }
+            logRelease = parsed
+        } else {
+            logRelease = nil
+        }
+        logReleaseError = claims["veil.log-release-error"] as? String
         let data = (try? JSONSerialization.data(withJSONObject: claims, options: [.sortedKeys])) ?? Data()
         json = String(decoding: data, as: UTF8.self)
     }

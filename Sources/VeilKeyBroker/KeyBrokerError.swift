@@ -19,6 +19,12 @@ public struct KeyBrokerError: Error, Sendable, Hashable, CustomStringConvertible
         case invalidPolicy = "invalid-policy"
         case keyEncryptionKey = "kek"
         case storage
+        /// The token is bound to another tenant than the resource's repository.
+        case tenantMismatch = "tenant-mismatch"
+        /// The transparency log could not record a release, so the release was refused.
+        case logUnavailable = "log-unavailable"
+        /// An audit row does not decode: the trail was edited outside the broker.
+        case auditTampered = "audit-tampered"
     }
 
     /// The stable code.

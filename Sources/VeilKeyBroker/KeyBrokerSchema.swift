@@ -22,7 +22,15 @@ enum KeyBrokerSchema {
             seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, actor TEXT NOT NULL, subject TEXT NOT NULL,
             action TEXT NOT NULL, outcome TEXT NOT NULL, digest TEXT NOT NULL, time_ms INTEGER NOT NULL,
             prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS kbs_policy_versions (
+            scope TEXT NOT NULL, version INTEGER NOT NULL, log_resource TEXT NOT NULL, sha256 TEXT NOT NULL,
+            time_ms INTEGER NOT NULL, logged INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (scope, version));
         """
+
+    /// Columns added after the first release of the schema (SQLite has no ADD COLUMN IF NOT EXISTS).
+    static let sqliteAddedColumns = [
+        (table: "kbs_audit", column: "scheme", definition: "scheme INTEGER NOT NULL DEFAULT 1")
+    ]
 
     static let postgres = [
         """
@@ -51,7 +59,16 @@ enum KeyBrokerSchema {
             action TEXT NOT NULL, outcome TEXT NOT NULL, digest TEXT NOT NULL, time_ms BIGINT NOT NULL,
             prev_hash TEXT NOT NULL, hash TEXT NOT NULL)
         """,
+        "ALTER TABLE kbs_audit ADD COLUMN IF NOT EXISTS scheme BIGINT NOT NULL DEFAULT 1",
+        """
+        CREATE TABLE IF NOT EXISTS kbs_policy_versions (
+            scope TEXT NOT NULL, version BIGINT NOT NULL, log_resource TEXT NOT NULL, sha256 TEXT NOT NULL,
+            time_ms BIGINT NOT NULL, logged BOOLEAN NOT NULL DEFAULT FALSE, PRIMARY KEY (scope, version))
+        """,
     ]
+
+    /// The SHA-256 (hex) logged for a deleted policy: the digest of the empty document.
+    static let deletedPolicySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
     static func date(_ milliseconds: Int64) -> Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
 

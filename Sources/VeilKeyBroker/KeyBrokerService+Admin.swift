@@ -105,9 +105,10 @@ extension KeyBrokerService {
         try identity.authorizeManage(repository: scope.repository)
         try policy?.validate()
         let json = policy?.json()
-        try await storage.setPolicy(
+        let version = try await storage.setPolicy(
             scope,
             document: json,
+            now: clock(),
             audit: adminEvent(
                 identity,
                 scope.key,
@@ -115,6 +116,13 @@ extension KeyBrokerService {
                 digest: json.map { Self.sha256Hex(Array($0.utf8)) } ?? ""
             )
         )
+        try await logPolicyVersion(version)
+    }
+
+    /// Anchors the audit chain's head in the transparency log now (admins only).
+    public func anchorAuditHead(by identity: AdminIdentity) async throws -> AuditAnchor? {
+        try identity.authorizeManage(repository: nil)
+        return try await anchorAuditHead()
     }
 
     /// A release policy.
@@ -128,9 +136,7 @@ extension KeyBrokerService {
     public func setReferenceValues(name: String, _ set: ReferenceValueSet?, by identity: AdminIdentity) async throws {
         try identity.authorizeManage(repository: nil)
         try ResourceID.validate(name)
-        for platform in (set ?? [:]).keys where !ReleasePolicy.knownPlatforms.contains(platform) {
-            throw KeyBrokerError(.invalidPolicy, "unknown platform \(platform)")
-        }
+        try ReleasePolicy.validateReferenceValues(set ?? [:], field: "reference value set \(name)")
         let json = try set.map { value in
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -180,13 +186,17 @@ extension KeyBrokerService {
     /// Audit entries after a sequence number (admins and auditors).
     public func auditEntries(after: Int64, limit: Int, by identity: AdminIdentity) async throws -> [AuditEntry] {
         try identity.authorizeAudit()
-        return try await storage.auditEntries(after: after, limit: min(max(limit, 1), 1000))
+        do { return try await storage.auditEntries(after: after, limit: min(max(limit, 1), 1000)) } catch let error
+            as AuditRowError
+        {
+            throw KeyBrokerError(.auditTampered, error.description)
+        }
     }
 
     /// Verifies the whole audit chain (admins and auditors).
     public func verifyAudit(by identity: AdminIdentity) async throws -> AuditChain.Report {
         try identity.authorizeAudit()
-        return AuditChain.verify(try await storage.allAuditEntries())
+        return try await AuditChain.verify(storage: storage)
     }
 
     /// KEK rotation: rewraps every version's data key from `old` to `new` in one transaction (the secrets'

@@ -1,6 +1,7 @@
 import Crypto
 public import Foundation
 import VeilAttestation
+import VeilTransparency
 import _VeilBytes
 
 /// An attestation request's content, parsed by the server: `runtime-data` and `tee-evidence`.
@@ -62,7 +63,7 @@ extension KeyBrokerService {
         let idHash = Self.idHash(sessionID)
         let actor = Self.sessionActor(idHash)
         let now = clock()
-        func deny(_ error: KeyBrokerError, digest: String = "") async throws -> Never {
+        func deny(_ error: KeyBrokerError, digest: String = "", outcome: String? = nil) async throws -> Never {
             try await storage.finishAttestation(
                 idHash: idHash,
                 claimsJSON: nil,
@@ -72,7 +73,7 @@ extension KeyBrokerService {
                     actor: actor,
                     subject: "session",
                     action: "attest",
-                    outcome: error.code.rawValue,
+                    outcome: outcome ?? error.code.rawValue,
                     digest: digest,
                     time: now
                 )
@@ -153,8 +154,20 @@ extension KeyBrokerService {
                     "check": .safe(CheckName(result.firstFailure?.name)),
                 ]
             )
+            let check = CheckName(result.firstFailure?.name).logValue
             try await deny(
-                KeyBrokerError(.evidenceInvalid, "the evidence is not authentic: \(result.firstFailure?.name ?? "?")"),
+                KeyBrokerError(.evidenceInvalid, "the evidence is not authentic: \(check)"),
+                digest: evidenceDigest,
+                outcome: "evidence-invalid:" + check
+            )
+        }
+        let tenant: String?
+        switch submission.runtimeData[Self.tenantMember] {
+        case nil: tenant = nil
+        case let name as String where (try? ResourceID.validate(name)) != nil: tenant = name
+        default:
+            try await deny(
+                KeyBrokerError(.badRequest, "runtime-data.\(Self.tenantMember) is not a repository name"),
                 digest: evidenceDigest
             )
         }
@@ -165,6 +178,19 @@ extension KeyBrokerService {
         claims["veil.runtime-data"] = (try? JSONSerialization.jsonObject(with: Data(runtimeBytes))) ?? [:]
         claims["veil.tee-pubkey-thumbprint"] = thumbprint
         claims["veil.evidence-digest"] = evidenceDigest
+        claims["aud"] = [settings.audience] + (tenant.map { ["tenant:" + $0] } ?? [])
+        if let tenant { claims["veil.tenant"] = tenant }
+        if let inclusion = submission.runtimeData[Self.logInclusionMember] {
+            // Matched against the claims exactly as the EAR's annotated evidence spells them.
+            let verified = try EARClaims(claims)
+            switch verifyLogInclusion(inclusion, platform: verified.platform, claims: verified.evidenceClaims, now: now)
+            {
+            case .success(let release): claims["veil.log-release"] = release.jsonObject
+            case .failure(let error):
+                claims["veil.log-release-error"] = error.description
+                log.notice("log inclusion refused", ["code": .safe(LogErrorName(error.code))])
+            }
+        }
         let parsed = try EARClaims(claims)
         let token = try signer.sign(claims)
         try await storage.finishAttestation(
@@ -187,6 +213,57 @@ extension KeyBrokerService {
         )
         return AttestationOutcome(token: token, expiresAt: expiresAt, claims: parsed)
     }
+}
+
+extension KeyBrokerService {
+    /// The runtime-data member naming the tenant (broker repository) the node serves.
+    public static let tenantMember = "veil-tenant"
+    /// The runtime-data member carrying the node's `InclusionBundle` (base64url of its compact JSON).
+    public static let logInclusionMember = "veil-log-inclusion"
+
+    /// Verifies a stapled inclusion against the trusted logs and the evidence's verified claims.
+    func verifyLogInclusion(
+        _ value: any Sendable,
+        platform: String,
+        claims: [String: String],
+        now: Date
+    ) -> Result<EARClaims.LogRelease, TransparencyError> {
+        guard let verifier = settings.transparency else {
+            return .failure(TransparencyError(.wrongOrigin, "this broker trusts no transparency log"))
+        }
+        guard let text = value as? String, let bytes = try? Base64URL.decode(text) else {
+            return .failure(
+                TransparencyError(.malformedEntry, "\(Self.logInclusionMember) is not base64url of an inclusion bundle")
+            )
+        }
+        do throws(TransparencyError) {
+            let bundle = try InclusionBundle.decode(Data(bytes))
+            let (inclusion, release) = try verifier.verifyRelease(
+                platform: platform,
+                claims: claims,
+                bundle: bundle,
+                now: now
+            )
+            return .success(
+                EARClaims.LogRelease(
+                    origin: inclusion.checkpoint.checkpoint.origin,
+                    leafIndex: inclusion.leafIndex,
+                    treeSize: inclusion.checkpoint.checkpoint.treeSize,
+                    name: release.name,
+                    version: release.version,
+                    checkpointTime: Int64((inclusion.checkpoint.timestamp ?? now).timeIntervalSince1970)
+                )
+            )
+        } catch {
+            return .failure(error)
+        }
+    }
+}
+
+/// A transparency error code for logs.
+struct LogErrorName: LogSafe {
+    let logValue: String
+    init(_ code: TransparencyError.Code) { logValue = code.rawValue }
 }
 
 /// A platform name for logs.

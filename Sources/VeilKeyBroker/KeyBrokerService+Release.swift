@@ -19,6 +19,8 @@ public struct Release: Sendable {
     public let version: Int
     /// The claims the release was decided on.
     public let claims: EARClaims
+    /// The relaxations the decision relied on (also in the audit entry and the admin log).
+    public let relaxations: [PolicyRelaxation]
 }
 
 extension KeyBrokerService {
@@ -78,23 +80,36 @@ extension KeyBrokerService {
         guard let teeKey = claims.teePublicKey, let thumbprint = claims.teeKeyThumbprint,
             (try? TEEPublicKey.thumbprint(teeKey)) == thumbprint
         else { throw KeyBrokerError(.unauthorized, "the token does not carry a consistent tee-pubkey") }
-        let decision = try await effectivePolicy(resource).evaluate(
-            claims,
-            now: now,
-            referenceSets: try await referenceSets()
-        )
-        if let failure = decision.firstFailure {
+        func deny(_ outcome: String) async throws {
             try await storage.appendAudit(
                 AuditEvent(
                     kind: .denial,
                     actor: thumbprint,
                     subject: resource.path,
                     action: "release",
-                    outcome: failure.rule,
+                    outcome: outcome,
                     digest: claims.evidenceDigest ?? "",
                     time: now
                 )
             )
+        }
+        guard claims.audience.contains(settings.audience) else {
+            try await deny("audience")
+            throw KeyBrokerError(.tokenInvalid, "the token's audience is not this broker (\(settings.audience))")
+        }
+        if let tenant = claims.tenant, tenant != resource.repository {
+            // A node that attested for one tenant never gets another tenant's keys, whatever the policies say.
+            try await deny("tenant-mismatch")
+            log.notice("release denied: tenant mismatch", [:])
+            throw KeyBrokerError(.tenantMismatch, "the token is bound to another tenant than this resource's")
+        }
+        let decision = try await effectivePolicy(resource).evaluate(
+            claims,
+            now: now,
+            referenceSets: try await referenceSets()
+        )
+        if let failure = decision.firstFailure {
+            try await deny(failure.rule)
             log.notice("release denied by policy", ["rule": .safe(RuleName(failure.rule))])
             throw KeyBrokerError(.policyDenied, "the release policy does not accept this attestation")
         }
@@ -106,26 +121,47 @@ extension KeyBrokerService {
             chosen = versions.last
         }
         guard let chosen else { throw KeyBrokerError(.notFound, "no such resource (or version)") }
+        let record = ReleaseRecord(
+            path: resource.path,
+            version: chosen.version,
+            teeKeyThumbprint: thumbprint,
+            evidenceDigest: claims.evidenceDigest ?? "",
+            time: now
+        )
+        if let transparencyLog = settings.transparencyLog {
+            // Logged before the secret leaves: a release the log cannot record does not happen.
+            let entry = try await keyReleaseEntry(record, resource: resource)
+            do { _ = try await transparencyLog.append(entry) } catch {
+                try await deny("log-append-failed")
+                log.warning("release refused: the transparency log did not record it", [:])
+                throw KeyBrokerError(.logUnavailable, "the transparency log could not record the release")
+            }
+        }
         let secret = try chosen.sealed.open(resource: resource, version: chosen.version, kek: kek)
+        let relaxed = decision.relaxations.map(\.rawValue)
         try await storage.recordRelease(
-            ReleaseRecord(
-                path: resource.path,
-                version: chosen.version,
-                teeKeyThumbprint: thumbprint,
-                evidenceDigest: claims.evidenceDigest ?? "",
-                time: now
-            ),
+            record,
             audit: AuditEvent(
                 kind: .release,
                 actor: thumbprint,
                 subject: resource.path,
                 action: "release v\(chosen.version)",
+                outcome: relaxed.isEmpty ? "ok" : "ok; relaxed: " + relaxed.joined(separator: ","),
                 digest: claims.evidenceDigest ?? "",
                 time: now
             )
         )
+        for relaxation in decision.relaxations {
+            log.notice("released under a relaxation", ["relaxation": .safe(relaxation)])
+        }
         log.info("released", ["version": .count(chosen.version)])
-        return Release(secret: secret, teePublicKey: teeKey, version: chosen.version, claims: claims)
+        return Release(
+            secret: secret,
+            teePublicKey: teeKey,
+            version: chosen.version,
+            claims: claims,
+            relaxations: decision.relaxations
+        )
     }
 }
 

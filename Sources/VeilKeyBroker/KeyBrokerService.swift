@@ -1,6 +1,7 @@
 import Crypto
 public import Foundation
 public import VeilAttestation
+public import VeilTransparency
 public import _VeilBytes
 
 /// What the broker needs besides storage and keys.
@@ -22,6 +23,18 @@ public struct KeyBrokerSettings: Sendable {
     public var adminKeys: [AdminKey]
     /// The `ear.verifier-id` build string.
     public var verifierBuild: String
+    /// The transparency logs this broker trusts (pinned log keys, maximum checkpoint age, witnesses): a node's
+    /// runtime-data `veil-log-inclusion` is verified against them and becomes `veil.log-release` in its EAR.
+    /// `nil`: no log is trusted, so a stapled inclusion yields `veil.log-release-error` and a policy with
+    /// `require_logged_release` releases nothing.
+    public var transparency: TransparencyVerifier?
+    /// The broker's audience, the first element of every EAR's `aud` (default `veil-kbs`).
+    public var audience: String
+    /// Where the broker appends its own entries (`policy` versions, `key-release`s, `audit-head` anchors); `nil`:
+    /// none. When set, a release whose `key-release` entry cannot be appended is refused (see docs/kbs.md).
+    public var transparencyLog: (any TransparencyLogAppending)?
+    /// How often the audit chain's head is anchored in ``transparencyLog`` (seconds; `nil`: only on demand).
+    public var anchorInterval: TimeInterval?
 
     /// Settings with defaults: 5-minute challenges and tokens, 24-hour rotation grace, strict attestation.
     public init(
@@ -32,7 +45,11 @@ public struct KeyBrokerSettings: Sendable {
         rotationGrace: TimeInterval = 86_400,
         attestationPolicy: PolicyDocument = .baseline,
         collateral: any CollateralProvider = BundleCollateralProvider(),
-        verifierBuild: String = "veil-kbs"
+        verifierBuild: String = "veil-kbs",
+        transparency: TransparencyVerifier? = nil,
+        audience: String = "veil-kbs",
+        transparencyLog: (any TransparencyLogAppending)? = nil,
+        anchorInterval: TimeInterval? = nil
     ) {
         self.verifier = verifier
         self.adminKeys = adminKeys
@@ -42,6 +59,10 @@ public struct KeyBrokerSettings: Sendable {
         self.attestationPolicy = attestationPolicy
         self.collateral = collateral
         self.verifierBuild = verifierBuild
+        self.transparency = transparency
+        self.audience = audience
+        self.transparencyLog = transparencyLog
+        self.anchorInterval = anchorInterval
     }
 }
 

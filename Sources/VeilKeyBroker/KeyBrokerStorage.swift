@@ -1,4 +1,5 @@
 public import Foundation
+public import VeilTransparency
 
 /// One stored version of a resource.
 public struct StoredResourceVersion: Sendable, Hashable {
@@ -59,6 +60,14 @@ public enum PolicyScope: Sendable, Hashable {
     case repository(String)
     /// One resource.
     case resource(ResourceID)
+
+    /// The resource a `policy` log entry names: `REPO/TYPE/TAG`, or `REPO/*/*` for a repository's policy.
+    public var logResource: String {
+        switch self {
+        case .repository(let name): return name + "/*/*"
+        case .resource(let id): return id.path
+        }
+    }
 
     /// The storage key: `repository:NAME` or `resource:REPO/TYPE/TAG`.
     public var key: String {
@@ -156,6 +165,35 @@ public struct ReleaseRecord: Sendable, Hashable, Codable {
     }
 }
 
+/// A version of a scope's release policy, as recorded for the transparency log: every set (and every removal)
+/// makes a new version, numbered from 1 per scope.
+public struct PolicyVersion: Sendable, Hashable {
+    /// The scope's storage key (``PolicyScope/key``).
+    public let scope: String
+    /// The version.
+    public let version: UInt64
+    /// The resource the log entry names (``PolicyScope/logResource``).
+    public let logResource: String
+    /// SHA-256 (hex) of the stored document (of the empty document for a removal).
+    public let sha256: String
+    /// When it was set.
+    public let time: Date
+
+    /// A version.
+    public init(scope: String, version: UInt64, logResource: String, sha256: String, time: Date) {
+        self.scope = scope
+        self.version = version
+        self.logResource = logResource
+        self.sha256 = sha256
+        self.time = time
+    }
+
+    /// The `policy` log entry for this version.
+    public var logEntry: LogEntry {
+        .policy(LogEntry.Policy(resource: logResource, version: version, policySHA256: sha256))
+    }
+}
+
 /// How ``KeyBrokerStorage/addVersion(_:sealed:mode:now:graceUntil:audit:)`` treats an existing resource.
 public enum AddVersionMode: Sendable, Hashable {
     /// Create version 1; fails with `conflict` if the resource exists.
@@ -197,10 +235,17 @@ public protocol KeyBrokerStorage: Sendable {
 
     // MARK: Policies, reference values, tenants
 
-    /// Sets (or with `nil` removes) a release policy document (JSON).
-    func setPolicy(_ scope: PolicyScope, document: String?, audit: AuditEvent) async throws
+    /// Sets (or with `nil` removes) a release policy document (JSON) and records the next ``PolicyVersion`` of the
+    /// scope (unlogged), in one transaction. Returns that version.
+    func setPolicy(_ scope: PolicyScope, document: String?, now: Date, audit: AuditEvent) async throws -> PolicyVersion
     /// A release policy document.
     func policy(_ scope: PolicyScope) async throws -> String?
+    /// The scope's latest policy version number (nil: never set).
+    func policyVersion(_ scope: PolicyScope) async throws -> UInt64?
+    /// Policy versions not yet appended to the transparency log, oldest first.
+    func unloggedPolicyVersions() async throws -> [PolicyVersion]
+    /// Marks a policy version as appended to the transparency log.
+    func markPolicyVersionLogged(scope: String, version: UInt64) async throws
     /// Sets (or with `nil` removes) a named set of reference values (JSON).
     func setReferenceValues(name: String, document: String?, audit: AuditEvent) async throws
     /// Every named set of reference values.
@@ -231,8 +276,11 @@ public protocol KeyBrokerStorage: Sendable {
     func releases(path: String) async throws -> [ReleaseRecord]
     /// Appends an audit event alone (denials, failed authentications).
     func appendAudit(_ event: AuditEvent) async throws
-    /// Audit entries with sequence > `after`, at most `limit`, in order.
+    /// Audit entries with sequence > `after`, at most `limit`, in order. A row that does not decode exactly throws
+    /// ``AuditRowError``.
     func auditEntries(after: Int64, limit: Int) async throws -> [AuditEntry]
+    /// The last audit entry (the chain head), if any.
+    func lastAuditEntry() async throws -> AuditEntry?
 }
 
 extension KeyBrokerStorage {

@@ -117,32 +117,56 @@ extension PostgresKeyBrokerStorage {
     }
 
     public func auditEntries(after: Int64, limit: Int) async throws -> [AuditEntry] {
-        let rows = try await client.query(
-            """
-            SELECT seq, kind, actor, subject, action, outcome, digest, time_ms, prev_hash, hash
-            FROM kbs_audit WHERE seq > \(after) ORDER BY seq LIMIT \(limit)
-            """,
-            logger: logger
+        try await selectAudit(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT seq, kind, actor, subject, action, outcome, digest, time_ms, prev_hash, hash, scheme
+                    FROM kbs_audit WHERE seq > $1 ORDER BY seq LIMIT $2
+                    """,
+                binds: {
+                    var binds = PostgresBindings()
+                    binds.append(after)
+                    binds.append(Int64(limit))
+                    return binds
+                }()
+            )
         )
+    }
+
+    public func lastAuditEntry() async throws -> AuditEntry? {
+        try await selectAudit(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT seq, kind, actor, subject, action, outcome, digest, time_ms, prev_hash, hash, scheme
+                    FROM kbs_audit ORDER BY seq DESC LIMIT 1
+                    """
+            )
+        ).first
+    }
+
+    /// Reads audit rows, decoding each exactly (the column types are fixed by the schema; the values must decode,
+    /// see ``AuditEntry/decode(sequence:kind:actor:subject:action:outcome:digest:timeMilliseconds:previousHash:hash:scheme:)``).
+    func selectAudit(_ query: PostgresQuery) async throws -> [AuditEntry] {
+        let rows = try await client.query(query, logger: logger)
         var result: [AuditEntry] = []
         for try await row in rows {
-            let (sequence, kind, actor, subject, action, outcome, digest, time, previous, hash) = try row.decode(
-                (Int64, String, String, String, String, String, String, Int64, String, String).self
-            )
+            let (sequence, kind, actor, subject, action, outcome, digest, time, previous, hash, scheme) =
+                try row.decode(
+                    (Int64, String, String, String, String, String, String, Int64, String, String, Int64).self
+                )
             result.append(
-                AuditEntry(
+                try AuditEntry.decode(
                     sequence: sequence,
-                    event: AuditEvent(
-                        kind: AuditEvent.Kind(rawValue: kind) ?? .admin,
-                        actor: actor,
-                        subject: subject,
-                        action: action,
-                        outcome: outcome,
-                        digest: digest,
-                        time: KeyBrokerSchema.date(time)
-                    ),
+                    kind: kind,
+                    actor: actor,
+                    subject: subject,
+                    action: action,
+                    outcome: outcome,
+                    digest: digest,
+                    timeMilliseconds: time,
                     previousHash: previous,
-                    hash: hash
+                    hash: hash,
+                    scheme: scheme
                 )
             )
         }
@@ -164,10 +188,10 @@ extension PostgresKeyBrokerStorage {
         let entry = AuditEntry.chained(sequence: sequence + 1, event: event, previousHash: previous)
         try await connection.query(
             """
-            INSERT INTO kbs_audit (seq, kind, actor, subject, action, outcome, digest, time_ms, prev_hash, hash)
+            INSERT INTO kbs_audit (seq, kind, actor, subject, action, outcome, digest, time_ms, prev_hash, hash, scheme)
             VALUES (\(entry.sequence), \(event.kind.rawValue), \(event.actor), \(event.subject), \(event.action),
                 \(event.outcome), \(event.digest), \(AuditEntry.milliseconds(event.time)), \(entry.previousHash),
-                \(entry.hash))
+                \(entry.hash), \(entry.scheme.rawValue))
             """,
             logger: logger
         )

@@ -197,10 +197,19 @@ public final class PostgresKeyBrokerStorage: KeyBrokerStorage {
 
     // MARK: Policies, reference values, tenants
 
-    public func setPolicy(_ scope: PolicyScope, document: String?, audit: AuditEvent) async throws {
+    public func setPolicy(
+        _ scope: PolicyScope,
+        document: String?,
+        now: Date,
+        audit: AuditEvent
+    ) async throws -> PolicyVersion {
         let key = scope.key
         let repository = scope.repository
-        try await write { connection, logger in
+        let logResource = scope.logResource
+        let sha256 =
+            document.map { KeyBrokerService.sha256Hex(Array($0.utf8)) } ?? KeyBrokerSchema.deletedPolicySHA256
+        let timeMilliseconds = AuditEntry.milliseconds(now)
+        return try await write { connection, logger in
             if let document {
                 try await connection.query(
                     """
@@ -212,8 +221,70 @@ public final class PostgresKeyBrokerStorage: KeyBrokerStorage {
             } else {
                 try await connection.query("DELETE FROM kbs_policies WHERE scope = \(key)", logger: logger)
             }
+            var current: Int64 = 0
+            let rows = try await connection.query(
+                "SELECT MAX(version) FROM kbs_policy_versions WHERE scope = \(key)",
+                logger: logger
+            )
+            for try await value in rows.decode(Int64?.self) { current = value ?? 0 }
+            let version = current + 1
+            try await connection.query(
+                """
+                INSERT INTO kbs_policy_versions (scope, version, log_resource, sha256, time_ms, logged)
+                VALUES (\(key), \(version), \(logResource), \(sha256), \(timeMilliseconds), FALSE)
+                """,
+                logger: logger
+            )
             try await Self.appendAudit(connection, audit, logger)
+            return PolicyVersion(
+                scope: key,
+                version: UInt64(version),
+                logResource: logResource,
+                sha256: sha256,
+                time: now
+            )
         }
+    }
+
+    public func policyVersion(_ scope: PolicyScope) async throws -> UInt64? {
+        let rows = try await client.query(
+            "SELECT MAX(version) FROM kbs_policy_versions WHERE scope = \(scope.key)",
+            logger: logger
+        )
+        for try await value in rows.decode(Int64?.self) { return value.map { UInt64($0) } }
+        return nil
+    }
+
+    public func unloggedPolicyVersions() async throws -> [PolicyVersion] {
+        let rows = try await client.query(
+            """
+            SELECT scope, version, log_resource, sha256, time_ms FROM kbs_policy_versions
+            WHERE NOT logged ORDER BY time_ms, scope, version
+            """,
+            logger: logger
+        )
+        var result: [PolicyVersion] = []
+        for try await (scope, version, resource, sha256, time) in rows.decode(
+            (String, Int64, String, String, Int64).self
+        ) {
+            result.append(
+                PolicyVersion(
+                    scope: scope,
+                    version: UInt64(version),
+                    logResource: resource,
+                    sha256: sha256,
+                    time: KeyBrokerSchema.date(time)
+                )
+            )
+        }
+        return result
+    }
+
+    public func markPolicyVersionLogged(scope: String, version: UInt64) async throws {
+        try await client.query(
+            "UPDATE kbs_policy_versions SET logged = TRUE WHERE scope = \(scope) AND version = \(Int64(version))",
+            logger: logger
+        )
     }
 
     public func policy(_ scope: PolicyScope) async throws -> String? {

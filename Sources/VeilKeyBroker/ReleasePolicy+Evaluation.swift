@@ -8,6 +8,19 @@ public enum PolicyRule: String, Sendable, Hashable, CaseIterable, LogSafe {
     case referenceValues = "reference_values"
     case tcbStatuses = "tcb_statuses"
     case maxTokenAge = "max_token_age"
+    /// Some measurement requirement applies to the evidence's platform (reference values, a logged release, or
+    /// the named relaxation `accept_any_measurement`).
+    case measurement
+    /// `require_logged_release`: the EAR carries a verified `veil.log-release` (from an accepted log origin).
+    case requireLoggedRelease = "require_logged_release"
+}
+
+/// A relaxation a policy decision relied on (shown in the decision, the admin log and the release's audit entry).
+public enum PolicyRelaxation: String, Sendable, Hashable, CaseIterable, LogSafe {
+    /// `accept_any_measurement`: released with no measurement requirement.
+    case acceptAnyMeasurement = "accept_any_measurement"
+    /// The SIMULATED TEE's `warning` status accepted because the policy names `simulated`.
+    case simulated
 }
 
 /// One rule's outcome.
@@ -24,6 +37,16 @@ public struct PolicyRuleOutcome: Sendable, Hashable, Codable {
 public struct PolicyDecision: Sendable, Hashable {
     /// The outcomes in evaluation order.
     public let outcomes: [PolicyRuleOutcome]
+    /// The relaxations the decision relied on (each scope's, without duplicates, in order).
+    public let relaxations: [PolicyRelaxation]
+
+    /// A decision.
+    public init(outcomes: [PolicyRuleOutcome], relaxations: [PolicyRelaxation] = []) {
+        self.outcomes = outcomes
+        var seen: [PolicyRelaxation] = []
+        for relaxation in relaxations where !seen.contains(relaxation) { seen.append(relaxation) }
+        self.relaxations = seen
+    }
     /// The first failed rule, if any.
     public var firstFailure: PolicyRuleOutcome? { outcomes.first { !$0.passed } }
     /// Whether every rule held.
@@ -44,7 +67,8 @@ extension ReleasePolicy {
             outcomes.append(PolicyRuleOutcome(rule: prefix + rule.rawValue, passed: passed, detail: detail))
         }
 
-        let allowedPlatforms = platforms ?? Self.hardwarePlatforms
+        var relaxations: [PolicyRelaxation] = []
+        let allowedPlatforms = impliedPlatforms
         record(
             .platforms,
             allowedPlatforms.contains(claims.platform),
@@ -61,6 +85,7 @@ extension ReleasePolicy {
             claims.verdict == "accepted", Set(claims.relaxations) == ["allow_simulated"]
         {
             effectiveStatus = "affirming"
+            relaxations.append(.simulated)
         }
         record(
             .status,
@@ -78,6 +103,55 @@ extension ReleasePolicy {
                 continue
             }
             if let values = set[claims.platform] { references.append(("set \(name)", values)) }
+        }
+        let pinning = references.filter { reference in
+            reference.values.keys.contains { Self.isCodeRegister($0, platform: claims.platform) }
+        }
+        if !pinning.isEmpty {
+            record(
+                .measurement,
+                true,
+                "reference values for \(claims.platform)'s code from "
+                    + pinning.map { $0.source }.joined(separator: ", ")
+            )
+        } else if requireLoggedRelease == true {
+            record(.measurement, true, "the measurements must be a logged release (require_logged_release)")
+        } else if acceptAnyMeasurement == true {
+            relaxations.append(.acceptAnyMeasurement)
+            record(
+                .measurement,
+                true,
+                "RELAXED: accept_any_measurement — no measurement requirement for \(claims.platform)"
+            )
+        } else {
+            record(
+                .measurement,
+                false,
+                "no measurement requirement applies to \(claims.platform): pin its code register ("
+                    + Self.codeRegisterNames(claims.platform) + ") in reference values, set "
+                    + "require_logged_release, or name the relaxation accept_any_measurement"
+            )
+        }
+        if requireLoggedRelease == true {
+            if let release = claims.logRelease {
+                let origins = logOrigins ?? []
+                let accepted = origins.isEmpty || origins.contains(release.origin)
+                record(
+                    .requireLoggedRelease,
+                    accepted,
+                    accepted
+                        ? "release \(release.name) \(release.version) is leaf \(release.leafIndex) of \(release.origin)"
+                        : "release \(release.name) \(release.version) is logged in \(release.origin), not in "
+                            + origins.joined(separator: ", ")
+                )
+            } else {
+                record(
+                    .requireLoggedRelease,
+                    false,
+                    claims.logReleaseError.map { "the log inclusion did not verify: \($0)" }
+                        ?? "the token carries no verified log inclusion (veil.log-release)"
+                )
+            }
         }
         for (source, values) in references {
             for (claim, allowed) in values.sorted(by: { $0.key < $1.key }) {
@@ -115,7 +189,44 @@ extension ReleasePolicy {
         } else {
             record(.maxTokenAge, false, "the token has no iat, so its age cannot be bounded")
         }
-        return PolicyDecision(outcomes: outcomes)
+        return PolicyDecision(outcomes: outcomes, relaxations: relaxations)
+    }
+
+    /// Whether `claim` is a register that pins a platform's *code* (what a reference value must name to count as
+    /// a measurement requirement): `measurement` (SEV-SNP, simulated), `mrtd` (TDX), `mrenclave` / `mrsigner`
+    /// (SGX), any `pcrN` (TPM), and for Azure the hardware measurement or any `pcrN`. Pinning only `debug` or a TCB
+    /// version pins no code.
+    static func isCodeRegister(_ claim: String, platform: String) -> Bool {
+        let pcr = claim.hasPrefix("pcr") && Int(claim.dropFirst(3)).map { (0..<24).contains($0) } == true
+        switch platform {
+        case "sev-snp", "simulated": return claim == "measurement"
+        case "tdx": return claim == "mrtd"
+        case "sgx": return claim == "mrenclave" || claim == "mrsigner"
+        case "tpm": return pcr
+        case "azure-sev-snp-vtpm": return claim == "measurement" || pcr
+        case "azure-tdx-vtpm": return claim == "mrtd" || pcr
+        default: return false
+        }
+    }
+
+    static func codeRegisterNames(_ platform: String) -> String {
+        switch platform {
+        case "sev-snp", "simulated": return "measurement"
+        case "tdx": return "mrtd"
+        case "sgx": return "mrenclave or mrsigner"
+        case "tpm": return "a pcrN"
+        case "azure-sev-snp-vtpm": return "measurement or a pcrN"
+        case "azure-tdx-vtpm": return "mrtd or a pcrN"
+        default: return "none known"
+        }
+    }
+
+    /// The platforms accepted: `platforms` when given; else those `reference_values` names; else every hardware
+    /// platform.
+    public var impliedPlatforms: [String] {
+        if let platforms { return platforms }
+        if let named = referenceValues?.keys, !named.isEmpty { return named.sorted() }
+        return Self.hardwarePlatforms
     }
 }
 
@@ -146,10 +257,12 @@ public struct EffectivePolicy: Sendable {
         now: Date,
         referenceSets: [String: ReferenceValueSet]
     ) -> PolicyDecision {
-        PolicyDecision(
-            outcomes: policies.flatMap {
-                $0.policy.evaluate(claims, now: now, referenceSets: referenceSets, scope: $0.scope).outcomes
-            }
+        let decisions = policies.map {
+            $0.policy.evaluate(claims, now: now, referenceSets: referenceSets, scope: $0.scope)
+        }
+        return PolicyDecision(
+            outcomes: decisions.flatMap(\.outcomes),
+            relaxations: decisions.flatMap(\.relaxations)
         )
     }
 }

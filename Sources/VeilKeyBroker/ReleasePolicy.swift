@@ -1,4 +1,5 @@
 public import Foundation
+import VeilAttestation
 
 /// A release policy: the conditions an EAR must meet for a resource to be released. Set per resource and per
 /// repository (tenant); both apply when both exist; without either the ``strictBaseline`` applies.
@@ -6,10 +7,15 @@ public import Foundation
 /// ```json
 /// {"version": 1, "status": ["affirming"], "platforms": ["sev-snp", "tdx", "tpm"],
 ///  "reference_values": {"sev-snp": {"measurement": ["<hex>"]}}, "reference_value_sets": ["prod"],
+///  "require_logged_release": true, "log_origins": ["log.example.com/veil"],
 ///  "tcb_statuses": ["UpToDate", "SWHardeningNeeded"], "max_token_age_seconds": 300}
 /// ```
 ///
-/// Omitted members take the baseline's value. `simulated` is accepted only when `platforms` names it.
+/// Fails closed: evidence for which no *measurement requirement* applies — no reference values for its platform
+/// (own or from a named set), no `require_logged_release`, no `accept_any_measurement` — is denied (rule
+/// `measurement`), so the strict baseline releases nothing until the owner pins code. `platforms` omitted but
+/// `reference_values` given accepts only the platforms named there. An unknown claim name (per
+/// `ClaimCatalog`) makes the policy invalid. `simulated` is accepted only when `platforms` names it.
 public struct ReleasePolicy: Sendable, Codable, Hashable {
     /// Format version; must be 1.
     public var version: Int
@@ -25,6 +31,13 @@ public struct ReleasePolicy: Sendable, Codable, Hashable {
     public var tcbStatuses: [String]?
     /// The oldest token accepted, in seconds since its `iat` (default 300).
     public var maxTokenAgeSeconds: Double?
+    /// The named, logged relaxation: no measurement requirement (any code in an accepted TEE gets the resource).
+    public var acceptAnyMeasurement: Bool?
+    /// The EAR must carry `veil.log-release`: the broker verified that the evidence's measurements are a release
+    /// listed in a transparency log it trusts.
+    public var requireLoggedRelease: Bool?
+    /// With ``requireLoggedRelease``: the log origins accepted (default: every log the broker trusts).
+    public var logOrigins: [String]?
 
     enum CodingKeys: String, CodingKey {
         case version, status, platforms
@@ -32,6 +45,9 @@ public struct ReleasePolicy: Sendable, Codable, Hashable {
         case referenceValueSets = "reference_value_sets"
         case tcbStatuses = "tcb_statuses"
         case maxTokenAgeSeconds = "max_token_age_seconds"
+        case acceptAnyMeasurement = "accept_any_measurement"
+        case requireLoggedRelease = "require_logged_release"
+        case logOrigins = "log_origins"
     }
 
     /// A policy; omitted members take the baseline's values.
@@ -41,7 +57,10 @@ public struct ReleasePolicy: Sendable, Codable, Hashable {
         referenceValues: [String: [String: [String]]]? = nil,
         referenceValueSets: [String]? = nil,
         tcbStatuses: [String]? = nil,
-        maxTokenAgeSeconds: Double? = nil
+        maxTokenAgeSeconds: Double? = nil,
+        acceptAnyMeasurement: Bool? = nil,
+        requireLoggedRelease: Bool? = nil,
+        logOrigins: [String]? = nil
     ) {
         version = 1
         self.status = status
@@ -50,10 +69,14 @@ public struct ReleasePolicy: Sendable, Codable, Hashable {
         self.referenceValueSets = referenceValueSets
         self.tcbStatuses = tcbStatuses
         self.maxTokenAgeSeconds = maxTokenAgeSeconds
+        self.acceptAnyMeasurement = acceptAnyMeasurement
+        self.requireLoggedRelease = requireLoggedRelease
+        self.logOrigins = logOrigins
     }
 
     /// The strict baseline: affirming status, hardware platforms only, TCB UpToDate or SWHardeningNeeded, tokens
-    /// at most 300 s old.
+    /// at most 300 s old — and no measurement requirement, so it denies every release (rule `measurement`) until
+    /// a policy pins code.
     public static let strictBaseline = ReleasePolicy()
 
     /// The hardware platforms the baseline accepts.
@@ -83,8 +106,19 @@ public struct ReleasePolicy: Sendable, Codable, Hashable {
         for name in platforms ?? [] where !Self.knownPlatforms.contains(name) {
             throw KeyBrokerError(.invalidPolicy, "unknown platform \(name)")
         }
-        for name in (referenceValues ?? [:]).keys where !Self.knownPlatforms.contains(name) {
-            throw KeyBrokerError(.invalidPolicy, "unknown platform \(name) in reference_values")
+        try Self.validateReferenceValues(referenceValues ?? [:], field: "reference_values")
+        for name in referenceValueSets ?? [] {
+            do { try ResourceID.validate(name) } catch {
+                throw KeyBrokerError(.invalidPolicy, "reference_value_sets names an invalid set \(name)")
+            }
+        }
+        if let origins = logOrigins {
+            guard requireLoggedRelease == true else {
+                throw KeyBrokerError(.invalidPolicy, "log_origins needs require_logged_release: true")
+            }
+            guard !origins.isEmpty, origins.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 256 }) else {
+                throw KeyBrokerError(.invalidPolicy, "log_origins must name at least one log origin")
+            }
         }
         for name in status ?? [] where !Self.knownStatuses.contains(name) {
             throw KeyBrokerError(.invalidPolicy, "unknown status \(name)")
@@ -96,6 +130,33 @@ public struct ReleasePolicy: Sendable, Codable, Hashable {
             throw KeyBrokerError(.invalidPolicy, "max_token_age_seconds must be in (0, 86400]")
         }
         if platforms?.isEmpty == true { throw KeyBrokerError(.invalidPolicy, "platforms must not be empty") }
+    }
+
+    /// Checks that every platform and every claim named in reference values exists (`ClaimCatalog`): a typo such
+    /// as `mr_td` would otherwise pin nothing and deny everything, or — worse — be read as a pin that holds.
+    static func validateReferenceValues(
+        _ values: [String: [String: [String]]],
+        field: String
+    ) throws(KeyBrokerError) {
+        for (name, claims) in values {
+            guard Self.knownPlatforms.contains(name), let platform = AttestationPlatform(rawValue: name) else {
+                throw KeyBrokerError(.invalidPolicy, "unknown platform \(name) in \(field)")
+            }
+            guard !claims.isEmpty else {
+                throw KeyBrokerError(.invalidPolicy, "\(field).\(name) names no claim: it would pin nothing")
+            }
+            for (claim, allowed) in claims {
+                guard ClaimCatalog.isKnown(claim, platform: platform) else {
+                    throw KeyBrokerError(
+                        .invalidPolicy,
+                        "\(field).\(name) names \(claim), which is not a \(name) claim (see docs/attestation.md)"
+                    )
+                }
+                guard !allowed.isEmpty else {
+                    throw KeyBrokerError(.invalidPolicy, "\(field).\(name).\(claim) lists no value")
+                }
+            }
+        }
     }
 
     /// The canonical JSON (sorted keys) as stored.

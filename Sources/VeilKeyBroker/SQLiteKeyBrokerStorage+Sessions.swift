@@ -100,7 +100,7 @@ extension SQLiteKeyBrokerStorage {
     }
 
     public func appendAudit(_ event: AuditEvent) async throws {
-        try await pool.write { db in try Self.appendAudit(db, event) }
+        try await pool.write { db in _ = try Self.appendAudit(db, event) }
     }
 
     public func auditEntries(after: Int64, limit: Int) async throws -> [AuditEntry] {
@@ -108,47 +108,79 @@ extension SQLiteKeyBrokerStorage {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT seq, kind, actor, subject, action, outcome, digest, time_ms, prev_hash, hash
+                    SELECT seq, kind, actor, subject, action, outcome, digest, time_ms, prev_hash, hash, scheme
                     FROM kbs_audit WHERE seq > ? ORDER BY seq LIMIT ?
                     """,
                 arguments: [after, limit]
-            ).map { row in
-                let time: Int64 = row["time_ms"]
-                let kind: String = row["kind"]
-                return AuditEntry(
-                    sequence: row["seq"],
-                    event: AuditEvent(
-                        kind: AuditEvent.Kind(rawValue: kind) ?? .admin,
-                        actor: row["actor"],
-                        subject: row["subject"],
-                        action: row["action"],
-                        outcome: row["outcome"],
-                        digest: row["digest"],
-                        time: KeyBrokerSchema.date(time)
-                    ),
-                    previousHash: row["prev_hash"],
-                    hash: row["hash"]
-                )
-            }
+            ).map(Self.auditEntry)
         }
     }
 
+    public func lastAuditEntry() async throws -> AuditEntry? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT seq, kind, actor, subject, action, outcome, digest, time_ms, prev_hash, hash, scheme
+                    FROM kbs_audit ORDER BY seq DESC LIMIT 1
+                    """
+            ).map(Self.auditEntry)
+        }
+    }
+
+    /// Decodes a row exactly: every column must hold the storage class the schema declares (SQLite would accept
+    /// any), and the values must decode (``AuditEntry/decode(sequence:kind:actor:subject:action:outcome:digest:timeMilliseconds:previousHash:hash:scheme:)``).
+    static func auditEntry(_ row: Row) throws -> AuditEntry {
+        guard case .int64(let sequence) = (row["seq"] as DatabaseValue).storage else {
+            throw AuditRowError(sequence: 0, reason: "seq is not an integer")
+        }
+        func text(_ column: String) throws(AuditRowError) -> String {
+            guard case .string(let value) = (row[column] as DatabaseValue).storage else {
+                throw AuditRowError(sequence: sequence, reason: "\(column) is not text")
+            }
+            return value
+        }
+        func integer(_ column: String) throws(AuditRowError) -> Int64 {
+            guard case .int64(let value) = (row[column] as DatabaseValue).storage else {
+                throw AuditRowError(sequence: sequence, reason: "\(column) is not an integer")
+            }
+            return value
+        }
+        return try AuditEntry.decode(
+            sequence: sequence,
+            kind: try text("kind"),
+            actor: try text("actor"),
+            subject: try text("subject"),
+            action: try text("action"),
+            outcome: try text("outcome"),
+            digest: try text("digest"),
+            timeMilliseconds: try integer("time_ms"),
+            previousHash: try text("prev_hash"),
+            hash: try text("hash"),
+            scheme: try integer("scheme")
+        )
+    }
+
     /// Appends inside the caller's write transaction (SQLite has one writer, so the chain cannot fork).
-    static func appendAudit(_ db: Database, _ event: AuditEvent) throws {
+    @discardableResult
+    static func appendAudit(_ db: Database, _ event: AuditEvent) throws -> AuditEntry {
         let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM kbs_audit ORDER BY seq DESC LIMIT 1")
         let sequence: Int64 = (last?["seq"] as Int64?) ?? 0
         let previous: String = (last?["hash"] as String?) ?? AuditEntry.genesisHash
         let entry = AuditEntry.chained(sequence: sequence + 1, event: event, previousHash: previous)
         try db.execute(
             sql: """
-                INSERT INTO kbs_audit (seq, kind, actor, subject, action, outcome, digest, time_ms, prev_hash, hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO kbs_audit (seq, kind, actor, subject, action, outcome, digest, time_ms, prev_hash, hash,
+                    scheme)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 entry.sequence, event.kind.rawValue, event.actor, event.subject, event.action, event.outcome,
                 event.digest, AuditEntry.milliseconds(event.time), entry.previousHash, entry.hash,
+                entry.scheme.rawValue,
             ]
         )
+        return entry
     }
 
     static func session(_ db: Database, _ idHash: [UInt8]) throws -> StoredSession? {

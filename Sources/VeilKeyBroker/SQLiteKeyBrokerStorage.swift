@@ -20,6 +20,14 @@ public final class SQLiteKeyBrokerStorage: KeyBrokerStorage {
     public func migrate() async throws {
         try await pool.write { db in
             try db.execute(sql: KeyBrokerSchema.sqlite)
+            for added in KeyBrokerSchema.sqliteAddedColumns {
+                let columns = try Row.fetchAll(db, sql: "PRAGMA table_info(\(added.table))").compactMap {
+                    String.fromDatabaseValue($0["name"])
+                }
+                if !columns.contains(added.column) {
+                    try db.execute(sql: "ALTER TABLE \(added.table) ADD COLUMN \(added.definition)")
+                }
+            }
         }
     }
 
@@ -129,7 +137,12 @@ public final class SQLiteKeyBrokerStorage: KeyBrokerStorage {
 
     // MARK: Policies, reference values, tenants
 
-    public func setPolicy(_ scope: PolicyScope, document: String?, audit: AuditEvent) async throws {
+    public func setPolicy(
+        _ scope: PolicyScope,
+        document: String?,
+        now: Date,
+        audit: AuditEvent
+    ) async throws -> PolicyVersion {
         try await pool.write { db in
             if let document {
                 try db.execute(
@@ -142,7 +155,73 @@ public final class SQLiteKeyBrokerStorage: KeyBrokerStorage {
             } else {
                 try db.execute(sql: "DELETE FROM kbs_policies WHERE scope = ?", arguments: [scope.key])
             }
+            let current =
+                try Int64.fetchOne(
+                    db,
+                    sql: "SELECT MAX(version) FROM kbs_policy_versions WHERE scope = ?",
+                    arguments: [scope.key]
+                ) ?? 0
+            let version = PolicyVersion(
+                scope: scope.key,
+                version: UInt64(current + 1),
+                logResource: scope.logResource,
+                sha256: document.map { KeyBrokerService.sha256Hex(Array($0.utf8)) }
+                    ?? KeyBrokerSchema.deletedPolicySHA256,
+                time: now
+            )
+            try db.execute(
+                sql: """
+                    INSERT INTO kbs_policy_versions (scope, version, log_resource, sha256, time_ms, logged)
+                    VALUES (?, ?, ?, ?, ?, 0)
+                    """,
+                arguments: [
+                    version.scope, Int64(version.version), version.logResource, version.sha256,
+                    AuditEntry.milliseconds(now),
+                ]
+            )
             try Self.appendAudit(db, audit)
+            return version
+        }
+    }
+
+    public func policyVersion(_ scope: PolicyScope) async throws -> UInt64? {
+        try await pool.read { db in
+            try Int64.fetchOne(
+                db,
+                sql: "SELECT MAX(version) FROM kbs_policy_versions WHERE scope = ?",
+                arguments: [scope.key]
+            ).map { UInt64($0) }
+        }
+    }
+
+    public func unloggedPolicyVersions() async throws -> [PolicyVersion] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT scope, version, log_resource, sha256, time_ms FROM kbs_policy_versions
+                    WHERE logged = 0 ORDER BY time_ms, scope, version
+                    """
+            ).map { row in
+                let version: Int64 = row["version"]
+                let time: Int64 = row["time_ms"]
+                return PolicyVersion(
+                    scope: row["scope"],
+                    version: UInt64(version),
+                    logResource: row["log_resource"],
+                    sha256: row["sha256"],
+                    time: KeyBrokerSchema.date(time)
+                )
+            }
+        }
+    }
+
+    public func markPolicyVersionLogged(scope: String, version: UInt64) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE kbs_policy_versions SET logged = 1 WHERE scope = ? AND version = ?",
+                arguments: [scope, Int64(version)]
+            )
         }
     }
 

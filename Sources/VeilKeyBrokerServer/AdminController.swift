@@ -33,6 +33,7 @@ struct AdminController<Context: RequestContext>: Sendable {
         admin.put("tenants/:repository", use: addTenant)
         admin.get("audit", use: audit)
         admin.get("audit/verify", use: verifyAudit)
+        admin.post("audit/anchor", use: anchorAudit)
     }
 
     func identity(_ request: Request) async throws -> AdminIdentity {
@@ -211,6 +212,36 @@ struct AdminController<Context: RequestContext>: Sendable {
             case intact, count, head, reason
             case firstBroken = "first_broken"
         }
+    }
+
+    struct AnchorResponse: Encodable {
+        let anchored: Bool
+        let sequence: UInt64?
+        let headSHA256: String?
+        let logIndex: UInt64?
+        let policyVersionsLogged: Int
+
+        enum CodingKeys: String, CodingKey {
+            case anchored, sequence
+            case headSHA256 = "head_sha256"
+            case logIndex = "log_index"
+            case policyVersionsLogged = "policy_versions_logged"
+        }
+    }
+
+    /// `POST /kbs/v0/admin/audit/anchor`: anchors the audit chain's head in the transparency log now.
+    @Sendable func anchorAudit(_ request: Request, context: Context) async throws -> Response {
+        let identity = try await identity(request)
+        let anchor = try await service.anchorAuditHead(by: identity)
+        return try KBSController<Context>.json(
+            AnchorResponse(
+                anchored: anchor != nil,
+                sequence: anchor?.head.sequence,
+                headSHA256: anchor?.head.headSHA256,
+                logIndex: anchor?.logIndex,
+                policyVersionsLogged: anchor?.policyVersionsLogged ?? 0
+            )
+        )
     }
 
     @Sendable func verifyAudit(_ request: Request, context: Context) async throws -> Response {

@@ -86,6 +86,27 @@ public struct KBSProblem: HTTPResponseError, Sendable {
                 title: "The policy is not valid",
                 detail: error.detail
             )
+        case .tenantMismatch:
+            self.init(
+                status: .forbidden,
+                slug: "tenant-mismatch",
+                title: "The token is bound to another tenant",
+                detail: nil
+            )
+        case .logUnavailable:
+            self.init(
+                status: .serviceUnavailable,
+                slug: "log-unavailable",
+                title: "The transparency log could not record the release; nothing was released",
+                detail: nil
+            )
+        case .auditTampered:
+            self.init(
+                status: .internalServerError,
+                slug: "audit-tampered",
+                title: "The audit trail does not decode: it was edited outside the broker",
+                detail: error.detail
+            )
         case .keyEncryptionKey, .storage:
             self.init(
                 status: .internalServerError,

@@ -111,13 +111,17 @@ public enum KeyBrokerServer {
             settings: configuration.settings,
             log: log
         )
+        var all = services
+        if let interval = configuration.settings.anchorInterval, configuration.settings.transparencyLog != nil {
+            all.append(AuditAnchorService(service: service, interval: interval, log: log))
+        }
         var app = Application(
             router: buildRouter(service, rateLimit: configuration.rateLimit, wrap: configuration.wrap, log: log),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: "veil-kbs"
             ),
-            services: services,
+            services: all,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger
         )
@@ -159,6 +163,34 @@ public enum KeyBrokerServer {
             group.cancelAll()
             while let next = try? await group.next() { _ = next }
             return result
+        }
+    }
+}
+
+/// Anchors the broker's audit-chain head in the transparency log every `interval` seconds (when the head moved),
+/// appending any policy version whose earlier append failed. A failed anchor is logged and retried at the next
+/// tick; it never stops the broker.
+struct AuditAnchorService: Service {
+    let service: KeyBrokerService
+    let interval: TimeInterval
+    let log: SafeLogger
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            var anchored: String?
+            while !Task.isCancelled {
+                try await Task.sleep(for: .milliseconds(Int64(max(1, interval) * 1000)))
+                do {
+                    let head = try await service.storage.lastAuditEntry()?.hash
+                    let pending = try await service.storage.unloggedPolicyVersions()
+                    guard head != anchored || !pending.isEmpty else { continue }
+                    anchored = try await service.anchorAuditHead()?.head.headSHA256
+                } catch is CancellationError {
+                    return
+                } catch {
+                    log.warning("audit anchor failed; retrying at the next interval", [:])
+                }
+            }
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VeilKeyBroker
 import VeilKeyBrokerServer
+import VeilTransparency
 
 /// Where the audit commands read the store from.
 struct KBSStoreOptions: ParsableArguments {
@@ -39,11 +40,25 @@ struct KBSStoreOptions: ParsableArguments {
 struct KBSAuditVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check the audit trail's hash chain; exit 1 if any entry was edited, removed or inserted."
+        abstract: "Check the audit trail's hash chain; exit 1 if any entry was edited, removed or inserted.",
+        discussion: """
+            A row that does not decode exactly (an unknown kind, a malformed hash) counts as an edit. With \
+            --anchor (an inclusion bundle of an audit-head entry, e.g. from veil log prove) and --log-key, the \
+            trail must also contain the head the log anchored, so a truncated tail is detected.
+            """
     )
 
     @OptionGroup var store: KBSStoreOptions
     @Option var format: OutputFormat = .text
+
+    @Option(help: ArgumentHelp("A logged audit head: its inclusion bundle (repeatable).", valueName: "FILE.json"))
+    var anchor: [String] = []
+
+    @Option(help: ArgumentHelp("The log's public key, to verify --anchor.", valueName: "FILE.pub"))
+    var logKey: String?
+
+    @Option(help: ArgumentHelp("The log's origin (default: the anchor checkpoint's).", valueName: "NAME"))
+    var logOrigin: String?
 
     struct Output: Encodable {
         let intact: Bool
@@ -54,7 +69,10 @@ struct KBSAuditVerifyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let report = try await store.withStorage { storage in AuditChain.verify(try await storage.allAuditEntries()) }
+        let anchors = try verifiedAnchors()
+        let report = try await store.withStorage { storage in
+            try await AuditChain.verify(storage: storage, anchors: anchors)
+        }
         if format == .json {
             try JSONOutput.print(
                 Output(
@@ -66,11 +84,48 @@ struct KBSAuditVerifyCommand: AsyncParsableCommand {
                 )
             )
         } else if report.isIntact {
-            print("audit trail intact: \(report.count) entries, head \(report.head)")
+            print(
+                "audit trail intact: \(report.count) entries, head \(report.head)"
+                    + (anchors.isEmpty ? "" : ", \(anchors.count) logged anchor(s) found in it")
+            )
         } else {
             print("audit trail BROKEN at entry \(report.firstBroken ?? 0): \(report.reason ?? "")")
         }
         if !report.isIntact { throw ExitCode(1) }
+    }
+}
+
+extension KBSAuditVerifyCommand {
+    /// The `audit-head` entries of the --anchor bundles, each verified against the pinned log key.
+    func verifiedAnchors() throws -> [LogEntry.AuditHead] {
+        guard !anchor.isEmpty else { return [] }
+        guard let logKey else {
+            throw CLIError("--anchor needs --log-key.", remedy: "Give the log's public key to verify the anchor.")
+        }
+        var heads: [LogEntry.AuditHead] = []
+        for path in anchor {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw CLIError(
+                    "Cannot read \(path).",
+                    remedy: "Give an inclusion bundle (JSON) of an audit-head entry."
+                )
+            }
+            let bundle = try LogTrust.verifyStep { () throws(TransparencyError) in try InclusionBundle.decode(data) }
+            let key = try LogTrust.logKey(path: logKey, origin: logOrigin, checkpointNote: bundle.checkpoint)
+            // An anchor is history: its checkpoint may be old, but it must be signed by the pinned log key.
+            let verifier = TransparencyVerifier(logs: [key], maximumCheckpointAge: 100 * 365 * 86_400)
+            let inclusion = try LogTrust.verifyStep { () throws(TransparencyError) in
+                try verifier.verifyInclusion(bundle: bundle, now: Date())
+            }
+            guard case .auditHead(let head) = inclusion.entry else {
+                throw CLIError(
+                    "\(path) proves a \(inclusion.entry.kind.rawValue) entry.",
+                    remedy: "Give an audit-head."
+                )
+            }
+            heads.append(head)
+        }
+        return heads
     }
 }
 

@@ -31,6 +31,14 @@ struct KBSPolicyTestCommand: AsyncParsableCommand {
         let platform: String
         let status: String
         let rules: [PolicyRuleOutcome]
+        let relaxations: [String]
+        let logRelease: EARClaims.LogRelease?
+        let tenant: String?
+
+        enum CodingKeys: String, CodingKey {
+            case allowed, platform, status, rules, relaxations, tenant
+            case logRelease = "log_release"
+        }
     }
 
     func run() async throws {
@@ -69,14 +77,25 @@ struct KBSPolicyTestCommand: AsyncParsableCommand {
                     allowed: decision.allowed,
                     platform: claims.platform,
                     status: claims.status,
-                    rules: decision.outcomes
+                    rules: decision.outcomes,
+                    relaxations: decision.relaxations.map(\.rawValue),
+                    logRelease: claims.logRelease,
+                    tenant: claims.tenant
                 )
             )
         } else {
-            print("platform \(claims.platform), status \(claims.status)")
+            print("platform \(claims.platform), status \(claims.status)\(claims.tenant.map { ", tenant \($0)" } ?? "")")
+            if let release = claims.logRelease {
+                print(
+                    "logged release \(release.name) \(release.version): leaf \(release.leafIndex) of \(release.origin)"
+                )
+            } else if let error = claims.logReleaseError {
+                print("log inclusion NOT verified: \(error)")
+            }
             for outcome in decision.outcomes {
                 print("\(outcome.passed ? "pass" : "FAIL")  \(outcome.rule): \(outcome.detail)")
             }
+            for relaxation in decision.relaxations { print("RELAXED: \(relaxation.rawValue)") }
             print(decision.allowed ? "release: allowed" : "release: DENIED by \(decision.firstFailure?.rule ?? "?")")
         }
         if !decision.allowed { throw ExitCode(1) }

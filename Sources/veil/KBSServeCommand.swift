@@ -6,6 +6,8 @@ import VeilAttestation
 import VeilKeyBroker
 import VeilKeyBrokerServer
 import VeilKeys
+import VeilLogClient
+import VeilTransparency
 import _VeilBytes
 
 /// `veil kbs serve`.
@@ -18,7 +20,11 @@ struct KBSServeCommand: AsyncParsableCommand {
             PostgreSQL with --postgres (several brokers may share it; give them the same --token-key and KEK). \
             The key-encryption key comes from --kek-file (veil keygen aes256) or VEIL_KBS_KEK (base64url of 32 \
             bytes). The admin API is closed (401) unless an --admin-key, --tenant-admin-key or --auditor-key is \
-            given. See docs/kbs.md.
+            given. With --log-key the broker trusts that transparency log: a node's stapled log inclusion \
+            (runtime-data veil-log-inclusion) becomes veil.log-release in its token, for policies with \
+            require_logged_release. With --log and --log-submitter-key the broker appends every policy version, \
+            every key release (a release the log cannot record is refused) and, every --anchor-interval seconds, \
+            its audit-chain head. See docs/kbs.md.
             """
     )
 
@@ -59,6 +65,29 @@ struct KBSServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Requests per second per client address.", valueName: "N"))
     var rateLimit: Double = 50
 
+    @Option(help: ArgumentHelp("The transparency log's base URL (appends; origin lookup).", valueName: "URL"))
+    var log: String?
+
+    @Option(help: ArgumentHelp("The log submitter's private key: the broker appends with it.", valueName: "FILE"))
+    var logSubmitterKey: String?
+
+    @Option(help: ArgumentHelp("The trusted log's public key (Ed25519), pinned.", valueName: "FILE.pub"))
+    var logKey: String?
+
+    @Option(help: ArgumentHelp("The trusted log's origin (default: read from --log's checkpoint).", valueName: "NAME"))
+    var logOrigin: String?
+
+    @Option(help: ArgumentHelp("The oldest log checkpoint accepted in a node's inclusion.", valueName: "SECONDS"))
+    var maxCheckpointAge: Double = 3600
+
+    @Option(help: ArgumentHelp("The broker's audience in every token's aud.", valueName: "NAME"))
+    var audience: String = "veil-kbs"
+
+    @Option(
+        help: ArgumentHelp("Anchor the audit-chain head in the log every N seconds (0: never).", valueName: "SECONDS")
+    )
+    var anchorInterval: Double = 300
+
     func run() async throws {
         _ = ProcessHardening.apply()
         let parts = listen.split(separator: ":")
@@ -81,11 +110,19 @@ struct KBSServeCommand: AsyncParsableCommand {
                 throw CLIError("The attestation policy is not usable: \(error)", remedy: "See docs/attestation.md.")
             }
         }
+        let (transparency, transparencyLog) = try await logSettings()
+        guard !audience.isEmpty, audience.utf8.count <= 128 else {
+            throw CLIError("--audience must be 1-128 characters.", remedy: "Use e.g. --audience veil-kbs.")
+        }
         let settings = KeyBrokerSettings(
             verifier: EvidenceRouter.bundleVerifier,
             adminKeys: try adminKeys(),
             tokenLifetime: TimeInterval(tokenLifetime),
-            attestationPolicy: policy
+            attestationPolicy: policy,
+            transparency: transparency,
+            audience: audience,
+            transparencyLog: transparencyLog,
+            anchorInterval: anchorInterval > 0 ? anchorInterval : nil
         )
         let storage: KeyBrokerServerConfiguration.Storage
         if let url = postgres ?? ProcessInfo.processInfo.environment["VEIL_KBS_POSTGRES_URL"], !url.isEmpty {
@@ -108,10 +145,54 @@ struct KBSServeCommand: AsyncParsableCommand {
         let closed = settings.adminKeys.isEmpty
         let app = try KeyBrokerServer.buildApplication(configuration, logger: logger) { port in
             print("veil kbs: listening on http://\(host):\(port)\(closed ? " (admin API closed)" : "")")
-            print("veil kbs: token key \(signer.keyID), KEK \(kek.id)")
+            print("veil kbs: token key \(signer.keyID), KEK \(kek.id), audience \(settings.audience)")
+            if let logs = settings.transparency?.logs {
+                print("veil kbs: trusts the log \(logs.map(\.origin).joined(separator: ", ")) for logged releases")
+            }
+            if settings.transparencyLog != nil {
+                print("veil kbs: appends policies, key releases and audit heads to \(log ?? "the log")")
+            }
             fflush(nil)
         }
         try await app.runService()
+    }
+
+    /// The trusted log (--log-key, --log-origin or --log's origin) and the appender (--log, --log-submitter-key).
+    func logSettings() async throws -> (TransparencyVerifier?, (any TransparencyLogAppending)?) {
+        var verifier: TransparencyVerifier?
+        if let logKey {
+            guard maxCheckpointAge > 0 else {
+                throw CLIError("--max-checkpoint-age must be positive.", remedy: "Use e.g. 3600.")
+            }
+            var note = ""
+            if logOrigin == nil {
+                guard let log else {
+                    throw CLIError(
+                        "--log-key needs --log-origin or --log to read the origin from.",
+                        remedy: "Give the log's origin (its checkpoint's first line) with --log-origin."
+                    )
+                }
+                note = try await LogClient(log).checkpoint()
+            }
+            let key = try LogTrust.logKey(path: logKey, origin: logOrigin, checkpointNote: note)
+            verifier = TransparencyVerifier(logs: [key], maximumCheckpointAge: maxCheckpointAge)
+        }
+        var appender: (any TransparencyLogAppending)?
+        switch (log, logSubmitterKey) {
+        case (let url?, let keyPath?):
+            let key: SigningPrivateKey
+            do { key = try KeyFile.readSigningKey(keyPath) } catch {
+                throw CLIError(error.description, remedy: "Give the log submitter's private key file.")
+            }
+            do { appender = try TransparencyLogClient(url: url, submitterKey: key) } catch {
+                throw CLIError("`\(url)` is not an http(s) URL.", remedy: "Give the log's base URL with --log.")
+            }
+        case (nil, _?):
+            throw CLIError("--log-submitter-key needs --log.", remedy: "Give the log's base URL with --log.")
+        default:
+            break
+        }
+        return (verifier, appender)
     }
 
     func adminKeys() throws -> [AdminKey] {

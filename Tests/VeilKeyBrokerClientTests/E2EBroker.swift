@@ -31,6 +31,13 @@ final class E2EBroker: Sendable {
     let admin: SigningPrivateKey
     let simulated: SimulatedAttester
     let wrap: ResourceWrapper
+    /// The SIMULATED measurement of the workload (hex).
+    let measurement: String
+
+    /// A resource policy that names `simulated` and pins the workload's measurement.
+    var simulatedPolicy: String {
+        #"{"version":1,"platforms":["simulated"],"reference_values":{"simulated":{"measurement":["\#(measurement)"]}}}"#
+    }
 
     init(
         verifiers: [any AttestationVerifier] = [SimulatedTEE.Verifier()],
@@ -45,6 +52,7 @@ final class E2EBroker: Sendable {
             rootDirectory: directory.appendingPathComponent("sim").path,
             executable: workload.path
         )
+        measurement = Hex.encode(try SimulatedAttester.measure(workload.path))
         admin = try SigningPrivateKey.generate(.ed25519)
         let clock = self.clock
         service = KeyBrokerService(

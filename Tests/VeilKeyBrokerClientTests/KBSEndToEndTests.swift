@@ -14,7 +14,8 @@ import _VeilBytes
 /// The guest client against the real broker on loopback: every outcome the issue names, through `KBSClient`.
 @Suite("KBS end to end: client and broker on loopback")
 struct KBSEndToEndTests {
-    static let simulatedPolicy = #"{"version":1,"platforms":["simulated"]}"#
+    /// The swtpm tests are about AK pinning; they name the measurement relaxation explicitly.
+    static let tpmAnyCode = #"{"version":1,"platforms":["tpm"],"accept_any_measurement":true}"#
     static let secret = "0123456789abcdef0123456789abcdef"
 
     static func path(_ text: String) throws -> KBS.ResourcePath { try KBS.ResourcePath(text) }
@@ -22,7 +23,7 @@ struct KBSEndToEndTests {
     @Test("simulated evidence under a policy naming simulated: released, to EC and RSA keys; the token verifies")
     func simulatedRelease() async throws {
         let broker = try E2EBroker()
-        try await broker.put("acme/key/model", Self.secret, policy: Self.simulatedPolicy)
+        try await broker.put("acme/key/model", Self.secret, policy: broker.simulatedPolicy)
         try await broker.serve { client, _ in
             for key in [KBS.TEEKey.generateP256(), try KBS.TEEKey.generateRSA(bits: 3072)] {
                 let session = try await client.attest(
@@ -40,7 +41,7 @@ struct KBSEndToEndTests {
                 #expect(claims["veil.tee-pubkey-thumbprint"] as? String == key.publicJWK.thumbprint())
                 #expect(session.expiresAt > broker.clock.now)
             }
-            // Without a policy naming `simulated` (the strict baseline), the same evidence is refused.
+            // Without a policy (the strict baseline pins nothing), the same evidence is refused.
             try await broker.put("acme/key/strict", Self.secret)
             let session = try await client.attest(tee: .sample, attester: broker.simulated, teeKey: .generateP256())
             let error = await #expect(throws: KBSClientError.self) {
@@ -66,7 +67,7 @@ struct KBSEndToEndTests {
             verifiers: [TPM.Verifier()],
             collateral: BundleCollateralProvider([("ak.pem", Array(pem.utf8))])
         )
-        try await pinned.put("acme/key/model", Self.secret, policy: #"{"version":1,"platforms":["tpm"]}"#)
+        try await pinned.put("acme/key/model", Self.secret, policy: Self.tpmAnyCode)
         try await pinned.serve { client, _ in
             let session = try await client.attest(tee: .tpm, attester: attester, teeKey: .generateP256())
             #expect(session.evidence.tee == .tpm)
@@ -78,7 +79,7 @@ struct KBSEndToEndTests {
             verifiers: [TPM.Verifier()],
             collateral: BundleCollateralProvider([("ak.pem", Array(other.utf8))])
         )
-        try await wrongPin.put("acme/key/model", Self.secret, policy: #"{"version":1,"platforms":["tpm"]}"#)
+        try await wrongPin.put("acme/key/model", Self.secret, policy: Self.tpmAnyCode)
         try await wrongPin.serve { client, _ in
             let error = await #expect(throws: KBSClientError.self) {
                 _ = try await client.attest(tee: .tpm, attester: attester, teeKey: .generateP256())
@@ -103,7 +104,7 @@ struct KBSEndToEndTests {
             #expect(error?.problemSlug == "policy-denied")
         }
         let debug = try E2EBroker(verifiers: [DebugEnabledVerifier()])
-        try await debug.put("acme/key/model", Self.secret, policy: Self.simulatedPolicy)
+        try await debug.put("acme/key/model", Self.secret, policy: debug.simulatedPolicy)
         try await debug.serve { client, _ in
             // The attestation is appraised (debug fails the baseline): the token says so and no release follows.
             let session = try await client.attest(tee: .sample, attester: debug.simulated, teeKey: .generateP256())
@@ -117,7 +118,7 @@ struct KBSEndToEndTests {
     @Test("a replayed attestation fails with nonce-replayed, in its own session and in a fresh one")
     func replayedNonce() async throws {
         let broker = try E2EBroker()
-        try await broker.put("acme/key/model", Self.secret, policy: Self.simulatedPolicy)
+        try await broker.put("acme/key/model", Self.secret, policy: broker.simulatedPolicy)
         try await broker.serve { client, url in
             let session = try await client.attest(tee: .sample, attester: broker.simulated, teeKey: .generateP256())
             let replay = KBS.encode(
@@ -152,7 +153,7 @@ struct KBSEndToEndTests {
     @Test("an expired token fails with token-expired")
     func expiredToken() async throws {
         let broker = try E2EBroker()
-        try await broker.put("acme/key/model", Self.secret, policy: Self.simulatedPolicy)
+        try await broker.put("acme/key/model", Self.secret, policy: broker.simulatedPolicy)
         try await broker.serve { client, _ in
             let session = try await client.attest(tee: .sample, attester: broker.simulated, teeKey: .generateP256())
             #expect(Array(try await client.resource(try Self.path("acme/key/model"), session: session)).count == 32)
@@ -167,7 +168,7 @@ struct KBSEndToEndTests {
     @Test("another tenant's policy applies to its repository: the same attestation is denied there")
     func wrongTenant() async throws {
         let broker = try E2EBroker()
-        try await broker.put("acme/key/model", Self.secret, policy: Self.simulatedPolicy)
+        try await broker.put("acme/key/model", Self.secret, policy: broker.simulatedPolicy)
         try await broker.put("globex/key/model", "globex secret")
         try await broker.setRepositoryPolicy("globex", #"{"version":1,"platforms":["tpm"]}"#)
         try await broker.serve { client, _ in
@@ -176,7 +177,20 @@ struct KBSEndToEndTests {
             let error = await #expect(throws: KBSClientError.self) {
                 try await client.resource(try Self.path("globex/key/model"), session: session)
             }
-            #expect(error?.problemSlug == "policy-denied" || error?.problemSlug == "forbidden")
+            #expect(error?.problemSlug == "policy-denied")
+            // A node that attests for acme (runtime-data veil-tenant) never gets globex's key, whatever its policy.
+            try await broker.setRepositoryPolicy("globex", broker.simulatedPolicy)
+            let bound = try await client.attest(
+                tee: .sample,
+                attester: broker.simulated,
+                teeKey: .generateP256(),
+                extraRuntimeData: [KeyBrokerService.tenantMember: "acme"]
+            )
+            let crossTenant = await #expect(throws: KBSClientError.self) {
+                try await client.resource(try Self.path("globex/key/model"), session: bound)
+            }
+            #expect(crossTenant?.problemSlug == "tenant-mismatch" && crossTenant?.status == 403)
+            #expect(Array(try await client.resource(try Self.path("acme/key/model"), session: bound)).count == 32)
         }
     }
 
@@ -189,7 +203,7 @@ struct KBSEndToEndTests {
             jwe.tag = Base64URL.encode(tag)
             return jwe.json()
         })
-        try await broker.put("acme/key/model", Self.secret, policy: Self.simulatedPolicy)
+        try await broker.put("acme/key/model", Self.secret, policy: broker.simulatedPolicy)
         try await broker.serve { client, _ in
             let session = try await client.attest(tee: .sample, attester: broker.simulated, teeKey: .generateP256())
             let error = await #expect(throws: KBSClientError.self) {

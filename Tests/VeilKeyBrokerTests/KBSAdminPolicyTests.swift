@@ -75,4 +75,29 @@ struct KBSAdminPolicyTests {
             #expect(KBSTestBroker.problem(invalid) == "invalid-policy")
         }
     }
+
+    @Test("an unknown claim name (mr_td) in a policy or a reference value set is invalid-policy, and nothing is stored")
+    func unknownClaimNames() async throws {
+        let broker = try KBSTestBroker()
+        try await broker.app().test(.router) { client in
+            try await broker.put(client, "acme/key/m", "s")
+            let mrtd = String(repeating: "aa", count: 48)
+            let policy = try await client.execute(
+                uri: "/kbs/v0/admin/policies/resource/acme/key/m",
+                method: .put,
+                headers: try broker.bearer(broker.admin),
+                body: ByteBuffer(string: #"{"version":1,"reference_values":{"tdx":{"mr_td":["\#(mrtd)"]}}}"#)
+            )
+            #expect(KBSTestBroker.problem(policy) == "invalid-policy")
+            #expect(try await broker.service.storage.policy(.resource(try ResourceID(path: "acme/key/m"))) == nil)
+            let set = try await client.execute(
+                uri: "/kbs/v0/admin/reference-values/prod",
+                method: .put,
+                headers: try broker.bearer(broker.admin),
+                body: ByteBuffer(string: #"{"tdx":{"mr_td":["\#(mrtd)"]}}"#)
+            )
+            #expect(KBSTestBroker.problem(set) == "invalid-policy")
+            #expect(try await broker.service.storage.referenceValues().isEmpty)
+        }
+    }
 }

@@ -52,7 +52,11 @@ struct KBSProcessTests {
         let work = try Workspace()
         let (server, url) = try await work.serve()
         let admin = ["--kbs", url, "--admin-key", work.path("admin.key")]
-        let policy = try work.write("policy.json", #"{"version":1,"platforms":["simulated"]}"#)
+        let pinned = String(repeating: "5a", count: 48)
+        let policy = try work.write(
+            "policy.json",
+            #"{"version":1,"platforms":["simulated"],"reference_values":{"simulated":{"measurement":["\#(pinned)"]}}}"#
+        )
         let secret = try work.write("secret.bin", "model key one")
         let put = try VeilProcess.run(
             ["kbs", "resource", "put"] + admin + ["--path", "acme/key/m", "--file", secret, "--policy", policy]
@@ -82,11 +86,14 @@ struct KBSProcessTests {
 
         // Offline: a token the policy accepts and one it refuses, explained rule by rule.
         let signer = TokenSigner(key: P256.Signing.PrivateKey())
-        func token(_ platform: String) throws -> String {
+        func token(_ platform: String, measurement: String = pinned) throws -> String {
             try signer.sign([
                 "iat": Int(Date().timeIntervalSince1970), "exp": Int(Date().timeIntervalSince1970) + 300,
                 "submods": [
-                    platform: ["ear.status": "affirming", "veil.verdict": "accepted", "veil.relaxations": [String]()]
+                    platform: [
+                        "ear.status": "affirming", "veil.verdict": "accepted", "veil.relaxations": [String](),
+                        "ear.veraison.annotated-evidence": ["measurement": measurement],
+                    ]
                 ],
             ])
         }
@@ -102,6 +109,20 @@ struct KBSProcessTests {
         ])
         #expect(denied.exitCode == 1)
         #expect(denied.standardOutput.contains("FAIL  platforms"))
+        let otherCode = try VeilProcess.run([
+            "kbs", "policy", "test", "--policy", policy, "--token",
+            try token("simulated", measurement: String(repeating: "00", count: 48)),
+        ])
+        #expect(otherCode.exitCode == 1)
+        #expect(otherCode.standardOutput.contains("FAIL  reference_values"))
+        let open = try work.write("open.json", #"{"version":1,"platforms":["tdx"]}"#)
+        let unpinned = try VeilProcess.run(["kbs", "policy", "test", "--policy", open, "--token", refusedToken])
+        #expect(unpinned.exitCode == 1)
+        #expect(unpinned.standardOutput.contains("DENIED by measurement"))
+        let any = try work.write("any.json", #"{"version":1,"platforms":["tdx"],"accept_any_measurement":true}"#)
+        let relaxed = try VeilProcess.run(["kbs", "policy", "test", "--policy", any, "--token", refusedToken])
+        #expect(relaxed.exitCode == 0, "\(relaxed.standardOutput)")
+        #expect(relaxed.standardOutput.contains("RELAXED: accept_any_measurement"))
 
         let verify = try VeilProcess.run(["kbs", "audit", "verify", "--data-dir", work.path("data")])
         #expect(verify.exitCode == 0, "\(verify.standardError)")
@@ -129,6 +150,11 @@ struct KBSProcessTests {
         let broken = try VeilProcess.run(["kbs", "audit", "verify", "--data-dir", work.path("data")])
         #expect(broken.exitCode == 1)
         #expect(broken.standardOutput.contains("BROKEN at entry 2"))
+        // An unknown kind is an edit too (it used to be read back as `admin`).
+        try await storage.executeForTesting("UPDATE kbs_audit SET kind = 'bogus' WHERE seq = 1")
+        let unknownKind = try VeilProcess.run(["kbs", "audit", "verify", "--data-dir", work.path("data")])
+        #expect(unknownKind.exitCode == 1)
+        #expect(unknownKind.standardOutput.contains("BROKEN at entry 1"))
     }
 
     @Test("kill -9 during writes: every acknowledged version survives and opens; no half-written resource exists")

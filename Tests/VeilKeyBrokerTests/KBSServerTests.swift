@@ -9,8 +9,6 @@ import _VeilBytes
 
 @Suite("Key broker server (in-process)")
 struct KBSServerTests {
-    static let simulatedPolicy = #"{"version":1,"platforms":["simulated"]}"#
-
     static func resource(
         _ client: some TestClientProtocol,
         _ path: String,
@@ -27,7 +25,7 @@ struct KBSServerTests {
     func release() async throws {
         let broker = try KBSTestBroker()
         try await broker.app().test(.router) { client in
-            try await broker.put(client, "acme/key/model-a", "the model key", policy: Self.simulatedPolicy)
+            try await broker.put(client, "acme/key/model-a", "the model key", policy: broker.simulatedPolicy)
             for teeKey in [KBS.TEEKey.generateP256(), try KBS.TEEKey.generateRSA(bits: 3072)] {
                 let (response, attested) = try await broker.attest(client, teeKey: teeKey)
                 #expect(response.status == .ok)
@@ -115,7 +113,7 @@ struct KBSServerTests {
         document.platforms = ["simulated": .init(referenceValues: ["measurement": ["00"]])]
         let broker = try KBSTestBroker(attestationPolicy: document)
         try await broker.app().test(.router) { client in
-            try await broker.put(client, "acme/key/model-a", "s", policy: Self.simulatedPolicy)
+            try await broker.put(client, "acme/key/model-a", "s", policy: broker.simulatedPolicy)
             let (_, attested) = try await broker.attest(client, teeKey: .generateP256())
             let session = try #require(attested)
             let response = try await Self.resource(client, "acme/key/model-a", cookie: session.cookie)
@@ -153,7 +151,11 @@ struct KBSServerTests {
         let broker = try KBSTestBroker()
         try await broker.app().test(.router) { client in
             let other = KBS.TEEKey.generateP256().publicJWK.members
-            let (response, _) = try await broker.attest(client, teeKey: .generateP256()) { $0["tee-pubkey"] = other }
+            let (response, _) = try await broker.attest(
+                client,
+                teeKey: .generateP256(),
+                alterRuntimeData: { $0["tee-pubkey"] = other }
+            )
             #expect(response.status == .unauthorized)
             #expect(KBSTestBroker.problem(response) == "evidence-invalid")
         }
@@ -163,7 +165,7 @@ struct KBSServerTests {
     func expiry() async throws {
         let broker = try KBSTestBroker()
         try await broker.app().test(.router) { client in
-            try await broker.put(client, "acme/key/model-a", "s", policy: Self.simulatedPolicy)
+            try await broker.put(client, "acme/key/model-a", "s", policy: broker.simulatedPolicy)
             let (cookie, _) = try await broker.auth(client)
             broker.clock.advance(301)
             let late = try await client.execute(
@@ -197,7 +199,7 @@ struct KBSServerTests {
     func rotation() async throws {
         let broker = try KBSTestBroker()
         try await broker.app().test(.router) { client in
-            try await broker.put(client, "acme/key/model-a", "version one", policy: Self.simulatedPolicy)
+            try await broker.put(client, "acme/key/model-a", "version one", policy: broker.simulatedPolicy)
             let rotated = try await client.execute(
                 uri: "/kbs/v0/admin/resources/acme/key/model-a/rotate?grace_seconds=60",
                 method: .post,
@@ -286,7 +288,7 @@ struct KBSServerTests {
     func limitsAndMetrics() async throws {
         let broker = try KBSTestBroker()
         try await broker.app(rateLimit: (0.001, 30)).test(.router) { client in
-            try await broker.put(client, "acme/key/secret-name", "s", policy: Self.simulatedPolicy)
+            try await broker.put(client, "acme/key/secret-name", "s", policy: broker.simulatedPolicy)
             let session = try #require(try await broker.attest(client, teeKey: .generateP256()).1)
             #expect(try await Self.resource(client, "acme/key/secret-name", bearer: session.token).status == .ok)
             let big = try await client.execute(

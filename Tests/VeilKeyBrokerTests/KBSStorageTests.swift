@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Testing
 import VeilKeyBroker
@@ -154,20 +155,38 @@ struct KBSStorageTests {
     @Test("policies, reference values, tenants and releases round-trip", arguments: KBSStorageKind.allCases)
     func records(kind: KBSStorageKind) async throws {
         try await kind.withStorage { storage, _ in
-            try await storage.setPolicy(
+            let first = try await storage.setPolicy(
                 .repository("acme"),
                 document: #"{"version":1}"#,
+                now: Self.t0,
                 audit: Self.event("set-policy")
             )
-            try await storage.setPolicy(
+            #expect(first.version == 1 && first.logResource == "acme/*/*")
+            let resourcePolicy = try await storage.setPolicy(
                 .resource(Self.resource),
                 document: #"{"version":1,"platforms":["tdx"]}"#,
+                now: Self.t0,
                 audit: Self.event("set-policy")
             )
+            #expect(resourcePolicy.version == 1 && resourcePolicy.logResource == Self.resource.path)
             #expect(try await storage.policy(.repository("acme")) == #"{"version":1}"#)
             #expect(try await storage.policy(.resource(Self.resource))?.contains("tdx") == true)
-            try await storage.setPolicy(.repository("acme"), document: nil, audit: Self.event("delete-policy"))
+            let removed = try await storage.setPolicy(
+                .repository("acme"),
+                document: nil,
+                now: Self.t0,
+                audit: Self.event("delete-policy")
+            )
+            #expect(removed.version == 2)
+            #expect(removed.sha256 == Hex.encode(Array(SHA256.hash(data: [UInt8]()))))
             #expect(try await storage.policy(.repository("acme")) == nil)
+            #expect(try await storage.policyVersion(.repository("acme")) == 2)
+            func unlogged() async throws -> [String] {
+                try await storage.unloggedPolicyVersions().map { "\($0.scope)#\($0.version)" }.sorted()
+            }
+            #expect(try await unlogged() == ["repository:acme#1", "repository:acme#2", "resource:acme/key/model-a#1"])
+            try await storage.markPolicyVersionLogged(scope: first.scope, version: 1)
+            #expect(try await unlogged() == ["repository:acme#2", "resource:acme/key/model-a#1"])
 
             try await storage.setReferenceValues(
                 name: "prod",

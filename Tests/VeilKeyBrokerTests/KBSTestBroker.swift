@@ -28,8 +28,20 @@ final class KBSTestBroker: Sendable {
     let tenant = try! SigningPrivateKey.generate(.p256)
     let auditor = try! SigningPrivateKey.generate(.ed25519)
     let attester: SimulatedAttester
+    /// The SIMULATED measurement (lowercase hex) of the attester's workload: what a policy pins.
+    let measurement: String
 
-    init(adminKeys: Bool = true, attestationPolicy: PolicyDocument = .baseline) throws {
+    /// A resource policy that names `simulated` and pins this broker's workload measurement.
+    var simulatedPolicy: String {
+        #"{"version":1,"platforms":["simulated"],"reference_values":{"simulated":{"measurement":["\#(measurement)"]}}}"#
+    }
+
+    init(
+        adminKeys: Bool = true,
+        attestationPolicy: PolicyDocument = .baseline,
+        verifiers: [any AttestationVerifier] = [SimulatedTEE.Verifier()],
+        configure: (inout KeyBrokerSettings) -> Void = { _ in }
+    ) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("veil-kbs-srv-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let measured = directory.appendingPathComponent("workload.bin")
@@ -38,6 +50,7 @@ final class KBSTestBroker: Sendable {
             rootDirectory: directory.appendingPathComponent("sim").path,
             executable: measured.path
         )
+        measurement = Hex.encode(try SimulatedAttester.measure(measured.path))
         let storage = try SQLiteKeyBrokerStorage(path: directory.appendingPathComponent("kbs.sqlite").path)
         let keys =
             adminKeys
@@ -47,15 +60,17 @@ final class KBSTestBroker: Sendable {
                 AdminKey(key: auditor.publicKey, role: .auditor),
             ] : []
         let clock = self.clock
+        var settings = KeyBrokerSettings(
+            verifier: EvidenceBundle.Verifier(verifiers: verifiers),
+            adminKeys: keys,
+            attestationPolicy: attestationPolicy
+        )
+        configure(&settings)
         service = KeyBrokerService(
             storage: storage,
             kek: .random(),
             signer: TokenSigner(key: P256.Signing.PrivateKey()),
-            settings: KeyBrokerSettings(
-                verifier: EvidenceBundle.Verifier(verifiers: [SimulatedTEE.Verifier()]),
-                adminKeys: keys,
-                attestationPolicy: attestationPolicy
-            ),
+            settings: settings,
             clock: { clock.now }
         )
     }
@@ -97,16 +112,23 @@ final class KBSTestBroker: Sendable {
         let attestBody: ByteBuffer
     }
 
-    /// auth → challenge → simulated evidence bound to runtime-data → token.
+    /// auth → challenge → evidence (simulated unless `evidence` makes it) bound to runtime-data → token.
     func attest(
         _ client: some TestClientProtocol,
         teeKey: KBS.TEEKey,
         extra: [String: String] = [:],
+        evidence: (@Sendable (ReportDataBinding) async throws -> EvidenceBundle)? = nil,
         alterRuntimeData: (inout [String: Any]) -> Void = { _ in }
     ) async throws -> (TestResponse, Attested?) {
         let (cookie, nonce) = try await auth(client)
         let runtimeData = KBS.RuntimeData(nonce: nonce, teePublicKey: teeKey.publicJWK, extra: extra).canonicalJSON()
-        let bundle = try await attester.evidence(binding: .kbs(runtimeData: runtimeData, hash: .sha384))
+        let binding = ReportDataBinding.kbs(runtimeData: runtimeData, hash: .sha384)
+        let bundle: EvidenceBundle
+        if let evidence {
+            bundle = try await evidence(binding)
+        } else {
+            bundle = try await attester.evidence(binding: binding)
+        }
         var runtimeObject = try #require(try JSONSerialization.jsonObject(with: Data(runtimeData)) as? [String: Any])
         alterRuntimeData(&runtimeObject)
         let body: [String: Any] = [
@@ -139,6 +161,18 @@ final class KBSTestBroker: Sendable {
         let cookie = String(try #require(setCookie.split(separator: ";").first).dropFirst("kbs-session-id=".count))
         let object = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
         return (cookie, try #require(object["nonce"] as? String))
+    }
+
+    /// The claims of a token (unverified: the tests read what the broker put there).
+    static func claims(_ token: String) throws -> [String: Any] {
+        let parts = token.split(separator: ".")
+        let payload = try Base64URL.decode(String(parts[1]))
+        return try #require(try JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any])
+    }
+
+    /// The outcomes of the audit trail's entries of one kind, in order.
+    func auditOutcomes(_ kind: AuditEvent.Kind) async throws -> [String] {
+        try await service.storage.allAuditEntries().filter { $0.event.kind == kind }.map(\.event.outcome)
     }
 
     /// The problem type slug of a response (and checks the media type).
