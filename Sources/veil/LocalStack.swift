@@ -14,6 +14,7 @@ import VeilKeys
 import VeilNodeServer
 import VeilRelayServer
 import VeilSealing
+import VeilTransparency
 import _VeilBytes
 
 /// The whole Veil stack in this process, on loopback: a key broker (SQLite in the data directory), an inference
@@ -44,6 +45,10 @@ struct LocalStack {
         var keyRelease: Duration = .zero
         var unsealAndLoad: Duration = .zero
     }
+
+    /// The oldest log checkpoint the stack's broker and clients accept (the log re-signs its checkpoint every minute
+    /// on request; the node refetches its inclusion proof at every attestation).
+    static let logCheckpointAge: TimeInterval = 3600
 
     /// The broker resource that holds the model key.
     static let resourcePath = "default/models/model-key"
@@ -121,11 +126,16 @@ struct LocalStack {
             attestationKeyPEM = pem
             say("enrolled the TPM's attestation key with the broker (\(path("ak.pem")))")
         }
+        // The broker trusts the stack's log (a release policy can require a logged release) and logs its own
+        // policy versions, key releases and audit-chain heads there.
         let settings = KeyBrokerSettings(
             verifier: EvidenceRouter.bundleVerifier,
             adminKeys: [AdminKey(key: try KeyFile.readPublicKey(adminKey + ".pub"), role: .admin)],
             tokenLifetime: 3600,
-            collateral: collateral
+            collateral: collateral,
+            transparency: TransparencyVerifier(logs: [log.logKey], maximumCheckpointAge: logCheckpointAge),
+            transparencyLog: log.client,
+            anchorInterval: 60
         )
         let kbsConfiguration = KeyBrokerServerConfiguration(
             port: options.kbsPort,
@@ -160,7 +170,7 @@ struct LocalStack {
                 contentType: "application/octet-stream"
             )
         }
-        let policy = #"{"version":1,"platforms":["\#(platform)"]}"#
+        let policy = #"{"version":1,"platforms":["\#(platform)"],"require_logged_release":true}"#
         try await admin.send(.PUT, "policies/resource/" + resourcePath, body: Array(policy.utf8))
         say("registered the model key as \(resourcePath) under the release policy \(policy)")
 
