@@ -21,14 +21,21 @@ struct ChatCommandTests {
         #expect(!strict.output.contains("echo:"))
         #expect(node.requests == 0)
 
-        let once = try await ChildProcess.veil(["chat", "--relay", relayURL, "--allow-simulated", "hello world"])
+        let once = try await ChildProcess.veil(["chat", "--relay", relayURL, "--allow-simulated", "--accept-any-measurement", "hello world"])
         #expect(once.exitCode == 0, "\(once.output)")
+        #expect(node.nonceRequests >= 1)
         #expect(once.output.contains("echo: hello world\n"))
         #expect(once.output.contains("veil: verified node \(node.nodeID.prefix(16)) (simulated"))
-        #expect(once.output.contains("relaxations: allow_simulated"))
+        #expect(once.output.contains("relaxations: allow_simulated, accept_any_measurement"))
+
+        // The SIMULATED TEE accepted, but nothing pins the node's code: refused before the prompt leaves.
+        let unpinned = try await ChildProcess.veil(["chat", "--relay", relayURL, "--allow-simulated", "a secret prompt"])
+        #expect(unpinned.exitCode != 0)
+        #expect(unpinned.output.contains("policy.measurement"))
+        #expect(node.requests == 0)
 
         let interactive = try await ChildProcess.veil(
-            ["chat", "--relay", relayURL, "--allow-simulated"],
+            ["chat", "--relay", relayURL, "--allow-simulated", "--accept-any-measurement"],
             input: "first line\nsecond line\n/exit\n"
         )
         #expect(interactive.exitCode == 0, "\(interactive.output)")
@@ -41,7 +48,7 @@ struct ChatCommandTests {
             to: URL(fileURLWithPath: stackDirectory).appendingPathComponent("endpoints.json")
         )
         let local = try await ChildProcess.veil([
-            "chat", "--data-dir", stackDirectory, "--allow-simulated", "--format", "json", "from the stack",
+            "chat", "--data-dir", stackDirectory, "--allow-simulated", "--accept-any-measurement", "--format", "json", "from the stack",
         ])
         #expect(local.exitCode == 0, "\(local.output)")
         #expect(local.output.contains("\"answer\" : \"echo: from the stack\""))
