@@ -38,7 +38,8 @@ extension BundleVerifier {
         return references.filter { claim, values in
             !values.isEmpty
                 && (names.contains(claim)
-                    || (anyPCR && claim.hasPrefix("pcr") && Int(claim.dropFirst(3)).map { (0..<24).contains($0) } == true))
+                    || (anyPCR && claim.hasPrefix("pcr")
+                        && Int(claim.dropFirst(3)).map { (0..<24).contains($0) } == true))
         }.keys.sorted()
     }
 

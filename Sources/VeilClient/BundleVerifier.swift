@@ -282,11 +282,13 @@ public struct BundleVerifier: Sendable {
     ) -> VerificationCheck {
         let nonceFresh =
             nonce.map { expected in
-                evidenceVerified && evidenceNonce.map { ConstantTime.equals(Array($0.utf8), Array(expected.utf8)) }
-                    == true
+                evidenceVerified
+                    && evidenceNonce.map { ConstantTime.equals(Array($0.utf8), Array(expected.utf8)) }
+                        == true
             } ?? false
         let earIssued = ear?.verified == true ? ear?.issuedAt : nil
-        let earFresh = earIssued.map { $0 <= time.addingTimeInterval(clockSkew) && time < $0.addingTimeInterval(maxAge) }
+        let earFresh =
+            earIssued.map { $0 <= time.addingTimeInterval(clockSkew) && time < $0.addingTimeInterval(maxAge) }
             ?? false
         if nonceFresh { validUntil = min(validUntil, time.addingTimeInterval(maxAge)) }
         let unsignedOK = bundle.issuedAt <= time.addingTimeInterval(clockSkew) && time < validUntil
@@ -301,7 +303,9 @@ public struct BundleVerifier: Sendable {
             } else if !evidenceVerified {
                 why.append("the evidence over the nonce did not verify")
             } else {
-                why.append("the evidence's nonce is \(evidenceNonce.map { "\($0.prefix(8))…" } ?? "absent"), not this client's")
+                why.append(
+                    "the evidence's nonce is \(evidenceNonce.map { "\($0.prefix(8))…" } ?? "absent"), not this client's"
+                )
             }
             if bundle.ear == nil {
                 why.append("the bundle has no EAR")

@@ -59,13 +59,28 @@ struct ClientOptions: ParsableArguments {
     )
     var acceptAnyMeasurement = false
 
-    @Option(help: ArgumentHelp("Require the broker's EAR to name this tenant (default: the local stack's).", valueName: "NAME"))
+    @Option(
+        help: ArgumentHelp(
+            "Require the broker's EAR to name this tenant (default: the local stack's).",
+            valueName: "NAME"
+        )
+    )
     var tenant: String?
 
-    @Option(help: ArgumentHelp("Collateral for the node's evidence: a directory or file (certificates, CRLs, TCB info).", valueName: "PATH"))
+    @Option(
+        help: ArgumentHelp(
+            "Collateral for the node's evidence: a directory or file (certificates, CRLs, TCB info).",
+            valueName: "PATH"
+        )
+    )
     var collateral: String?
 
-    @Option(help: ArgumentHelp("The node's enrolled TPM attestation key (PEM PUBLIC KEY) (default: the local stack's).", valueName: "PEM"))
+    @Option(
+        help: ArgumentHelp(
+            "The node's enrolled TPM attestation key (PEM PUBLIC KEY) (default: the local stack's).",
+            valueName: "PEM"
+        )
+    )
     var ak: String?
 
     /// The client configuration these options describe.

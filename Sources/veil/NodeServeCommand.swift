@@ -86,13 +86,19 @@ struct NodeServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Keep accepting a retired key this long after rotation.", valueName: "DURATION"))
     var keyGrace: String = "5m"
 
-    @Option(help: ArgumentHelp("This build's release entry (`veil release --out FILE`); needs --log.", valueName: "FILE"))
+    @Option(
+        help: ArgumentHelp("This build's release entry (`veil release --out FILE`); needs --log.", valueName: "FILE")
+    )
     var release: String?
 
-    @Option(help: ArgumentHelp("The transparency log holding the release (its inclusion is stapled).", valueName: "URL"))
+    @Option(
+        help: ArgumentHelp("The transparency log holding the release (its inclusion is stapled).", valueName: "URL")
+    )
     var log: String?
 
-    @Option(help: ArgumentHelp("The tenant (broker repository) this node serves, bound in its evidence.", valueName: "NAME"))
+    @Option(
+        help: ArgumentHelp("The tenant (broker repository) this node serves, bound in its evidence.", valueName: "NAME")
+    )
     var tenant: String?
 
     @Option(help: "The most tokens one request may generate.")

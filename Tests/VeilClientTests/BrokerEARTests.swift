@@ -55,7 +55,8 @@ struct BrokerEARTests {
         // The client pins the node's code (the SIMULATED measurement); the EAR's annotated evidence must match it.
         var pinned = PolicyDocument.baseline
         pinned.platforms = [
-            "simulated": .init(referenceValues: ["measurement": [Hex.encode(try SimulatedAttester.measure(executable))]])
+            "simulated": .init(referenceValues: ["measurement": [Hex.encode(try SimulatedAttester.measure(executable))]]
+            )
         ]
         let keyring = NodeKeyring(
             attestor: KBSNodeAttestor(client: KBSClient(baseURL: kbs), attester: attester),
@@ -108,7 +109,9 @@ struct BrokerEARTests {
 
         // EAR path, other code pinned: the broker's appraisal does not replace this client's reference values.
         var otherCode = PolicyDocument.baseline
-        otherCode.platforms = ["simulated": .init(referenceValues: ["measurement": [String(repeating: "ab", count: 48)]])]
+        otherCode.platforms = [
+            "simulated": .init(referenceValues: ["measurement": [String(repeating: "ab", count: 48)]])
+        ]
         let wrongMeasurement = VeilClient(
             configuration: .init(
                 relayURL: relay.url,

@@ -208,7 +208,9 @@ struct ClientForgeryTests {
     func platformMismatch() async throws {
         let stack = try await TrustStack.start()
         let snpOnly = stack.client {
-            $0.policy.platforms = ["sev-snp": .init(referenceValues: ["measurement": [String(repeating: "11", count: 48)]])]
+            $0.policy.platforms = [
+                "sev-snp": .init(referenceValues: ["measurement": [String(repeating: "11", count: 48)]])
+            ]
         }
         let report = try await snpOnly.inspect()
         #expect(!report.passed)

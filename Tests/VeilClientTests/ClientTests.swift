@@ -302,7 +302,9 @@ struct ClientTests {
         #expect(try await earClient().inspect().firstFailure?.name == "ear.runtime_data")
         let otherBroker = try JWKS(keys: [(id: "broker-1", key: P256.Signing.PrivateKey().publicKey)]).json()
         serve(try token(keys: keys))
-        #expect(try await earClient { $0.brokerJWKS = .json(otherBroker) }.inspect().firstFailure?.name == "ear.signature")
+        #expect(
+            try await earClient { $0.brokerJWKS = .json(otherBroker) }.inspect().firstFailure?.name == "ear.signature"
+        )
         serve(try token(keys: keys, status: "warning", relaxations: ["allow_debug"]))
         #expect(try await earClient().inspect().firstFailure?.name == "ear.status")
         let missing = stack.client {

@@ -86,7 +86,8 @@ struct EndToEndTests {
         #expect(try await client.embeddings(["a b", "c"]).allSatisfy { !$0.isEmpty })
 
         let chat = try await ChildProcess.veil([
-            "chat", "--relay", stack.relayURL, "--allow-simulated", "--accept-any-measurement", "--max-tokens", "8", "--verbose", "hello",
+            "chat", "--relay", stack.relayURL, "--allow-simulated", "--accept-any-measurement", "--max-tokens", "8",
+            "--verbose", "hello",
         ])
         #expect(chat.exitCode == 0, "\(chat.output)")
         #expect(chat.output.contains("✓ binding.evidence"))
@@ -96,7 +97,8 @@ struct EndToEndTests {
         #expect(strict.output.contains("policy.simulated"))
 
         let proxy = try VeilProcess.start([
-            "proxy", "--listen", "127.0.0.1:0", "--relay", stack.relayURL, "--allow-simulated", "--accept-any-measurement",
+            "proxy", "--listen", "127.0.0.1:0", "--relay", stack.relayURL, "--allow-simulated",
+            "--accept-any-measurement",
         ])
         defer { proxy.terminate() }
         let line = try await proxy.waitForLine(prefix: "veil proxy: listening on ")

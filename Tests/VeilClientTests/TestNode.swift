@@ -130,7 +130,9 @@ final class TestNode: @unchecked Sendable {
             Response(
                 status: .ok,
                 headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(bytes: try await bundle(for: request.uri.queryParameters.get("nonce"))))
+                body: .init(
+                    byteBuffer: ByteBuffer(bytes: try await bundle(for: request.uri.queryParameters.get("nonce")))
+                )
             )
         }
         router.post("/ohttp") { [self] request, _ in try await handle(request) }

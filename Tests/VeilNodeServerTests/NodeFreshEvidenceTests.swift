@@ -27,7 +27,9 @@ struct NodeFreshEvidenceTests {
         let keyring = try await NodeHarness.keyring()
         try await NodeHarness.app(keyring: keyring, backend: NodeHarness.backend()).test(.router) { client in
             let plain = try NodeAttestationBundle(
-                json: Array(try await client.execute(uri: "/.well-known/veil/attestation", method: .get).body.readableBytesView)
+                json: Array(
+                    try await client.execute(uri: "/.well-known/veil/attestation", method: .get).body.readableBytesView
+                )
             )
             let nonce = Base64URL.encode(SymmetricKey.randomNonSecretBytes(count: 32))
             let response = try await client.execute(uri: "/.well-known/veil/attestation?nonce=\(nonce)", method: .get)
@@ -184,7 +186,9 @@ struct NodeFreshEvidenceTests {
             #expect(verified.leafIndex == 0)
             // The served JSON staples the same object, and fresh-nonce evidence binds it too.
             let fresh = try NodeAttestationBundle(
-                json: try #require(try await keyring.freshBundleJSON(nonce: Base64URL.encode([UInt8](repeating: 3, count: 32))))
+                json: try #require(
+                    try await keyring.freshBundleJSON(nonce: Base64URL.encode([UInt8](repeating: 3, count: 32)))
+                )
             )
             #expect(try InclusionBundle.decode(Data(try #require(fresh.logInclusion))) == inclusion)
             #expect(try Self.runtime(fresh)["veil-log-inclusion"] as? String == Base64URL.encode(stapled))
