@@ -129,7 +129,7 @@ extension BundleVerifier {
         }
         let passed: Bool
         let detail: String
-        if configuration.acceptAnyMeasurement {
+        if configuration.acceptsAnyMeasurement {
             passed = true
             detail =
                 "accept_any_measurement: any code in a genuine TEE is accepted"

@@ -87,10 +87,17 @@ extension VeilClient {
         /// Whether a bundle must carry an EAR that verifies.
         public var earRequired: Bool { requireEAR ?? (brokerJWKS != nil) }
 
-        /// Every relaxation in force, by name (the policy's and ``acceptAnyMeasurement``).
+        /// Every relaxation in force, by name (the policy's and ``acceptAnyMeasurement``), each once.
         public var relaxations: [String] {
-            effectivePolicy.options.relaxations + (acceptAnyMeasurement ? [Self.acceptAnyMeasurementName] : [])
+            let policy = effectivePolicy.options.relaxations
+            return policy
+                + (acceptAnyMeasurement && !policy.contains(Self.acceptAnyMeasurementName)
+                    ? [Self.acceptAnyMeasurementName] : [])
         }
+
+        /// Whether no measurement is required without a log: ``acceptAnyMeasurement``, or the policy document's own
+        /// `accept_any_measurement`.
+        public var acceptsAnyMeasurement: Bool { relaxations.contains(Self.acceptAnyMeasurementName) }
 
         /// The name of the ``acceptAnyMeasurement`` relaxation, as verifications and EARs spell it.
         public static let acceptAnyMeasurementName = "accept_any_measurement"

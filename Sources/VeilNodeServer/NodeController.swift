@@ -61,14 +61,12 @@ struct NodeController<Context: RequestContext>: Sendable {
     static func nonce(_ values: [String]) throws(NodeProblem) -> String? {
         guard let text = values.first else { return nil }
         guard values.count == 1, (22...86).contains(text.utf8.count),
-            text.utf8.allSatisfy({ Self.base64URLAlphabet.contains($0) }),
+            text.utf8.allSatisfy({ nonceAlphabet.contains($0) }),
             let bytes = try? Base64URL.decode(text), (16...64).contains(bytes.count),
             Base64URL.encode(bytes) == text
         else { throw NodeProblem.invalidNonce }
         return text
     }
-
-    static let base64URLAlphabet = Set(Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8))
 
     @Sendable func keys(_ request: Request, context: Context) async throws -> Response {
         let list = await keyring.keyConfigList()
@@ -237,6 +235,9 @@ struct NodeController<Context: RequestContext>: Sendable {
         }
     }
 }
+
+/// The base64url alphabet (RFC 4648 §5), the only bytes a nonce may hold.
+private let nonceAlphabet = Set(Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8))
 
 /// Bounds on what the node accepts.
 public struct NodeLimits: Sendable {
