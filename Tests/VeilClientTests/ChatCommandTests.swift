@@ -31,12 +31,14 @@ struct ChatCommandTests {
         #expect(once.output.contains("relaxations: allow_simulated, accept_any_measurement"))
 
         // The SIMULATED TEE accepted, but nothing pins the node's code: refused before the prompt leaves.
+        let sent = node.requests
         let unpinned = try await ChildProcess.veil([
             "chat", "--relay", relayURL, "--allow-simulated", "a secret prompt",
         ])
         #expect(unpinned.exitCode != 0)
         #expect(unpinned.output.contains("policy.measurement"))
-        #expect(node.requests == 0)
+        #expect(!unpinned.output.contains("echo:"))
+        #expect(node.requests == sent)
 
         let interactive = try await ChildProcess.veil(
             ["chat", "--relay", relayURL, "--allow-simulated", "--accept-any-measurement"],
