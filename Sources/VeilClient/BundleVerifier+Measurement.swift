@@ -76,7 +76,11 @@ extension BundleVerifier {
 
     /// `policy.platform`: every verified claim set is from a platform this client accepts (``allowedPlatforms`` and,
     /// when the policy names platforms, only those — fail closed). Nil when nothing restricts platforms.
-    func platformCheck(_ trusted: [TrustedClaims], policy: PolicyDocument) -> VerificationCheck? {
+    func platformCheck(
+        _ trusted: [TrustedClaims],
+        policy: PolicyDocument,
+        reported: AttestationPlatform?
+    ) -> VerificationCheck? {
         var allowed = configuration.allowedPlatforms
         if let named = policy.platforms, !named.isEmpty {
             let listed = Set(named.keys.compactMap(AttestationPlatform.init(rawValue:)))
@@ -90,7 +94,8 @@ extension BundleVerifier {
             name: "policy.platform",
             passed: !platforms.isEmpty && refused.isEmpty,
             detail: platforms.isEmpty
-                ? "no verified platform to compare with \(names)"
+                ? "nothing verified; the evidence reports platform \(reported?.rawValue ?? "unknown"), which is "
+                    + "\(reported.map(allowed.contains) == true ? "" : "not ")among \(names)"
                 : refused.isEmpty
                     ? "platform \(platforms.joined(separator: ", ")) is among \(names)"
                     : "platform \(refused.joined(separator: ", ")) is not among \(names)",

@@ -254,7 +254,7 @@ public struct BundleVerifier: Sendable {
             validUntil: &validUntil
         )
         steps.append(freshness)
-        if let check = platformCheck(trusted, policy: policy) { steps.append(check) }
+        if let check = platformCheck(trusted, policy: policy, reported: platform) { steps.append(check) }
         let (measurement, release, inclusionValidUntil) = measurementCheck(trusted, bundle: bundle, at: time)
         steps.append(measurement)
         if let inclusionValidUntil { validUntil = min(validUntil, inclusionValidUntil) }

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Testing
 import VeilAttestation
+import VeilAttesters
 import VeilClient
 import VeilLogClient
 import VeilNodeServer
@@ -214,13 +215,72 @@ struct ClientForgeryTests {
         }
         let report = try await snpOnly.inspect()
         #expect(!report.passed)
-        let platform = try #require(report.step("policy.platform"), "\(report.lines)")
-        #expect(!platform.passed)
-        #expect(platform.detail.contains("simulated is not among sev-snp"))
+        // The client's own step (and, where the policy document enforces it too, the evidence policy's) refuses it.
+        let refusals = report.steps.filter { $0.name == "policy.platform" && !$0.passed }
+        #expect(!refusals.isEmpty, "\(report.lines)")
+        #expect(
+            refusals.allSatisfy { $0.detail.contains("simulated") && $0.detail.contains("sev-snp") },
+            "\(report.lines)"
+        )
         #expect(report.step("policy.measurement")?.passed == false)
         await Self.expectRefused(snpOnly)
         #expect(stack.backend.requests == 0)
         await stack.stop()
+    }
+
+    @Test(
+        "swtpm: a logged TPM node (PCR 23 = the release's, AK pinned) is accepted; its AK unpinned, it is refused",
+        .enabled(if: SoftwareTPM.isInstalled, "needs swtpm (scripts/bootstrap installs it)")
+    )
+    func loggedTPMNodeAccepted() async throws {
+        let swtpm = try SoftwareTPM()
+        defer { swtpm.stop() }
+        let location = TPM2Location.simulator(host: "127.0.0.1", port: swtpm.port)
+        let code = "veil node build for a TPM"
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("tpm-node-\(UUID())")
+        try Data(code.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        // What `veil release --platform tpm` logs for this build: PCR 23 after the node's reset-and-extend.
+        let pcr23 = TPMAttester.expectedCodePCR(executableDigest: try TPMAttester.executableDigest(file.path))
+        let release = LogEntry.release(
+            LogEntry.Release(
+                name: "veil-node",
+                version: "1.0.0",
+                measurements: [TEEMeasurement(platform: .tpm, register: "pcr23", value: Hex.encode(pcr23))],
+                source: .init(repository: "https://veil.dev/veil", revision: "test")
+            )
+        )
+        let log = try await LiveLog.start()
+        try await log.append(release)
+        let logClient = try log.client
+        let stack = try await TrustStack.start(code: code, tpm: location) { _ in
+            try ReleaseInclusionSource(entry: release, log: logClient)
+        }
+        let tpm = TPMAttester(client: try TPM2Client(location: location))
+        let akPEM = try TPMAttester.attestationKeyPEM(try await tpm.attestationKey())
+        let pinnedAK = stack.client {
+            $0.allowSimulated = false
+            $0.transparency = log.verifier()
+            $0.collateral = BundleCollateralProvider([("ak.pem", Array(akPEM.utf8))])
+        }
+        let bundle = try await pinnedAK.verifiedBundle()
+        #expect(bundle.verification.platform == .tpm)
+        #expect(bundle.verification.relaxations.isEmpty)
+        #expect(bundle.release?.measurements == ["pcr23=\(Hex.encode(pcr23))"])
+        #expect(try await pinnedAK.chatCompletion(Self.prompt).text == "echo: a secret prompt")
+        #expect(stack.backend.requests == 1)
+        // Another key pinned (not this TPM's): refused by the TPM verifier, nothing more sent.
+        let otherAK = try _RSA.Signing.PrivateKey(keySize: .bits2048).publicKey.pemRepresentation
+        let wrongAK = stack.client {
+            $0.allowSimulated = false
+            $0.transparency = log.verifier()
+            $0.collateral = BundleCollateralProvider([("ak.pem", Array(otherAK.utf8))])
+        }
+        #expect(try await wrongAK.inspect().firstFailure?.name == "tpm.ak")
+        await Self.expectRefused(wrongAK)
+        #expect(stack.backend.requests == 1)
+        await stack.stop()
+        await log.stop()
     }
 
     @Test("a self-made TPM quote (own RSA key as a JWK ak, PCR 23 copied from the log) is refused: tpm.ak")

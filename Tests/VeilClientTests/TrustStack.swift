@@ -93,16 +93,28 @@ struct TrustStack {
         )
     }
 
-    /// A node whose code is `code`; `inclusion` makes the source of its stapled release inclusion.
+    /// A node whose code is `code`; `inclusion` makes the source of its stapled release inclusion; `tpm` makes the
+    /// node attest with that TPM (measuring its executable into PCR 23) instead of the SIMULATED TEE.
     static func start(
         code: String = "veil node build 1.0.0",
+        tpm: TPM2Location? = nil,
         inclusion: (@Sendable (_ measurement: String) throws -> ReleaseInclusionSource)? = nil
     ) async throws -> TrustStack {
         let root = try TestRoot.make()
         let executable = URL(fileURLWithPath: root).appendingPathComponent("veil-node").path
         try Data(code.utf8).write(to: URL(fileURLWithPath: executable))
         let measurement = Hex.encode(try SimulatedAttester.measure(executable))
-        let attester = SimulatedAttester(rootDirectory: root, executable: executable, configuration: ["role": "node"])
+        let attester: any Attester =
+            if let tpm {
+                TPMAttester(
+                    client: try TPM2Client(location: tpm),
+                    selection: TPM2.PCRSelection(indices: Array(0..<24)),
+                    location: tpm.description,
+                    measuredExecutable: executable
+                )
+            } else {
+                SimulatedAttester(rootDirectory: root, executable: executable, configuration: ["role": "node"])
+            }
         let keyring = NodeKeyring(
             attestor: LocalNodeAttestor(attester: attester, inclusionSource: try inclusion?(measurement)),
             rotationInterval: nil
