@@ -580,7 +580,8 @@ let package = Package(
             dependencies: [
                 "VeilNodeServer", "VeilOHTTP", "VeilInference", "VeilAttestation", "VeilSimulated", "VeilKeys",
                 "VeilSealing", "VeilTokenizers", "VeilAttesters", "_VeilKernels", "_VeilBytes", "VeilTestSupport",
-                "VeilKeyBroker", "VeilKeyBrokerClient", "VeilKeyBrokerServer",
+                "VeilKeyBroker", "VeilKeyBrokerClient", "VeilKeyBrokerServer", "VeilTransparency",
+                "VeilLogServer", "VeilLogClient",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -603,8 +604,10 @@ let package = Package(
             dependencies: [
                 "VeilClient", "VeilRelayServer", "VeilOHTTP", "VeilAttestation", "VeilAttesters", "VeilSimulated",
                 "VeilKeys", "VeilTestSupport", "_VeilBytes", "VeilNodeServer", "VeilInference", "VeilKeyBroker",
-                "VeilKeyBrokerClient", "VeilKeyBrokerServer",
+                "VeilKeyBrokerClient", "VeilKeyBrokerServer", "VeilTransparency", "VeilLogServer",
+                "VeilLogClient",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

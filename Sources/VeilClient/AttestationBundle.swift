@@ -1,4 +1,5 @@
 public import Foundation
+public import VeilTransparency
 import _VeilBytes
 
 /// A node's attestation bundle as fetched (INTERFACES C, docs/client.md): not yet verified. Only
@@ -23,8 +24,11 @@ public struct AttestationBundle: Sendable {
     public let ear: String?
     /// The broker's base URL, if any.
     public let kbsURL: String?
+    /// The stapled transparency-log inclusion of the node's `release` entry (checkpoint, entry, audit path), if
+    /// any. Parsed here, verified by ``BundleVerifier`` against the client's pinned log keys.
+    public let logInclusion: InclusionBundle?
     /// Whether a log inclusion proof is attached.
-    public let hasLogInclusion: Bool
+    public var hasLogInclusion: Bool { logInclusion != nil }
     /// When the node issued it.
     public let issuedAt: Date
     /// When it expires.
@@ -72,7 +76,23 @@ public struct AttestationBundle: Sendable {
         expiresAt = expires
         ear = object["ear"] as? String
         kbsURL = object["kbs_url"] as? String
-        hasLogInclusion = object["log_inclusion"] is [String: Any]
+        switch object["log_inclusion"] {
+        case nil, is NSNull:
+            logInclusion = nil
+        case let inclusion as [String: Any]:
+            guard let data = try? JSONSerialization.data(withJSONObject: inclusion),
+                let parsed = try? InclusionBundle.decode(data)
+            else {
+                throw VeilClientError(
+                    .malformedBundle,
+                    "the bundle's log_inclusion is not an inclusion bundle (checkpoint, leaf_index, leaf_data, proof, "
+                        + "expires_at)"
+                )
+            }
+            logInclusion = parsed
+        default:
+            throw VeilClientError(.malformedBundle, "the bundle's log_inclusion is neither null nor a JSON object")
+        }
     }
 
     static func parseTime(_ text: String) -> Date? {

@@ -1,7 +1,9 @@
 public import Foundation
 
 /// The endpoints of a local stack started by `veil up`, read from `endpoints.json` (default
-/// `~/.veil/up/endpoints.json`): `{"relay": …, "kbs": …, "jwks": …, "node": …, "log": …}`.
+/// `~/.veil/up/endpoints.json`): `{"relay": …, "kbs": …, "jwks": …, "node": …, "log": …, "log_key": …, "ak_pem": …,
+/// "tenant": …}`. What the local stack's clients trust by default comes from here: the log's key (so that only a
+/// logged release is approved), the TPM attestation key the stack enrolled, the tenant.
 public struct LocalStackEndpoints: Sendable, Hashable, Codable {
     /// The relay's base URL.
     public var relay: URL
@@ -13,14 +15,45 @@ public struct LocalStackEndpoints: Sendable, Hashable, Codable {
     public var node: URL?
     /// The transparency log's base URL.
     public var log: URL?
+    /// The log's public key: its note verifier key (`origin+keyid+base64`), or the path of a file holding that
+    /// text or the log's public key (then with the origin in ``logOrigin``).
+    public var logKey: String?
+    /// The log's origin, when ``logKey`` is a bare public key file.
+    public var logOrigin: String?
+    /// The path of the node's TPM attestation key (PEM `PUBLIC KEY`), enrolled by the stack: clients pin it.
+    public var akPEM: String?
+    /// The tenant (broker repository) the stack's node serves.
+    public var tenant: String?
+
+    enum CodingKeys: String, CodingKey {
+        case relay, kbs, jwks, node, log
+        case logKey = "log_key"
+        case logOrigin = "log_origin"
+        case akPEM = "ak_pem"
+        case tenant
+    }
 
     /// Endpoints.
-    public init(relay: URL, kbs: URL? = nil, jwks: URL? = nil, node: URL? = nil, log: URL? = nil) {
+    public init(
+        relay: URL,
+        kbs: URL? = nil,
+        jwks: URL? = nil,
+        node: URL? = nil,
+        log: URL? = nil,
+        logKey: String? = nil,
+        logOrigin: String? = nil,
+        akPEM: String? = nil,
+        tenant: String? = nil
+    ) {
         self.relay = relay
         self.kbs = kbs
         self.jwks = jwks
         self.node = node
         self.log = log
+        self.logKey = logKey
+        self.logOrigin = logOrigin
+        self.akPEM = akPEM
+        self.tenant = tenant
     }
 
     /// `~/.veil/up`.

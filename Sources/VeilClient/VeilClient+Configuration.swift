@@ -1,5 +1,6 @@
 public import Foundation
 public import VeilAttestation
+public import VeilTransparency
 
 extension VeilClient {
     /// Where the broker's JSON Web Key Set (for EAR verification) comes from.
@@ -38,6 +39,17 @@ extension VeilClient {
         public var requestTimeout: Duration
         /// The largest inner response accepted.
         public var maximumResponseBytes: Int
+        /// The transparency logs this client trusts (pinned log keys, the oldest checkpoint accepted). With it, the
+        /// bundle's stapled `log_inclusion` must prove that the node's verified measurements (evidence and EAR) are a
+        /// `release` in one of these logs (step `log.inclusion`): "approved" means logged.
+        public var transparency: TransparencyVerifier?
+        /// Named relaxation `accept_any_measurement`: without a log (``transparency``) and without reference values
+        /// that pin the platform's code register, accept any code in a genuine TEE. Shows in every verification.
+        /// It never lifts a log requirement that ``transparency`` sets.
+        public var acceptAnyMeasurement: Bool
+        /// The tenant this client talks to: the broker's EAR must name it in `aud` (`tenant:<name>`) and
+        /// `veil.tenant` (step `ear.tenant`).
+        public var requiredTenant: String?
 
         /// A strict configuration for a relay.
         public init(
@@ -51,7 +63,10 @@ extension VeilClient {
             maximumBundleAge: Duration = .seconds(3600),
             collateral: any CollateralProvider = BundleCollateralProvider(),
             requestTimeout: Duration = .seconds(600),
-            maximumResponseBytes: Int = 64 << 20
+            maximumResponseBytes: Int = 64 << 20,
+            transparency: TransparencyVerifier? = nil,
+            acceptAnyMeasurement: Bool = false,
+            requiredTenant: String? = nil
         ) {
             self.relayURL = relayURL
             self.policy = policy
@@ -64,10 +79,28 @@ extension VeilClient {
             self.collateral = collateral
             self.requestTimeout = requestTimeout
             self.maximumResponseBytes = maximumResponseBytes
+            self.transparency = transparency
+            self.acceptAnyMeasurement = acceptAnyMeasurement
+            self.requiredTenant = requiredTenant
         }
 
         /// Whether a bundle must carry an EAR that verifies.
         public var earRequired: Bool { requireEAR ?? (brokerJWKS != nil) }
+
+        /// Every relaxation in force, by name (the policy's and ``acceptAnyMeasurement``), each once.
+        public var relaxations: [String] {
+            let policy = effectivePolicy.options.relaxations
+            return policy
+                + (acceptAnyMeasurement && !policy.contains(Self.acceptAnyMeasurementName)
+                    ? [Self.acceptAnyMeasurementName] : [])
+        }
+
+        /// Whether no measurement is required without a log: ``acceptAnyMeasurement``, or the policy document's own
+        /// `accept_any_measurement`.
+        public var acceptsAnyMeasurement: Bool { relaxations.contains(Self.acceptAnyMeasurementName) }
+
+        /// The name of the ``acceptAnyMeasurement`` relaxation, as verifications and EARs spell it.
+        public static let acceptAnyMeasurementName = "accept_any_measurement"
 
         /// The policy document with the named relaxations applied.
         public var effectivePolicy: PolicyDocument {

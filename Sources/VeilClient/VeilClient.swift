@@ -1,4 +1,5 @@
 public import AsyncHTTPClient
+import Crypto
 import Foundation
 import NIOCore
 import VeilAttestation
@@ -40,23 +41,44 @@ public struct VeilClient: Sendable {
     /// Fetches and verifies the bundle now, replacing the cached one.
     @discardableResult
     public func refresh() async throws(VeilClientError) -> VerifiedBundle {
-        let bundle = try await fetchBundle()
+        let nonce = freshNonce()
+        let bundle = try await fetchBundle(nonce: nonce)
         let jwks = try await brokerJWKS()
-        let verified = try BundleVerifier(configuration: configuration).verify(bundle, jwks: jwks, at: Date())
+        let verified = try BundleVerifier(configuration: configuration).verify(
+            bundle,
+            jwks: jwks,
+            at: Date(),
+            nonce: nonce
+        )
         await store.replace(with: verified)
         return verified
     }
 
     /// Fetches and verifies the bundle without caching or throwing on a failed check: every step, for people.
     public func inspect() async throws(VeilClientError) -> BundleVerification {
-        let bundle = try await fetchBundle()
+        let nonce = freshNonce()
+        let bundle = try await fetchBundle(nonce: nonce)
         let jwks = try await brokerJWKS()
-        return BundleVerifier(configuration: configuration).evaluate(bundle, jwks: jwks, at: Date()).0
+        return BundleVerifier(configuration: configuration).evaluate(bundle, jwks: jwks, at: Date(), nonce: nonce).0
     }
 
-    /// `GET /.well-known/veil/attestation` through the relay.
-    public func fetchBundle() async throws(VeilClientError) -> AttestationBundle {
-        let bytes = try await get(url("/.well-known/veil/attestation"), limit: AttestationBundle.maximumSize)
+    /// The nonce for the next bundle fetch: 32 random bytes, base64url, whenever this client verifies evidence
+    /// itself (the node then attests over it, which makes the bundle fresh without trusting any clock but this
+    /// one); nil for an EAR-only client, whose freshness is the broker's signed `iat`/`exp`.
+    func freshNonce() -> String? {
+        configuration.verifyEvidence ? Self.makeNonce() : nil
+    }
+
+    /// 32 random bytes, base64url without padding.
+    public static func makeNonce() -> String {
+        Base64URL.encode(SymmetricKey.randomNonSecretBytes(count: 32))
+    }
+
+    /// `GET /.well-known/veil/attestation` through the relay, with `?nonce=` when given (the node then attests
+    /// anew over runtime data whose `nonce` member is exactly `nonce`).
+    public func fetchBundle(nonce: String? = nil) async throws(VeilClientError) -> AttestationBundle {
+        let path = "/.well-known/veil/attestation" + (nonce.map { "?nonce=\($0)" } ?? "")
+        let bytes = try await get(url(path), limit: AttestationBundle.maximumSize)
         return try AttestationBundle(json: bytes)
     }
 

@@ -21,20 +21,37 @@ public struct KBSNodeAttestor: NodeAttestor {
     public let tee: KBS.TEE
     /// The evidence producer.
     public let attester: any Attester
+    /// Where the node's release inclusion comes from (sent as `veil-log-inclusion`), if it has a logged release.
+    public let inclusionSource: ReleaseInclusionSource?
+    /// The tenant (broker repository) the node serves, sent as `veil-tenant`.
+    public let tenant: String?
     private let store = SessionStore()
 
-    public init(client: KBSClient, attester: any Attester, tee: KBS.TEE? = nil) {
+    public init(
+        client: KBSClient,
+        attester: any Attester,
+        tee: KBS.TEE? = nil,
+        inclusionSource: ReleaseInclusionSource? = nil,
+        tenant: String? = nil
+    ) {
         self.client = client
         self.attester = attester
         self.tee = tee ?? KBS.TEE(platform: attester.tee)
+        self.inclusionSource = inclusionSource
+        self.tenant = tenant
     }
 
     public func attest(keyConfigList: [UInt8]) async throws -> NodeAttestation {
+        let inclusion = try await inclusionSource?.inclusionJSON(refresh: true)
         let session = try await client.attest(
             tee: tee,
             attester: attester,
             teeKey: KBS.TEEKey.generateP256(),
-            extraRuntimeData: [NodeRuntimeData.keyConfigsMember: Base64URL.encode(keyConfigList)]
+            extraRuntimeData: NodeRuntimeData.members(
+                keyConfigList: keyConfigList,
+                logInclusion: inclusion,
+                tenant: tenant
+            )
         )
         await store.set(session)
         return NodeAttestation(
@@ -42,7 +59,26 @@ public struct KBSNodeAttestor: NodeAttestor {
             runtimeData: session.runtimeData,
             ear: session.token,
             kbsURL: client.baseURL.absoluteString,
-            expiresAt: session.expiresAt
+            expiresAt: session.expiresAt,
+            logInclusion: inclusion
+        )
+    }
+
+    /// Evidence over a client's nonce, straight from the TEE (the broker is not asked; the bundle keeps the EAR of
+    /// the last broker attestation), with the same Veil runtime-data members.
+    public func freshEvidence(nonce: String, keyConfigList: [UInt8]) async throws -> NodeAttestation {
+        let inclusion = try await inclusionSource?.inclusionJSON(refresh: false)
+        var members = NodeRuntimeData.members(keyConfigList: keyConfigList, logInclusion: inclusion, tenant: tenant)
+        members["nonce"] = nonce
+        let runtimeData = NodeRuntimeData.encode(members: members)
+        let evidence = try await attester.evidence(binding: .kbs(runtimeData: runtimeData, hash: client.hash))
+        return NodeAttestation(
+            evidence: evidence,
+            runtimeData: runtimeData,
+            ear: nil,
+            kbsURL: client.baseURL.absoluteString,
+            expiresAt: nil,
+            logInclusion: inclusion
         )
     }
 

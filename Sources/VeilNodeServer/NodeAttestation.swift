@@ -17,13 +17,25 @@ public struct NodeAttestation: Sendable {
     public var kbsURL: String?
     /// When the EAR (or the broker session) expires, if it does.
     public var expiresAt: Date?
+    /// The compact JSON of the node's ``InclusionBundle`` (its `release` entry in the transparency log, with
+    /// checkpoint and proof) sent as runtime-data `veil-log-inclusion`, when the node has a release; the bundle
+    /// staples it as `log_inclusion`.
+    public var logInclusion: [UInt8]?
 
-    public init(evidence: EvidenceBundle, runtimeData: [UInt8], ear: String?, kbsURL: String?, expiresAt: Date?) {
+    public init(
+        evidence: EvidenceBundle,
+        runtimeData: [UInt8],
+        ear: String?,
+        kbsURL: String?,
+        expiresAt: Date?,
+        logInclusion: [UInt8]? = nil
+    ) {
         self.evidence = evidence
         self.runtimeData = runtimeData
         self.ear = ear
         self.kbsURL = kbsURL
         self.expiresAt = expiresAt
+        self.logInclusion = logInclusion
     }
 }
 
@@ -32,12 +44,35 @@ public struct NodeAttestation: Sendable {
 public protocol NodeAttestor: Sendable {
     /// Attests `keyConfigList` (the `application/ohttp-keys` bytes).
     func attest(keyConfigList: [UInt8]) async throws -> NodeAttestation
+
+    /// New evidence, now, over runtime data whose `nonce` member is exactly `nonce` (a client's, from
+    /// `?nonce=`) and whose `veil-ohttp-keys` is `keyConfigList`: the client's proof of freshness. No broker is
+    /// involved (the bundle keeps the EAR of the last ``attest(keyConfigList:)``).
+    func freshEvidence(nonce: String, keyConfigList: [UInt8]) async throws -> NodeAttestation
 }
 
-/// The runtime-data member that carries the node's key configuration list (base64url).
+extension NodeAttestor {
+    public func freshEvidence(nonce: String, keyConfigList: [UInt8]) async throws -> NodeAttestation {
+        throw NodeProblem.nonceUnsupported
+    }
+}
+
+/// The runtime-data members a node binds in its evidence (docs/protocols/node.md).
 public enum NodeRuntimeData {
-    /// `veil-ohttp-keys`.
+    /// `veil-ohttp-keys`: the key configuration list (base64url).
     public static let keyConfigsMember = "veil-ohttp-keys"
+    /// `veil-log-inclusion`: base64url of the compact JSON of the node's release inclusion bundle.
+    public static let logInclusionMember = "veil-log-inclusion"
+    /// `veil-tenant`: the tenant (broker repository) the node serves.
+    public static let tenantMember = "veil-tenant"
+
+    /// The Veil members: keys, and the log inclusion and tenant when there are.
+    public static func members(keyConfigList: [UInt8], logInclusion: [UInt8]?, tenant: String?) -> [String: String] {
+        var members = [keyConfigsMember: Base64URL.encode(keyConfigList)]
+        if let logInclusion { members[logInclusionMember] = Base64URL.encode(logInclusion) }
+        if let tenant { members[tenantMember] = tenant }
+        return members
+    }
 
     /// Canonical runtime-data JSON (compact, keys sorted, as the KBS hashes it): string members plus an optional
     /// `tee-pubkey` JWK object.
@@ -57,25 +92,60 @@ public enum NodeRuntimeData {
     }
 }
 
-/// Development attestation without a key broker: the node binds its key configuration with a nonce it generates
-/// itself (so the evidence proves the binding, not freshness), and the bundle's `ear` is null.
+/// Attestation without a key broker: the node binds its key configuration with a nonce it generates itself (so
+/// that evidence proves the binding, not freshness — clients get freshness from ``freshEvidence(nonce:keyConfigList:)``),
+/// and the bundle's `ear` is null.
 public struct LocalNodeAttestor: NodeAttestor {
     /// The evidence producer (SIMULATED TEE, TPM ...).
     public let attester: any Attester
     /// The runtime-data hash (as a KBS would use).
     public let hash: ReportDataBinding.KBSHash
+    /// Where the node's release inclusion comes from, if it has a logged release.
+    public let inclusionSource: ReleaseInclusionSource?
+    /// The tenant bound as `veil-tenant`, if any.
+    public let tenant: String?
 
-    public init(attester: any Attester, hash: ReportDataBinding.KBSHash = .sha384) {
+    public init(
+        attester: any Attester,
+        hash: ReportDataBinding.KBSHash = .sha384,
+        inclusionSource: ReleaseInclusionSource? = nil,
+        tenant: String? = nil
+    ) {
         self.attester = attester
         self.hash = hash
+        self.inclusionSource = inclusionSource
+        self.tenant = tenant
     }
 
     public func attest(keyConfigList: [UInt8]) async throws -> NodeAttestation {
-        let nonce = Base64URL.encode(SymmetricKey.randomNonSecretBytes(count: 32))
-        let runtimeData = NodeRuntimeData.encode(members: [
-            "nonce": nonce, NodeRuntimeData.keyConfigsMember: Base64URL.encode(keyConfigList),
-        ])
+        let inclusion = try await inclusionSource?.inclusionJSON(refresh: true)
+        return try await evidence(
+            nonce: Base64URL.encode(SymmetricKey.randomNonSecretBytes(count: 32)),
+            keyConfigList: keyConfigList,
+            inclusion: inclusion
+        )
+    }
+
+    public func freshEvidence(nonce: String, keyConfigList: [UInt8]) async throws -> NodeAttestation {
+        try await evidence(
+            nonce: nonce,
+            keyConfigList: keyConfigList,
+            inclusion: try await inclusionSource?.inclusionJSON(refresh: false)
+        )
+    }
+
+    func evidence(nonce: String, keyConfigList: [UInt8], inclusion: [UInt8]?) async throws -> NodeAttestation {
+        var members = NodeRuntimeData.members(keyConfigList: keyConfigList, logInclusion: inclusion, tenant: tenant)
+        members["nonce"] = nonce
+        let runtimeData = NodeRuntimeData.encode(members: members)
         let evidence = try await attester.evidence(binding: .kbs(runtimeData: runtimeData, hash: hash))
-        return NodeAttestation(evidence: evidence, runtimeData: runtimeData, ear: nil, kbsURL: nil, expiresAt: nil)
+        return NodeAttestation(
+            evidence: evidence,
+            runtimeData: runtimeData,
+            ear: nil,
+            kbsURL: nil,
+            expiresAt: nil,
+            logInclusion: inclusion
+        )
     }
 }

@@ -10,6 +10,7 @@ struct NodeController<Context: RequestContext>: Sendable {
     let keyring: NodeKeyring
     let backend: any InferenceBackend
     let limits: NodeLimits
+    let attestations: AttestationLimiter
 
     func register(on router: Router<Context>) {
         router.get("/.well-known/veil/attestation", use: attestation)
@@ -22,14 +23,49 @@ struct NodeController<Context: RequestContext>: Sendable {
         Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok")))
     }
 
+    /// `GET /.well-known/veil/attestation[?nonce=<base64url>]`: the current bundle, or — with a client's nonce —
+    /// the current keys in new evidence over runtime data carrying exactly that nonce (at most
+    /// ``NodeLimits/maximumConcurrentAttestations`` at once: one request costs one attestation, never more).
     @Sendable func attestation(_ request: Request, context: Context) async throws -> Response {
-        let json = await keyring.currentBundleJSON()
+        var json = await keyring.currentBundleJSON()
         guard !json.isEmpty else { throw NodeProblem.unavailable }
+        var cacheControl = "no-cache"
+        if let nonce = try Self.nonce(request.uri.queryParameters.getAll("nonce")) {
+            guard await attestations.acquire() else { throw NodeProblem.attestationBusy }
+            let fresh: [UInt8]?
+            do {
+                fresh = try await keyring.freshBundleJSON(nonce: nonce)
+            } catch {
+                await attestations.release()
+                if let problem = error as? NodeProblem { throw problem }
+                SafeLogger(wrapping: context.logger).error(
+                    "attestation over a client nonce failed",
+                    ["error_type": .safe(ErrorTypeName(error))]
+                )
+                throw NodeProblem.attestationFailed
+            }
+            await attestations.release()
+            guard let fresh else { throw NodeProblem.unavailable }
+            json = fresh
+            cacheControl = "no-store"
+        }
         return Response(
             status: .ok,
-            headers: [.contentType: "application/json", .cacheControl: "no-cache"],
+            headers: [.contentType: "application/json", .cacheControl: cacheControl],
             body: .init(byteBuffer: ByteBuffer(bytes: json))
         )
+    }
+
+    /// The nonce of `?nonce=`: nil when absent; unpadded base64url of 16 to 64 bytes, given once, else
+    /// ``NodeProblem/invalidNonce``.
+    static func nonce(_ values: [String]) throws(NodeProblem) -> String? {
+        guard let text = values.first else { return nil }
+        guard values.count == 1, (22...86).contains(text.utf8.count),
+            text.utf8.allSatisfy({ nonceAlphabet.contains($0) }),
+            let bytes = try? Base64URL.decode(text), (16...64).contains(bytes.count),
+            Base64URL.encode(bytes) == text
+        else { throw NodeProblem.invalidNonce }
+        return text
     }
 
     @Sendable func keys(_ request: Request, context: Context) async throws -> Response {
@@ -200,15 +236,43 @@ struct NodeController<Context: RequestContext>: Sendable {
     }
 }
 
+/// The base64url alphabet (RFC 4648 §5), the only bytes a nonce may hold.
+private let nonceAlphabet = Set(Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8))
+
 /// Bounds on what the node accepts.
 public struct NodeLimits: Sendable {
     /// The largest encapsulated request body (both content types).
     public var maximumRequestSize: Int
     /// Bounds on the decrypted Binary HTTP request.
     public var innerLimits: BinaryHTTP.Limits
+    /// The most attestations over client nonces in progress at once; more are refused with
+    /// ``NodeProblem/attestationBusy`` (503, `Retry-After: 1`).
+    public var maximumConcurrentAttestations: Int
 
-    public init(maximumRequestSize: Int = 8 << 20, innerLimits: BinaryHTTP.Limits = .default) {
+    public init(
+        maximumRequestSize: Int = 8 << 20,
+        innerLimits: BinaryHTTP.Limits = .default,
+        maximumConcurrentAttestations: Int = 4
+    ) {
         self.maximumRequestSize = maximumRequestSize
         self.innerLimits = innerLimits
+        self.maximumConcurrentAttestations = max(1, maximumConcurrentAttestations)
     }
+}
+
+/// Counts the attestations over client nonces in progress.
+actor AttestationLimiter {
+    let limit: Int
+    private var running = 0
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Takes a slot, or returns false when all are taken.
+    func acquire() -> Bool {
+        guard running < limit else { return false }
+        running += 1
+        return true
+    }
+
+    func release() { running = max(0, running - 1) }
 }

@@ -83,6 +83,7 @@ public actor NodeKeyring {
             runtimeData: attestation.runtimeData,
             ear: attestation.ear,
             kbsURL: attestation.kbsURL,
+            logInclusion: attestation.logInclusion,
             issuedAt: issued,
             expiresAt: expires
         )
@@ -124,6 +125,26 @@ public actor NodeKeyring {
 
     /// The current bundle's JSON (empty before ``start()``).
     public func currentBundleJSON() -> [UInt8] { bundleJSON }
+
+    /// A bundle for the current keys with new evidence over runtime data whose `nonce` is exactly `nonce` (a
+    /// client's freshness challenge); the EAR, expiry and broker URL stay the current bundle's, the log inclusion is
+    /// the one the new evidence binds. Nil before ``start()``.
+    public func freshBundleJSON(nonce: String) async throws -> [UInt8]? {
+        guard let base = bundle else { return nil }
+        let attestation = try await attestor.freshEvidence(nonce: nonce, keyConfigList: base.keyConfigs)
+        let fresh = NodeAttestationBundle(
+            nodeID: nodeID,
+            keyConfigs: base.keyConfigs,
+            evidence: attestation.evidence,
+            runtimeData: attestation.runtimeData,
+            ear: base.ear,
+            kbsURL: base.kbsURL,
+            logInclusion: attestation.logInclusion,
+            issuedAt: Date(),
+            expiresAt: base.expiresAt
+        )
+        return fresh.json()
+    }
 
     /// The current `application/ohttp-keys` list.
     public func keyConfigList() -> [UInt8] { OHTTP.KeyConfig.encodeList(current.map(\.config)) }

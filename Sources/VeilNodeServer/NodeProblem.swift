@@ -83,6 +83,38 @@ public struct NodeProblem: HTTPResponseError, Sendable, Equatable {
         detail: "The node has not finished attesting; try again shortly."
     )
 
+    /// `?nonce=` is not base64url of 16 to 64 bytes (or appears more than once).
+    public static let invalidNonce = NodeProblem(
+        status: .badRequest,
+        slug: "invalid-nonce",
+        title: "The nonce is not valid",
+        detail: "?nonce= must be unpadded base64url of 16 to 64 random bytes, given once."
+    )
+
+    /// Too many fresh-evidence requests are in progress (each costs the TEE an attestation).
+    public static let attestationBusy = NodeProblem(
+        status: .serviceUnavailable,
+        slug: "attestation-busy",
+        title: "The node is busy attesting",
+        detail: "Too many attestations over client nonces are in progress; retry in a second."
+    )
+
+    /// The node's attestor cannot attest over a client's nonce.
+    public static let nonceUnsupported = NodeProblem(
+        status: .notImplemented,
+        slug: "nonce-unsupported",
+        title: "Fresh evidence is not supported",
+        detail: "This node cannot attest over a client's nonce; fetch the bundle without ?nonce=."
+    )
+
+    /// The TEE (or the log) failed while producing fresh evidence.
+    public static let attestationFailed = NodeProblem(
+        status: .serviceUnavailable,
+        slug: "attestation-failed",
+        title: "The node could not attest",
+        detail: "Producing evidence over the nonce failed; try again shortly."
+    )
+
     /// The JSON body (RFC 9457).
     public var body: [UInt8] {
         var object: [String: Any] = ["type": type, "title": title, "status": Int(status.code)]
@@ -92,11 +124,9 @@ public struct NodeProblem: HTTPResponseError, Sendable, Equatable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        Response(
-            status: status,
-            headers: [.contentType: "application/problem+json", .cacheControl: "no-store"],
-            body: .init(byteBuffer: ByteBuffer(bytes: body))
-        )
+        var headers: HTTPFields = [.contentType: "application/problem+json", .cacheControl: "no-store"]
+        if self == .attestationBusy { headers[.retryAfter] = "1" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }
 

@@ -42,7 +42,12 @@ public enum NodeServer {
     ) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: NodeProblemMiddleware())
-        NodeController(keyring: keyring, backend: backend, limits: limits).register(on: router)
+        NodeController(
+            keyring: keyring,
+            backend: backend,
+            limits: limits,
+            attestations: AttestationLimiter(limit: limits.maximumConcurrentAttestations)
+        ).register(on: router)
         return router
     }
 

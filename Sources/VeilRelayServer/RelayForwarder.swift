@@ -31,9 +31,25 @@ struct RelayForwarder: Sendable {
         return text + path
     }
 
-    /// `GET /.well-known/veil/attestation` and `GET /.well-known/ohttp-keys`: from a node chosen by the balancing
-    /// policy; a node that fails is marked unhealthy and another is tried once.
+    /// A client's `?nonce=` for the attestation bundle: nil when absent; passed on only when it is one unpadded
+    /// base64url string of 16 to 64 bytes' length (the node checks it again), else a `bad-request` problem.
+    static func nonceQuery(_ values: [String]) throws -> String? {
+        guard let text = values.first else { return nil }
+        let alphabet = Set(Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8))
+        guard values.count == 1, (22...86).contains(text.utf8.count), text.utf8.count % 4 != 1,
+            text.utf8.allSatisfy({ alphabet.contains($0) })
+        else {
+            throw RelayProblem.badRequest("?nonce= must be one unpadded base64url string of 16 to 64 bytes")
+        }
+        return text
+    }
+
+    /// `GET /.well-known/veil/attestation` (with a client's `?nonce=` when given) and `GET /.well-known/ohttp-keys`:
+    /// from a node chosen by the balancing policy; a node that fails is marked unhealthy and another is tried once.
+    /// A node's refusal of a nonce request (a 4xx, or 503 while it is busy attesting) goes back to the client as is:
+    /// a client's nonces cannot make the relay take nodes out of the pool.
     func publicDocument(path: String, mediaType: String) async throws -> Response {
+        let withNonce = path.contains("?nonce=")
         var rechecked = false
         for _ in 0..<3 {
             var chosen = await pool.choose()
@@ -51,11 +67,20 @@ struct RelayForwarder: Sendable {
                 )
                 let body = try await response.body.collect(upTo: configuration.maximumBundleBytes)
                 await pool.finish(index: node.index)
+                if withNonce, (400..<500).contains(response.status.code) || response.status == .serviceUnavailable {
+                    var headers: HTTPFields = [.contentType: "application/problem+json", .cacheControl: "no-store"]
+                    if let retry = response.headers.first(name: "Retry-After") { headers[.retryAfter] = retry }
+                    return Response(
+                        status: HTTPResponse.Status(code: Int(response.status.code)),
+                        headers: headers,
+                        body: .init(byteBuffer: body)
+                    )
+                }
                 guard response.status == .ok else {
                     await pool.markUnhealthy(index: node.index)
                     continue
                 }
-                if path == RelayRoutes.attestation,
+                if path.hasPrefix(RelayRoutes.attestation),
                     let advertisement = NodeAdvertisement(bundleJSON: Array(buffer: body))
                 {
                     await pool.update(

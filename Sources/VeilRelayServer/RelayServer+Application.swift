@@ -52,8 +52,13 @@ public enum RelayServer {
         )
         let router = Router()
         router.add(middleware: RelayProblemMiddleware())
-        router.get("/.well-known/veil/attestation") { _, _ in
-            try await forwarder.publicDocument(path: RelayRoutes.attestation, mediaType: "application/json")
+        router.get("/.well-known/veil/attestation") { request, _ in
+            // A client's freshness nonce is the only thing passed on, and only when well-formed.
+            let nonce = try RelayForwarder.nonceQuery(request.uri.queryParameters.getAll("nonce"))
+            return try await forwarder.publicDocument(
+                path: RelayRoutes.attestation + (nonce.map { "?nonce=\($0)" } ?? ""),
+                mediaType: "application/json"
+            )
         }
         router.get("/.well-known/ohttp-keys") { _, _ in
             try await forwarder.publicDocument(path: RelayRoutes.keys, mediaType: OHTTP.keysMediaType)

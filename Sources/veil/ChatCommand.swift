@@ -61,7 +61,8 @@ struct ChatCommand: AsyncParsableCommand {
                         answer: answer,
                         nodeId: bundle.nodeID,
                         verification: bundle.verification.steps.map { "\($0.name): \($0.detail)" },
-                        relaxations: bundle.verification.relaxations
+                        relaxations: bundle.verification.relaxations,
+                        release: bundle.release?.summary
                     )
                 )
             }
@@ -105,6 +106,7 @@ struct ChatCommand: AsyncParsableCommand {
             "veil: verified node \(bundle.nodeID.prefix(16)) (\(platform)\(platform == "simulated" ? ": SIMULATED TEE, proves nothing" : ""))"
             + (relaxed.isEmpty ? "" : "; relaxations: \(relaxed.joined(separator: ", "))")
             + "; \(bundle.verification.steps.count) checks passed\n"
+            + (bundle.release.map { "veil: logged release \($0.summary)\n" } ?? "")
         FileHandle.standardError.write(Data(line.utf8))
     }
 
@@ -115,9 +117,10 @@ struct ChatCommand: AsyncParsableCommand {
     private func remedy(for error: VeilClientError) -> String {
         switch error.code {
         case .verificationFailed:
-            return "Nothing was sent. Check the node, or the policy (--policy, --allow-simulated for development)."
+            return "Nothing was sent. Check the node, the log key (--log-key) or the policy (--policy; "
+                + "--allow-simulated, --accept-any-measurement for development)."
         case .transport: return "Check that the relay is running (--relay URL, or `veil up`)."
-        case .configuration: return "Check --jwks and --policy."
+        case .configuration: return "Check --jwks, --log-key and --policy."
         default: return "Try again; if it persists, check the node's and relay's logs."
         }
     }
@@ -129,4 +132,5 @@ struct ChatJSON: Encodable {
     let nodeId: String
     let verification: [String]
     let relaxations: [String]
+    let release: String?
 }

@@ -8,8 +8,10 @@ import VeilInference
 import VeilKeyBroker
 import VeilKeyBrokerClient
 import VeilKeys
+import VeilLogClient
 import VeilNodeServer
 import VeilSealing
+import VeilTransparency
 import _VeilBytes
 
 /// `veil node serve`: harden the process, generate the OHTTP keys, attest, load the model, serve.
@@ -22,8 +24,11 @@ struct NodeServeCommand: AsyncParsableCommand {
             (--tee), loads the model, and serves /.well-known/veil/attestation, /.well-known/ohttp-keys and \
             POST /ohttp. With --model FILE the model is read in PLAINTEXT and the node attests itself with its own \
             nonce (development: no key broker, the bundle's ear is null). With --upstream the decrypted requests go \
-            to an OpenAI-compatible server on loopback instead of the built-in engine. The first line on standard \
-            output is `listening on http://HOST:PORT`. Operators' guide: docs/node.md.
+            to an OpenAI-compatible server on loopback instead of the built-in engine. With --release FILE (from \
+            `veil release --out`) and --log URL the node fetches its release's inclusion proof at every attestation, \
+            binds it in its evidence and staples it in its bundle: clients and brokers that pin the log approve only \
+            logged releases. A client's `?nonce=` on the bundle route gets new evidence over that nonce. The first \
+            line on standard output is `listening on http://HOST:PORT`. Operators' guide: docs/node.md.
             """
     )
 
@@ -81,6 +86,21 @@ struct NodeServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Keep accepting a retired key this long after rotation.", valueName: "DURATION"))
     var keyGrace: String = "5m"
 
+    @Option(
+        help: ArgumentHelp("This build's release entry (`veil release --out FILE`); needs --log.", valueName: "FILE")
+    )
+    var release: String?
+
+    @Option(
+        help: ArgumentHelp("The transparency log holding the release (its inclusion is stapled).", valueName: "URL")
+    )
+    var log: String?
+
+    @Option(
+        help: ArgumentHelp("The tenant (broker repository) this node serves, bound in its evidence.", valueName: "NAME")
+    )
+    var tenant: String?
+
     @Option(help: "The most tokens one request may generate.")
     var maxTokens: Int = 512
 
@@ -109,6 +129,12 @@ struct NodeServeCommand: AsyncParsableCommand {
         guard NodeDuration.parse(keyGrace) != nil else {
             throw ValidationError("--key-grace must be a duration like 5m.")
         }
+        guard (release == nil) == (log == nil) else {
+            throw ValidationError("--release FILE and --log URL go together: the node staples its release's inclusion.")
+        }
+        if let tenant, (try? KBS.ResourcePath("\(tenant)/key/x")) == nil {
+            throw ValidationError("--tenant must be a broker repository name ([A-Za-z0-9._-]+).")
+        }
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1.") }
         guard maxRequestSize >= 1024 else { throw ValidationError("--max-request-size must be at least 1024.") }
     }
@@ -133,16 +159,22 @@ struct NodeServeCommand: AsyncParsableCommand {
         if !hardening.isFullyHardened { note("warning: process hardening incomplete: \(hardening)") }
         let rotation = keyRotation == "off" ? nil : NodeDuration.parse(keyRotation)
         let grace = NodeDuration.parse(keyGrace) ?? .seconds(300)
+        let inclusionSource = try makeInclusionSource()
         var brokerAttestor: KBSNodeAttestor?
         let attestor: any NodeAttestor
         if let kbs {
             guard let url = URL(string: kbs), url.scheme == "http" || url.scheme == "https" else {
                 throw CLIError("`\(kbs)` is not a broker URL.", remedy: "Use e.g. --kbs https://kbs.example.com.")
             }
-            brokerAttestor = KBSNodeAttestor(client: KBSClient(baseURL: url), attester: attester)
+            brokerAttestor = KBSNodeAttestor(
+                client: KBSClient(baseURL: url),
+                attester: attester,
+                inclusionSource: inclusionSource,
+                tenant: tenant
+            )
             attestor = brokerAttestor!
         } else {
-            attestor = LocalNodeAttestor(attester: attester)
+            attestor = LocalNodeAttestor(attester: attester, inclusionSource: inclusionSource, tenant: tenant)
         }
         let keyring = NodeKeyring(
             attestor: attestor,
@@ -157,11 +189,17 @@ struct NodeServeCommand: AsyncParsableCommand {
             throw CLIError(
                 "could not attest the node's keys: \(error)",
                 remedy: kbs == nil
-                    ? "Check the TEE (veil attest detect), or use --tee simulated for development."
-                    : "Check that the broker is reachable and that its attestation policy admits this TEE."
+                    ? "Check the TEE (veil attest detect)\(log == nil ? "" : " and the log (--log)"), or use --tee simulated for development."
+                    : "Check that the broker\(log == nil ? "" : " and the log") are reachable and that the broker's attestation policy admits this TEE."
             )
         }
         note("veil node: attested in \(Self.milliseconds(ContinuousClock.now - start)) ms")
+        if let inclusionSource {
+            note(
+                "veil node: release \(inclusionSource.release.name) \(inclusionSource.release.version), inclusion "
+                    + "stapled from \(log ?? "")"
+            )
+        }
         let backend: any InferenceBackend
         if let sealed, let brokerAttestor, let resource {
             backend = try await loadSealed(sealed, attestor: brokerAttestor, resource: resource)
@@ -184,6 +222,19 @@ struct NodeServeCommand: AsyncParsableCommand {
             note("veil node: node id \(keyring.nodeID), \(bundle.map { "\($0.evidence.tee.rawValue) evidence" } ?? "")")
         }
         try await app.runService()
+    }
+
+    /// The node's release and log, when given.
+    func makeInclusionSource() throws -> ReleaseInclusionSource? {
+        guard let release, let log else { return nil }
+        do {
+            let entry = try ReleaseInclusionSource.readEntry(path: release)
+            return try ReleaseInclusionSource(entry: entry, log: try TransparencyLogClient(url: log))
+        } catch let error as NodeReleaseError {
+            throw CLIError(error.description, remedy: "Write the file with `veil release --out FILE`.")
+        } catch {
+            throw CLIError("`\(log)` is not a log URL: \(error)", remedy: "Use e.g. --log http://127.0.0.1:8470.")
+        }
     }
 
     /// Fetches the model key from the broker with the node's session, unseals the model into locked memory and

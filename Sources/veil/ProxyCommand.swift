@@ -57,7 +57,8 @@ struct ProxyCommand: AsyncParsableCommand {
         } catch {
             throw CLIError(
                 error.detail,
-                remedy: "Nothing will be proxied to an unverified node. Check the relay, --policy, --allow-simulated."
+                remedy: "Nothing will be proxied to an unverified node. Check the relay, --log-key, --policy "
+                    + "(--allow-simulated, --accept-any-measurement for development)."
             )
         }
         var logger = Logger(label: "veil.proxy")
@@ -68,6 +69,7 @@ struct ProxyCommand: AsyncParsableCommand {
             print(
                 "veil proxy: listening on http://\(host):\(port)/v1 relay=\(relay) node=\(bundle.nodeID.prefix(16))"
                     + (relaxations.isEmpty ? "" : " relaxations=\(relaxations.joined(separator: ","))")
+                    + (bundle.release.map { " release=\($0.name)@\($0.version) leaf=\($0.leafIndex)" } ?? "")
             )
             fflush(nil)
         }

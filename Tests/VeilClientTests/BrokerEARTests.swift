@@ -44,7 +44,20 @@ struct BrokerEARTests {
             KeyBrokerServer.buildRouter(service, rateLimit: (10_000, 10_000))
         )
         let kbs = LiveServer.url(kbsPort)
-        let attester = SimulatedAttester(rootDirectory: try TestRoot.make(), configuration: ["role": "broker-node"])
+        let root = try TestRoot.make()
+        let executable = URL(fileURLWithPath: root).appendingPathComponent("node-binary").path
+        try Data("broker node build".utf8).write(to: URL(fileURLWithPath: executable))
+        let attester = SimulatedAttester(
+            rootDirectory: root,
+            executable: executable,
+            configuration: ["role": "broker-node"]
+        )
+        // The client pins the node's code (the SIMULATED measurement); the EAR's annotated evidence must match it.
+        var pinned = PolicyDocument.baseline
+        pinned.platforms = [
+            "simulated": .init(referenceValues: ["measurement": [Hex.encode(try SimulatedAttester.measure(executable))]]
+            )
+        ]
         let keyring = NodeKeyring(
             attestor: KBSNodeAttestor(client: KBSClient(baseURL: kbs), attester: attester),
             rotationInterval: .seconds(3600)
@@ -59,10 +72,15 @@ struct BrokerEARTests {
         let relay = try await RelayHarness.start(nodes: [LiveServer.url(nodePort)])
         let jwks = try #require(URL(string: kbs.absoluteString + "/kbs/v0/jwks"))
 
-        let both = VeilClient(configuration: .init(relayURL: relay.url, allowSimulated: true, brokerJWKS: .url(jwks)))
+        let both = VeilClient(
+            configuration: .init(relayURL: relay.url, policy: pinned, allowSimulated: true, brokerJWKS: .url(jwks))
+        )
         let verified = try await both.verifiedBundle()
         let names = verified.verification.steps.map(\.name)
-        for step in ["ear.signature", "ear.expiry", "ear.runtime_data", "ear.status", "evidence.verdict"] {
+        for step in [
+            "ear.signature", "ear.expiry", "ear.runtime_data", "ear.status", "ear.reference_values", "evidence.verdict",
+            "policy.measurement",
+        ] {
             #expect(names.contains(step), "missing \(step)")
         }
         #expect(verified.verification.passed)
@@ -74,13 +92,14 @@ struct BrokerEARTests {
 
         // EAR only, without consenting to the SIMULATED TEE the broker appraised: refused, nothing sent.
         let strict = VeilClient(
-            configuration: .init(relayURL: relay.url, brokerJWKS: .url(jwks), verifyEvidence: false)
+            configuration: .init(relayURL: relay.url, policy: pinned, brokerJWKS: .url(jwks), verifyEvidence: false)
         )
         let report = try await strict.inspect()
         #expect(report.firstFailure?.name == "ear.status", "\(report.lines)")
         let earOnly = VeilClient(
             configuration: .init(
                 relayURL: relay.url,
+                policy: pinned,
                 allowSimulated: true,
                 brokerJWKS: .url(jwks),
                 verifyEvidence: false
@@ -88,10 +107,27 @@ struct BrokerEARTests {
         )
         #expect(try await earOnly.verifiedBundle().verification.passed)
 
+        // EAR path, other code pinned: the broker's appraisal does not replace this client's reference values.
+        var otherCode = PolicyDocument.baseline
+        otherCode.platforms = [
+            "simulated": .init(referenceValues: ["measurement": [String(repeating: "ab", count: 48)]])
+        ]
+        let wrongMeasurement = VeilClient(
+            configuration: .init(
+                relayURL: relay.url,
+                policy: otherCode,
+                allowSimulated: true,
+                brokerJWKS: .url(jwks),
+                verifyEvidence: false
+            )
+        )
+        let wrong = try await wrongMeasurement.inspect()
+        #expect(wrong.firstFailure?.name == "ear.reference_values", "\(wrong.lines)")
+
         // A JWKS from another broker: the EAR does not verify.
         let other = try JWKS(keys: [(id: "other", key: P256.Signing.PrivateKey().publicKey)]).json()
         let foreign = VeilClient(
-            configuration: .init(relayURL: relay.url, allowSimulated: true, brokerJWKS: .json(other))
+            configuration: .init(relayURL: relay.url, policy: pinned, allowSimulated: true, brokerJWKS: .json(other))
         )
         #expect(try await foreign.inspect().firstFailure?.name == "ear.signature")
 

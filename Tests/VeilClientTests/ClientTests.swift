@@ -26,8 +26,13 @@ struct Stack {
         await stopNode()
     }
 
+    /// A client that accepts the SIMULATED TEE (named relaxation) and pins the test node's code.
     func client(_ change: (inout VeilClient.Configuration) -> Void = { _ in }) -> VeilClient {
-        var configuration = VeilClient.Configuration(relayURL: relay.url, allowSimulated: true)
+        var configuration = VeilClient.Configuration(
+            relayURL: relay.url,
+            policy: (try? node.pinningPolicy()) ?? .baseline,
+            allowSimulated: true
+        )
         change(&configuration)
         return VeilClient(configuration: configuration)
     }
@@ -43,13 +48,15 @@ struct ClientTests {
         let names = bundle.verification.steps.map(\.name)
         for step in [
             "bundle.freshness", "bundle.key_configs", "binding.runtime_data", "binding.evidence", "simulated.signature",
-            "bundle.binding", "evidence.verdict", "trust.anchor",
+            "bundle.binding", "evidence.verdict", "trust.anchor", "policy.measurement",
         ] {
             #expect(names.contains(step), "missing step \(step)")
         }
         #expect(bundle.verification.passed)
         #expect(bundle.verification.relaxations == ["allow_simulated"])
         #expect(bundle.nodeID == stack.node.nodeID)
+        #expect(bundle.verification.step("bundle.freshness")?.detail.contains("this client's nonce") == true)
+        #expect(stack.node.nonceRequests == 1)
 
         let answer = try await client.chatCompletion([.init(role: "user", content: "hello")])
         #expect(answer.text == "echo: hello")
@@ -111,10 +118,12 @@ struct ClientTests {
     @Test("reference values in the policy decide (allowed measurements and configuration)")
     func policyReferenceValues() async throws {
         let stack = try await Stack.start()
+        let measurement = try stack.node.measurement
         func policy(_ role: String) throws -> PolicyDocument {
-            try PolicyDocument.decode(
-                Data(#"{"version":1,"platforms":{"simulated":{"reference_values":{"config.role":["\#(role)"]}}}}"#.utf8)
-            )
+            let json =
+                #"{"version":1,"platforms":{"simulated":{"reference_values":"#
+                + #"{"config.role":["\#(role)"],"measurement":["\#(measurement)"]}}}}"#
+            return try PolicyDocument.decode(Data(json.utf8))
         }
         let accepted = stack.client { $0.policy = try! policy("test-node") }
         #expect(try await accepted.verifiedBundle().verification.passed)
@@ -142,25 +151,55 @@ struct ClientTests {
         await stack.stop()
     }
 
-    @Test("the maximum bundle age is enforced on every request")
+    @Test("the maximum bundle age is enforced on every request: past it, the node attests again over a new nonce")
     func maximumAgeEnforced() async throws {
         let stack = try await Stack.start()
-        // issued_at has whole seconds: the bundle is fresh for 4 to 5 seconds after this re-attestation.
-        try await stack.node.rotate(to: [9])
-        let client = stack.client { $0.maximumBundleAge = .seconds(5) }
+        let client = stack.client { $0.maximumBundleAge = .seconds(2) }
         #expect(try await client.chatCompletion([.init(role: "user", content: "a")]).text == "echo: a")
-        let before = stack.node.requests
-        try await Task.sleep(for: .milliseconds(5200))
-        do {
-            _ = try await client.chatCompletion([.init(role: "user", content: "b")])
-            Issue.record("a request used a bundle past its maximum age")
-        } catch let error as VeilClientError {
-            #expect(error.code == .verificationFailed)
-            #expect(error.detail.contains("bundle.freshness"))
+        #expect(stack.node.nonceRequests == 1)
+        let first = try await client.verifiedBundle()
+        #expect(first.validUntil <= Date().addingTimeInterval(2))
+        try await Task.sleep(for: .milliseconds(2200))
+        #expect(!first.isUsable(at: Date()))
+        #expect(try await client.chatCompletion([.init(role: "user", content: "b")]).text == "echo: b")
+        // The stale bundle was not used: a second attestation over a new nonce came first.
+        #expect(stack.node.nonceRequests == 2)
+        await stack.stop()
+    }
+
+    @Test("a replayed bundle (evidence over another nonce, no EAR) is refused as not fresh, and nothing is sent")
+    func replayedBundleRefused() async throws {
+        let stack = try await Stack.start()
+        // What an attacker recorded earlier: a genuine bundle over some other client's nonce, re-served as is.
+        let oldNonce = VeilClient.makeNonce()
+        let recorded = try await stack.node.bundle(nonce: oldNonce)
+        stack.node.bundleOverride = { _ in
+            (try? JSONSerialization.jsonObject(with: Data(recorded))) as? [String: Any] ?? [:]
         }
-        #expect(stack.node.requests == before)
-        try await stack.node.rotate(to: [30])
-        #expect(try await client.chatCompletion([.init(role: "user", content: "c")]).text == "echo: c")
+        let client = stack.client()
+        let report = try await client.inspect()
+        #expect(report.firstFailure?.name == "bundle.freshness", "\(report.lines)")
+        #expect(report.step("bundle.freshness")?.detail.contains("not this client's") == true)
+        await #expect(throws: VeilClientError.self) {
+            _ = try await client.chatCompletion([.init(role: "user", content: "secret")])
+        }
+        #expect(stack.node.requests == 0)
+        // Without a nonce at all (an EAR-only client that got no EAR), the unsigned issued_at is not freshness.
+        let noNonce = BundleVerifier(configuration: client.configuration).evaluate(
+            try AttestationBundle(json: recorded),
+            jwks: nil,
+            at: Date(),
+            nonce: nil
+        ).0
+        #expect(noNonce.firstFailure?.name == "bundle.freshness")
+        // Checked against the nonce it was made for, the same bundle passes: the refusal is about the nonce.
+        let own = try BundleVerifier(configuration: client.configuration).verify(
+            try AttestationBundle(json: recorded),
+            jwks: nil,
+            at: Date(),
+            nonce: oldNonce
+        )
+        #expect(own.verification.passed)
         await stack.stop()
     }
 
@@ -169,36 +208,88 @@ struct ClientTests {
         let stack = try await Stack.start()
         let broker = P256.Signing.PrivateKey()
         let jwks = try JWKS(keys: [(id: "broker-1", key: broker.publicKey)]).json()
-        func token(keys: String, status: String = "affirming", relaxations: [String] = []) throws -> String {
-            try JWT.sign(
-                claims: [
-                    "eat_profile": EAR.profile, "iat": Int(Date().timeIntervalSince1970),
-                    "exp": Int(Date().timeIntervalSince1970) + 600,
-                    "veil.runtime-data": ["nonce": "n", "veil-ohttp-keys": keys],
-                    "submods": [
-                        "tpm": ["ear.status": status, "veil.verdict": "accepted", "veil.relaxations": relaxations]
-                    ],
+        let approved = Hex.encode([UInt8](repeating: 0x23, count: 32))
+        // The client pins the TPM code register (PCR 23) the broker's annotated evidence reports.
+        var tpmPolicy = PolicyDocument.baseline
+        tpmPolicy.platforms = ["tpm": .init(referenceValues: ["pcr23": [approved]])]
+        let pinned = tpmPolicy
+        func token(
+            keys: String,
+            status: String = "affirming",
+            relaxations: [String] = [],
+            pcr23: String = approved,
+            issued: Date = Date(),
+            audience: [String] = ["veil-kbs"],
+            tenant: String? = nil
+        ) throws -> String {
+            var claims: [String: Any] = [
+                "eat_profile": EAR.profile, "iat": Int(issued.timeIntervalSince1970),
+                "exp": Int(Date().timeIntervalSince1970) + 600, "aud": audience,
+                "veil.runtime-data": ["nonce": "n", "veil-ohttp-keys": keys],
+                "submods": [
+                    "tpm": [
+                        "ear.status": status, "veil.verdict": "accepted", "veil.relaxations": relaxations,
+                        "ear.veraison.annotated-evidence": ["pcr23": pcr23, "tpm_reset_count": 3],
+                    ]
                 ],
-                key: broker,
-                keyID: "broker-1"
-            )
+            ]
+            if let tenant { claims["veil.tenant"] = tenant }
+            return try JWT.sign(claims: claims, key: broker, keyID: "broker-1")
+        }
+        func serve(_ ear: String?) {
+            stack.node.bundleOverride = { object in
+                var changed = object
+                changed["ear"] = ear.map { $0 as Any } ?? NSNull()
+                return changed
+            }
+        }
+        func earClient(_ change: (inout VeilClient.Configuration) -> Void = { _ in }) -> VeilClient {
+            stack.client {
+                $0.allowSimulated = false
+                $0.verifyEvidence = false
+                $0.brokerJWKS = .json(jwks)
+                $0.policy = pinned
+                change(&$0)
+            }
         }
         let keys = Base64URL.encode(OHTTP.KeyConfig.encodeList(stack.node.keyConfigs))
-        let good = try token(keys: keys)
-        stack.node.bundleOverride = { object in
-            var changed = object
-            changed["ear"] = good
-            return changed
-        }
-        let earOnly = stack.client {
-            $0.allowSimulated = false
-            $0.verifyEvidence = false
-            $0.brokerJWKS = .json(jwks)
-            $0.requireEAR = true
-        }
+        serve(try token(keys: keys))
+        let earOnly = earClient()
         let verified = try await earOnly.verifiedBundle()
         #expect(verified.verification.steps.map(\.name).contains("ear.signature"))
+        #expect(verified.verification.step("ear.reference_values")?.detail.contains("tpm pcr23") == true)
+        #expect(verified.verification.step("bundle.freshness")?.detail.contains("broker's EAR was issued") == true)
         #expect(try await earOnly.chatCompletion([.init(role: "user", content: "x")]).text == "echo: x")
+
+        // A node trusted only through the EAR must still run code this client pinned.
+        serve(try token(keys: keys, pcr23: Hex.encode([UInt8](repeating: 0x66, count: 32))))
+        let wrongCode = try await earClient().inspect()
+        #expect(wrongCode.firstFailure?.name == "ear.reference_values", "\(wrongCode.lines)")
+        // ... and with no pin at all, the EAR path is refused too (policy.measurement), unless the relaxation is named.
+        serve(try token(keys: keys))
+        let unpinned = try await earClient { $0.policy = .baseline }.inspect()
+        #expect(unpinned.firstFailure?.name == "policy.measurement", "\(unpinned.lines)")
+        let relaxed = try await earClient {
+            $0.policy = .baseline
+            $0.acceptAnyMeasurement = true
+        }.verifiedBundle()
+        #expect(relaxed.verification.relaxations == ["accept_any_measurement"])
+
+        // An old EAR (iat past the maximum bundle age) is not freshness, even before its exp.
+        serve(try token(keys: keys, issued: Date().addingTimeInterval(-7200)))
+        let stale = try await earClient().inspect()
+        #expect(stale.firstFailure?.name == "bundle.freshness", "\(stale.lines)")
+
+        // Tenant: the EAR must name the client's tenant in aud (and veil.tenant).
+        serve(try token(keys: keys, audience: ["veil-kbs", "tenant:alpha"], tenant: "alpha"))
+        #expect(try await earClient { $0.requiredTenant = "alpha" }.verifiedBundle().verification.passed)
+        let otherTenant = try await earClient { $0.requiredTenant = "beta" }.inspect()
+        #expect(otherTenant.firstFailure?.name == "ear.tenant", "\(otherTenant.lines)")
+        serve(try token(keys: keys))
+        let noAudience = try await earClient { $0.requiredTenant = "alpha" }.inspect()
+        #expect(noAudience.firstFailure?.name == "ear.tenant")
+        serve(try token(keys: keys, audience: ["veil-kbs", "tenant:alpha"], tenant: "beta"))
+        #expect(try await earClient { $0.requiredTenant = "alpha" }.inspect().firstFailure?.name == "ear.tenant")
 
         let foreign = try token(
             keys: Base64URL.encode(
@@ -207,45 +298,22 @@ struct ClientTests {
                 ])
             )
         )
-        stack.node.bundleOverride = { object in
-            var changed = object
-            changed["ear"] = foreign
-            return changed
-        }
-        let fresh = stack.client {
-            $0.verifyEvidence = false
-            $0.brokerJWKS = .json(jwks)
-        }
-        #expect(try await fresh.inspect().firstFailure?.name == "ear.runtime_data")
+        serve(foreign)
+        #expect(try await earClient().inspect().firstFailure?.name == "ear.runtime_data")
         let otherBroker = try JWKS(keys: [(id: "broker-1", key: P256.Signing.PrivateKey().publicKey)]).json()
-        stack.node.bundleOverride = { object in
-            var changed = object
-            changed["ear"] = good
-            return changed
-        }
-        let wrongKey = stack.client {
-            $0.verifyEvidence = false
-            $0.brokerJWKS = .json(otherBroker)
-        }
-        #expect(try await wrongKey.inspect().firstFailure?.name == "ear.signature")
-        let warned = try token(keys: keys, status: "warning", relaxations: ["allow_debug"])
-        stack.node.bundleOverride = { object in
-            var changed = object
-            changed["ear"] = warned
-            return changed
-        }
-        let strict = stack.client {
-            $0.allowSimulated = false
-            $0.verifyEvidence = false
-            $0.brokerJWKS = .json(jwks)
-        }
-        #expect(try await strict.inspect().firstFailure?.name == "ear.status")
+        serve(try token(keys: keys))
+        #expect(
+            try await earClient { $0.brokerJWKS = .json(otherBroker) }.inspect().firstFailure?.name == "ear.signature"
+        )
+        serve(try token(keys: keys, status: "warning", relaxations: ["allow_debug"]))
+        #expect(try await earClient().inspect().firstFailure?.name == "ear.status")
         let missing = stack.client {
             $0.brokerJWKS = .json(jwks)
         }
         stack.node.bundleOverride = nil
         let missingReport = try await missing.inspect()
         #expect(missingReport.firstFailure?.name == "ear.present", "\(missingReport.lines)")
+        #expect(stack.node.requests == 1)
         await stack.stop()
     }
 }

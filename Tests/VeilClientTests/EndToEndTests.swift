@@ -55,7 +55,11 @@ struct EndToEndTests {
         let stack = try await Self.start()
         defer { stack.stop() }
         let client = VeilClient(
-            configuration: .init(relayURL: try #require(URL(string: stack.relayURL)), allowSimulated: true)
+            configuration: .init(
+                relayURL: try #require(URL(string: stack.relayURL)),
+                allowSimulated: true,
+                acceptAnyMeasurement: true
+            )
         )
         let bundle = try await client.verifiedBundle()
         #expect(bundle.verification.passed)
@@ -82,7 +86,8 @@ struct EndToEndTests {
         #expect(try await client.embeddings(["a b", "c"]).allSatisfy { !$0.isEmpty })
 
         let chat = try await ChildProcess.veil([
-            "chat", "--relay", stack.relayURL, "--allow-simulated", "--max-tokens", "8", "--verbose", "hello",
+            "chat", "--relay", stack.relayURL, "--allow-simulated", "--accept-any-measurement", "--max-tokens", "8",
+            "--verbose", "hello",
         ])
         #expect(chat.exitCode == 0, "\(chat.output)")
         #expect(chat.output.contains("✓ binding.evidence"))
@@ -93,6 +98,7 @@ struct EndToEndTests {
 
         let proxy = try VeilProcess.start([
             "proxy", "--listen", "127.0.0.1:0", "--relay", stack.relayURL, "--allow-simulated",
+            "--accept-any-measurement",
         ])
         defer { proxy.terminate() }
         let line = try await proxy.waitForLine(prefix: "veil proxy: listening on ")
@@ -107,7 +113,11 @@ struct EndToEndTests {
         let stack = try await Self.start()
         defer { stack.stop() }
         let client = VeilClient(
-            configuration: .init(relayURL: try #require(URL(string: stack.relayURL)), allowSimulated: true)
+            configuration: .init(
+                relayURL: try #require(URL(string: stack.relayURL)),
+                allowSimulated: true,
+                acceptAnyMeasurement: true
+            )
         )
         let options = VeilClient.GenerationOptions(maxTokens: 4, temperature: 0)
         _ = try await client.chatCompletion([.init(role: "user", content: "before")], options: options)

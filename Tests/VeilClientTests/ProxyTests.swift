@@ -66,6 +66,7 @@ struct ProxyTests {
         let stack = try await Stack.start()
         let proxy = try VeilProcess.start([
             "proxy", "--listen", "127.0.0.1:0", "--relay", stack.relay.url.absoluteString, "--allow-simulated",
+            "--accept-any-measurement",
         ])
         let line = try await proxy.waitForLine(prefix: "veil proxy: listening on ")
         let base = try #require(line.split(separator: " ").first { $0.hasPrefix("http://") }.map(String.init))

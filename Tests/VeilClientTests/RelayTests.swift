@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Crypto
 import Foundation
 import Hummingbird
 import Logging
@@ -13,6 +14,7 @@ import _VeilBytes
 struct RelayHarness {
     let relayPort: Int
     let pool: NodePool
+    let healthChecker: HealthChecker
     let stop: @Sendable () async -> Void
 
     var url: URL { LiveServer.url(relayPort) }
@@ -36,7 +38,7 @@ struct RelayHarness {
         let parts = RelayServer.buildParts(configuration, httpClient: .shared, logger: logger)
         await parts.healthChecker.checkAll()
         let (port, stop) = try await LiveServer.start(parts.router)
-        return RelayHarness(relayPort: port, pool: parts.pool, stop: stop)
+        return RelayHarness(relayPort: port, pool: parts.pool, healthChecker: parts.healthChecker, stop: stop)
     }
 }
 
@@ -98,6 +100,45 @@ struct RelayTests {
         )
         let body = try await response.body.collect(upTo: 1 << 22)
         return ((try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any])?["node_id"] as? String
+    }
+
+    /// `GET /.well-known/veil/attestation` + `query` through the relay: status and body.
+    static func getBundle(_ url: URL, query: String) async throws -> (UInt, [UInt8]) {
+        let response = try await HTTPClient.shared.execute(
+            HTTPClientRequest(url: url.absoluteString + "/.well-known/veil/attestation" + query),
+            timeout: .seconds(30)
+        )
+        return (response.status.code, Array(buffer: try await response.body.collect(upTo: 1 << 22)))
+    }
+
+    @Test("a well-formed ?nonce= passes through to the node, nothing else does; a malformed one is refused")
+    func noncePassThrough() async throws {
+        let node = try await TestNode(keyIDs: [5], rootDirectory: try TestRoot.make())
+        let (port, stop) = try await LiveServer.start(node.router)
+        let relay = try await RelayHarness.start(nodes: [LiveServer.url(port)])
+        let nonce = Base64URL.encode(SymmetricKey.randomNonSecretBytes(count: 32))
+        let (status, body) = try await Self.getBundle(relay.url, query: "?nonce=\(nonce)")
+        #expect(status == 200)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])
+        let runtime = try Base64URL.decode(try #require(object["runtime_data"] as? String))
+        let members = try #require(try JSONSerialization.jsonObject(with: Data(runtime)) as? [String: Any])
+        #expect(members["nonce"] as? String == nonce)
+        #expect(node.nonceRequests == 1)
+        for bad in ["?nonce=short", "?nonce=\(nonce)%3D", "?nonce=\(nonce)&nonce=\(nonce)", "?nonce=a%22b\(nonce)"] {
+            let (refused, problem) = try await Self.getBundle(relay.url, query: bad)
+            #expect(refused == 400, "\(bad)")
+            #expect(Self.problemType(problem) == "https://veil.dev/problems/relay/bad-request", "\(bad)")
+        }
+        // Other query members are not forwarded: the node serves its current bundle.
+        let (other, _) = try await Self.getBundle(relay.url, query: "?fresh=1&x=\(nonce)")
+        #expect(other == 200)
+        #expect(node.nonceRequests == 1)
+        // The health check (no nonce) keeps the node in the pool.
+        await relay.pool.markUnhealthy(index: 0)
+        await relay.healthChecker.checkAll()
+        #expect(await relay.pool.snapshot.first?.healthy == true)
+        await relay.stop()
+        await stop()
     }
 
     @Test("POST /ohttp goes to the node advertising the key id; an unknown key id is key-config-stale")
@@ -193,7 +234,7 @@ struct RelayTests {
         let sickRouter = Router()
         sickRouter.get("/healthz") { _, _ -> Response in Response(status: .serviceUnavailable) }
         sickRouter.get("/.well-known/veil/attestation") { _, _ in
-            Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: sick.bundle())))
+            Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: try await sick.bundle(for: nil))))
         }
         sickRouter.post("/ohttp") { request, _ -> Response in
             _ = try await request.body.collect(upTo: 1 << 20)
@@ -222,7 +263,7 @@ struct RelayTests {
     @Test("size bounds (declared and streamed), time bound, media type")
     func bounds() async throws {
         let node = try await TestNode(keyIDs: [1], rootDirectory: try TestRoot.make())
-        let bundle = node.bundle()
+        let bundle = try await node.bundle(for: nil)
         let slowRouter = Router()
         slowRouter.get("/healthz") { _, _ in "ok" }
         slowRouter.get("/.well-known/veil/attestation") { _, _ in
@@ -262,7 +303,7 @@ struct RelayTests {
     @Test("responses stream through the relay as the node writes them, not after it finishes")
     func streamsResponses() async throws {
         let node = try await TestNode(keyIDs: [1], rootDirectory: try TestRoot.make())
-        let bundle = node.bundle()
+        let bundle = try await node.bundle(for: nil)
         let (gate, open) = AsyncStream<Void>.makeStream()
         let streaming = Router()
         streaming.get("/healthz") { _, _ in "ok" }

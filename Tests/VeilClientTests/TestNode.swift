@@ -5,25 +5,33 @@ import NIOCore
 import VeilAttestation
 import VeilAttesters
 import VeilOHTTP
+import VeilTransparency
 import _VeilBytes
 
 /// A small node for client and relay tests, built directly from VeilOHTTP's gateway and chunked receivers: it
-/// serves an attestation bundle in the node format (SIMULATED TEE evidence bound over runtime data that carries the
-/// key configurations) and answers OpenAI routes with an echo, streaming SSE through chunked OHTTP.
+/// serves an attestation bundle in the node format (SIMULATED TEE evidence, measuring a small file of its own,
+/// bound over runtime data that carries the key configurations, and its log inclusion when it has one), attests
+/// anew over a client's `?nonce=`, and answers OpenAI routes with an echo, streaming SSE through chunked OHTTP.
 final class TestNode: @unchecked Sendable {
     private let lock = NSLock()
     private var gateway: OHTTP.Gateway
     private var bundleJSON: [UInt8] = []
     private var _requests = 0
+    private var _nonceRequests = 0
     private var _seenHeaders: [[String: String]] = []
+    private var _logInclusion: [UInt8]?
     let nodeID: String
     let rootDirectory: String
+    /// The file the SIMULATED TEE measures as this node's code.
+    let executable: String
     /// A hook to change the bundle (tampering tests).
     var bundleOverride: (@Sendable ([String: Any]) -> [String: Any])?
 
-    init(keyIDs: [UInt8] = [7, 8], rootDirectory: String) async throws {
+    init(keyIDs: [UInt8] = [7, 8], rootDirectory: String, code: String = "veil test node") async throws {
         nodeID = Hex.encode(SymmetricKey.randomNonSecretBytes(count: 8))
         self.rootDirectory = rootDirectory
+        executable = URL(fileURLWithPath: rootDirectory).appendingPathComponent("node-binary").path
+        try Data(code.utf8).write(to: URL(fileURLWithPath: executable))
         gateway = OHTTP.Gateway(keys: try Self.keys(keyIDs))
         try await attest()
     }
@@ -35,8 +43,28 @@ final class TestNode: @unchecked Sendable {
     }
 
     var requests: Int { lock.withLock { _requests } }
+    var nonceRequests: Int { lock.withLock { _nonceRequests } }
     var seenHeaders: [[String: String]] { lock.withLock { _seenHeaders } }
     var keyConfigs: [OHTTP.KeyConfig] { lock.withLock { gateway.keys.map(\.config) } }
+
+    /// The SIMULATED `measurement` of this node's code (lowercase hex).
+    var measurement: String { get throws { Hex.encode(try SimulatedAttester.measure(executable)) } }
+
+    /// A policy that pins this node's code (the SIMULATED measurement), as a client pins reference values.
+    func pinningPolicy() throws -> PolicyDocument {
+        var document = PolicyDocument.baseline
+        document.platforms = [
+            "simulated": .init(referenceValues: ["measurement": [try measurement]])
+        ]
+        return document
+    }
+
+    /// Staples (and binds) this inclusion bundle from now on, and re-attests.
+    func setLogInclusion(_ inclusion: InclusionBundle?) async throws {
+        let json = try inclusion.map { Array(try $0.encoded()) }
+        lock.withLock { _logInclusion = json }
+        try await attest()
+    }
 
     /// Replaces the keys (the old ids become stale) and re-attests.
     func rotate(to ids: [UInt8]) async throws {
@@ -46,15 +74,26 @@ final class TestNode: @unchecked Sendable {
     }
 
     private func attest() async throws {
-        let list = lock.withLock { gateway.keyConfigList }
-        let runtimeObject: [String: Any] = [
-            "nonce": Base64URL.encode(SymmetricKey.randomNonSecretBytes(count: 16)),
+        let json = try await bundle(nonce: Base64URL.encode(SymmetricKey.randomNonSecretBytes(count: 16)))
+        lock.withLock { bundleJSON = json }
+    }
+
+    /// A bundle with new evidence over runtime data carrying `nonce`.
+    func bundle(nonce: String) async throws -> [UInt8] {
+        let (list, inclusion) = lock.withLock { (gateway.keyConfigList, _logInclusion) }
+        var runtimeObject: [String: Any] = [
+            "nonce": nonce,
             "veil-ohttp-keys": Base64URL.encode(list),
         ]
+        if let inclusion { runtimeObject["veil-log-inclusion"] = Base64URL.encode(inclusion) }
         let runtimeData = Array(
             try JSONSerialization.data(withJSONObject: runtimeObject, options: [.sortedKeys, .withoutEscapingSlashes])
         )
-        let attester = SimulatedAttester(rootDirectory: rootDirectory, configuration: ["role": "test-node"])
+        let attester = SimulatedAttester(
+            rootDirectory: rootDirectory,
+            executable: executable,
+            configuration: ["role": "test-node"]
+        )
         let evidence = try await attester.evidence(binding: .kbs(runtimeData: runtimeData, hash: .sha384))
         let formatter = ISO8601DateFormatter()
         let now = Date()
@@ -63,15 +102,20 @@ final class TestNode: @unchecked Sendable {
             "key_configs": Base64URL.encode(list),
             "evidence": try JSONSerialization.jsonObject(with: Data(evidence.json())),
             "runtime_data": Base64URL.encode(runtimeData), "ear": NSNull(), "kbs_url": NSNull(),
-            "log_inclusion": NSNull(), "issued_at": formatter.string(from: now),
+            "log_inclusion": try inclusion.map { try JSONSerialization.jsonObject(with: Data($0)) } ?? NSNull(),
+            "issued_at": formatter.string(from: now),
             "expires_at": formatter.string(from: now.addingTimeInterval(3600)),
         ]
-        let json = Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
-        lock.withLock { bundleJSON = json }
+        return Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
     }
 
-    func bundle() -> [UInt8] {
-        let json = lock.withLock { bundleJSON }
+    /// The bundle served for a request: the current one, or one over the client's nonce.
+    func bundle(for nonce: String?) async throws -> [UInt8] {
+        var json = lock.withLock { bundleJSON }
+        if let nonce {
+            lock.withLock { _nonceRequests += 1 }
+            json = try await bundle(nonce: nonce)
+        }
         guard let override = bundleOverride,
             let object = (try? JSONSerialization.jsonObject(with: Data(json))) as? [String: Any],
             let data = try? JSONSerialization.data(withJSONObject: override(object), options: [.sortedKeys])
@@ -82,11 +126,13 @@ final class TestNode: @unchecked Sendable {
     var router: Router<BasicRequestContext> {
         let router = Router()
         router.get("/healthz") { _, _ in "ok" }
-        router.get("/.well-known/veil/attestation") { [self] _, _ in
+        router.get("/.well-known/veil/attestation") { [self] request, _ in
             Response(
                 status: .ok,
                 headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(bytes: bundle()))
+                body: .init(
+                    byteBuffer: ByteBuffer(bytes: try await bundle(for: request.uri.queryParameters.get("nonce")))
+                )
             )
         }
         router.post("/ohttp") { [self] request, _ in try await handle(request) }

@@ -1,8 +1,15 @@
 import AsyncHTTPClient
+import Crypto
 import Foundation
+import Hummingbird
+import HummingbirdTesting
 import NIOCore
 import Testing
+import VeilAttestation
+import VeilLogServer
 import VeilNodeServer
+import VeilSimulated
+import VeilTransparency
 import VeilOHTTP
 import VeilTestSupport
 import _VeilBytes
@@ -63,5 +70,67 @@ struct NodeProcessTests {
         #expect(object["model"] as? String == "tiny")
         let usage = try #require(object["usage"] as? [String: Any])
         #expect((usage["completion_tokens"] as? Int ?? 99) <= 4)
+    }
+
+    @Test("--release FILE --log URL: the release `veil release` wrote is logged, and the node staples its inclusion")
+    func releaseInclusion() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("veil-node-rel-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let model = directory.appendingPathComponent("tiny.gguf").path
+        try Data(TinyModels.llama()).write(to: URL(fileURLWithPath: model))
+        let releaseFile = directory.appendingPathComponent("release.json").path
+        // `veil release` measures the veil executable, which is what a `--tee simulated` node measures too.
+        let written = try VeilProcess.run([
+            "release", "--platform", "simulated", "--version", "9.9.9", "--out", releaseFile,
+        ])
+        #expect(written.exitCode == 0, "\(written.standardError)")
+        let entry = try ReleaseInclusionSource.readEntry(path: releaseFile)
+        let signer = try CheckpointSigner(origin: "log.test/process", key: Curve25519.Signing.PrivateKey())
+        let service = LogService(storage: InMemoryLogStorage(), signer: signer, submitters: [])
+        _ = try await service.append(entry)
+        try await Application(router: LogServer.buildRouter(service)).test(.live) { log in
+            let usage = try VeilProcess.run([
+                "node", "serve", "--model", model, "--tee", "simulated", "--release", releaseFile,
+            ])
+            #expect(usage.exitCode == 64, "\(usage.standardError)")
+            let node = try VeilProcess.start([
+                "node", "serve", "--model", model, "--tee", "simulated", "--simulated-root",
+                directory.appendingPathComponent("sim").path, "--listen", "127.0.0.1:0", "--key-rotation", "off",
+                "--release", releaseFile, "--log", "http://127.0.0.1:\(try #require(log.port))",
+            ])
+            defer { node.terminate() }
+            let line = try await node.waitForLine(prefix: "listening on http://127.0.0.1:", timeout: .seconds(60))
+            let base = String(line.dropFirst("listening on ".count))
+            let response = try await HTTPClient.shared.execute(
+                HTTPClientRequest(url: base + "/.well-known/veil/attestation"),
+                timeout: .seconds(30)
+            )
+            let bundle = try NodeAttestationBundle(
+                json: Array(try await response.body.collect(upTo: 1 << 22).readableBytesView)
+            )
+            let inclusion = try InclusionBundle.decode(Data(try #require(bundle.logInclusion)))
+            let runtime = try #require(
+                try JSONSerialization.jsonObject(with: Data(bundle.runtimeData)) as? [String: Any]
+            )
+            #expect(
+                (runtime["veil-log-inclusion"] as? String).flatMap { try? Base64URL.decode($0) }
+                    .map { try? InclusionBundle.decode(Data($0)) } == inclusion
+            )
+            // The evidence's own measurement is the logged release's.
+            let report = EvidenceBundle.Verifier(verifiers: [SimulatedTEE.Verifier()]).verify(
+                bundle.evidence.json(),
+                context: VerificationContext(time: Date(), options: VerificationOptions(allowSimulated: true))
+            )
+            let measurement = try #require(report.claims?.claims["measurement"]?.bytes)
+            let verifier = TransparencyVerifier(logs: [signer.logKey], maximumCheckpointAge: 300)
+            let (_, release) = try verifier.verifyRelease(
+                platform: "simulated",
+                claims: ["measurement": Hex.encode(measurement)],
+                bundle: inclusion,
+                now: Date()
+            )
+            #expect(release.version == "9.9.9")
+        }
     }
 }

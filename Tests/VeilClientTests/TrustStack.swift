@@ -1,0 +1,146 @@
+import Crypto
+import Foundation
+import Hummingbird
+import VeilAttestation
+import VeilAttesters
+import VeilClient
+import VeilLogClient
+import VeilLogServer
+import VeilNodeServer
+import VeilOHTTP
+import VeilTransparency
+import _VeilBytes
+
+/// A real transparency log (`VeilLogServer`, in memory) on a loopback port, with its signing key.
+struct LiveLog {
+    let signer: CheckpointSigner
+    let service: LogService
+    let url: URL
+    let stop: @Sendable () async -> Void
+
+    /// The key a client pins.
+    var key: LogKey { signer.logKey }
+    /// A client for the log's HTTP API.
+    var client: TransparencyLogClient { get throws { try TransparencyLogClient(url: url.absoluteString) } }
+
+    /// A log with a fresh key (or `key`) under `origin`.
+    static func start(
+        origin: String = "log.test/veil",
+        key: Curve25519.Signing.PrivateKey = Curve25519.Signing.PrivateKey(),
+        checkpointRefresh: TimeInterval = 60
+    ) async throws -> LiveLog {
+        let signer = try CheckpointSigner(origin: origin, key: key)
+        let service = LogService(
+            storage: InMemoryLogStorage(),
+            signer: signer,
+            submitters: [],
+            checkpointRefresh: checkpointRefresh
+        )
+        let (port, stop) = try await LiveServer.start(LogServer.buildRouter(service))
+        return LiveLog(signer: signer, service: service, url: LiveServer.url(port), stop: stop)
+    }
+
+    /// Appends an (already authenticated) entry.
+    @discardableResult
+    func append(_ entry: LogEntry) async throws -> UInt64 {
+        try await service.append(entry).index
+    }
+
+    /// A client-side verifier pinning this log.
+    func verifier(maximumCheckpointAge: TimeInterval = 3600) -> TransparencyVerifier {
+        TransparencyVerifier(logs: [key], maximumCheckpointAge: maximumCheckpointAge)
+    }
+}
+
+/// Answers inner requests like ``TestNode`` (an echo) and counts them: "nothing was sent" is checked here.
+final class CountingBackend: InferenceBackend, @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+
+    var requests: Int { lock.withLock { count } }
+
+    func respond(to request: BinaryHTTP.Request) async -> InnerResponse {
+        lock.withLock { count += 1 }
+        let (status, headers, pieces) = TestNode.answer(request)
+        var body = SecureBytes(reservingCapacity: 0)
+        for piece in pieces { body.append(contentsOf: piece) }
+        return .complete(status: status, headers: headers, body: body)
+    }
+}
+
+/// The real node server (`VeilNodeServer`, SIMULATED TEE measuring a small file of its own) behind the real relay,
+/// stapling its release's inclusion from a log when it has one.
+struct TrustStack {
+    let backend: CountingBackend
+    let relay: RelayHarness
+    let keyring: NodeKeyring
+    let executable: String
+    let stopNode: @Sendable () async -> Void
+
+    /// The `release` entry listing a build's SIMULATED measurement.
+    static func release(
+        measurement: String,
+        name: String = "veil-node",
+        version: String = "1.0.0"
+    ) -> LogEntry {
+        .release(
+            LogEntry.Release(
+                name: name,
+                version: version,
+                measurements: [TEEMeasurement(platform: .simulated, register: "measurement", value: measurement)],
+                source: .init(repository: "https://veil.dev/veil", revision: "test")
+            )
+        )
+    }
+
+    /// A node whose code is `code`; `inclusion` makes the source of its stapled release inclusion; `tpm` makes the
+    /// node attest with that TPM (measuring its executable into PCR 23) instead of the SIMULATED TEE.
+    static func start(
+        code: String = "veil node build 1.0.0",
+        tpm: TPM2Location? = nil,
+        inclusion: (@Sendable (_ measurement: String) throws -> ReleaseInclusionSource)? = nil
+    ) async throws -> TrustStack {
+        let root = try TestRoot.make()
+        let executable = URL(fileURLWithPath: root).appendingPathComponent("veil-node").path
+        try Data(code.utf8).write(to: URL(fileURLWithPath: executable))
+        let measurement = Hex.encode(try SimulatedAttester.measure(executable))
+        let attester: any Attester =
+            if let tpm {
+                TPMAttester(
+                    client: try TPM2Client(location: tpm),
+                    selection: TPM2.PCRSelection(indices: Array(0..<24)),
+                    location: tpm.description,
+                    measuredExecutable: executable
+                )
+            } else {
+                SimulatedAttester(rootDirectory: root, executable: executable, configuration: ["role": "node"])
+            }
+        let keyring = NodeKeyring(
+            attestor: LocalNodeAttestor(attester: attester, inclusionSource: try inclusion?(measurement)),
+            rotationInterval: nil
+        )
+        try await keyring.start()
+        let backend = CountingBackend()
+        let (port, stop) = try await LiveServer.start(NodeServer.buildRouter(keyring: keyring, backend: backend))
+        let relay = try await RelayHarness.start(nodes: [LiveServer.url(port)])
+        return TrustStack(backend: backend, relay: relay, keyring: keyring, executable: executable, stopNode: stop)
+    }
+
+    /// The SIMULATED measurement of a node whose executable is `code` (SHA-384 of the file).
+    static func measurement(of code: String) -> String { Hex.encode(SHA384.hash(data: Array(code.utf8))) }
+
+    /// The SIMULATED measurement of this node's code.
+    var measurement: String { get throws { Hex.encode(try SimulatedAttester.measure(executable)) } }
+
+    /// A client that accepts the SIMULATED TEE (named) and trusts what `change` says.
+    func client(_ change: (inout VeilClient.Configuration) -> Void = { _ in }) -> VeilClient {
+        var configuration = VeilClient.Configuration(relayURL: relay.url, allowSimulated: true)
+        change(&configuration)
+        return VeilClient(configuration: configuration)
+    }
+
+    func stop() async {
+        await relay.stop()
+        await stopNode()
+    }
+}
