@@ -142,7 +142,9 @@ struct BenchKBSCommand: AsyncParsableCommand {
         _ = try await service.putResource(
             try ResourceID(path: resource.description),
             secret: SecureBytes(randomCount: 32),
-            policy: try ReleasePolicy.decode(Data(#"{"version":1,"platforms":["simulated"],"accept_any_measurement":true}"#.utf8)),
+            policy: try ReleasePolicy.decode(
+                Data(#"{"version":1,"platforms":["simulated"],"accept_any_measurement":true}"#.utf8)
+            ),
             by: identity
         )
         let (ports, continuation) = AsyncStream<Int>.makeStream()

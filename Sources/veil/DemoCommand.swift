@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import VeilAttestation
 import VeilClient
+import VeilTransparency
 import VeilInference
 import _VeilBytes
 
@@ -96,7 +97,14 @@ struct DemoCommand: AsyncParsableCommand {
                 allowSimulated: stack.tee == .simulated,
                 brokerJWKS: stack.endpoints.jwks.map { .url($0) },
                 requireEAR: true,
-                collateral: BundleCollateralProvider(stack.attestationKeyPEM.map { [("ak.pem", Array($0.utf8))] } ?? [])
+                collateral: BundleCollateralProvider(
+                    stack.attestationKeyPEM.map { [("ak.pem", Array($0.utf8))] } ?? []
+                ),
+                transparency: TransparencyVerifier(
+                    logs: [stack.logKey],
+                    maximumCheckpointAge: LocalStack.logCheckpointAge
+                ),
+                requiredTenant: LocalStack.tenant
             )
         )
         let verifyStart = ContinuousClock.now
@@ -110,6 +118,11 @@ struct DemoCommand: AsyncParsableCommand {
             print("      \(check.passed ? "✓" : "✗") \(check.name): \(check.detail)")
         }
         for relaxation in bundle.verification.relaxations { print("      ! relaxation in force: \(relaxation)") }
+        if let release = bundle.release {
+            say(
+                "the node runs an approved release: \(release.summary), its measurements \(release.measurements.joined(separator: ", "))"
+            )
+        }
         let kem = bundle.keyConfigs.first.map { "\($0.kem)" } ?? "?"
         say("client encrypts to the node's key (\(kem)); the relay forwards ciphertext only")
         print("\n    you  › \(question)\n    node › ", terminator: "")
@@ -142,6 +155,7 @@ struct DemoCommand: AsyncParsableCommand {
         )
         let audit = try await brokerView(stack)
         print("      key broker: \(audit) — digests only, never the key or the evidence")
+        print("      log:        \(try await logView(stack)) — public, append-only; what every party checks")
         let enclave =
             stack.tee == .simulated ? "its SIMULATED TEE" : stack.tee == .tpm ? "the TPM-attested node" : "its TEE"
         print(
@@ -200,6 +214,21 @@ struct DemoCommand: AsyncParsableCommand {
         return "\(total) audit entries ("
             + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
             .joined(separator: ", ") + "), hash-chained"
+    }
+
+    /// The log's entries by kind: the node release, the model, the policy version, the key release, audit heads.
+    private func logView(_ stack: LocalStack) async throws -> String {
+        guard let url = stack.endpoints.log else { return "not running" }
+        let log = try LogClient(url.absoluteString)
+        let note = try await log.checkpoint()
+        let size = try LogTrust.verifyStep { () throws(TransparencyError) in
+            try Checkpoint(text: try SignedNote(parsing: note).text).treeSize
+        }
+        var counts: [String: Int] = [:]
+        for index in 0..<size { counts[try await log.entry(index).kind.rawValue, default: 0] += 1 }
+        return "\(size) entries ("
+            + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            + "), checkpoint signed by \(LocalStack.logOrigin)"
     }
 
     /// The model's GGUF path: a path as given, or a built-in model pulled into the cache (once).

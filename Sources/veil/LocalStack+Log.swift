@@ -78,7 +78,9 @@ extension LocalStack {
             source: LogEntry.Release.Source(repository: "https://veil.dev/veil", revision: VeilVersion.current)
         )
         if hardware {
-            say("this machine's TEE measures its launched image, not this executable: logging its own verified launch measurements as the release")
+            say(
+                "this machine's TEE measures its launched image, not this executable: logging its own verified launch measurements as the release"
+            )
         }
         let releasePath = path("release.json")
         try Data(LogEntry.release(release).leafData).write(to: URL(fileURLWithPath: releasePath), options: .atomic)

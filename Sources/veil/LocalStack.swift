@@ -52,11 +52,15 @@ struct LocalStack {
 
     /// The broker resource that holds the model key.
     static let resourcePath = "default/models/model-key"
+    /// The tenant (broker repository) the node serves: its EARs are bound to it, and clients require it.
+    static let tenant = "default"
 
     let endpoints: LocalStackEndpoints
     let timings: Timings
     let tee: AttestationPlatform
     let adminKeyPath: String
+    /// The stack's log key, which its clients pin.
+    let logKey: LogKey
     /// The TPM attestation key clients must pin (`--tee tpm`), PEM.
     let attestationKeyPEM: String?
     let sealedPath: String
@@ -175,7 +179,13 @@ struct LocalStack {
         say("registered the model key as \(resourcePath) under the release policy \(policy)")
 
         // The node: attest (evidence binds its OHTTP keys), obtain the key, unseal into locked memory, serve.
-        let attestor = KBSNodeAttestor(client: KBSClient(baseURL: kbsURL), attester: attester)
+        // The node staples the inclusion proof of its logged release, refetched at every attestation.
+        let attestor = KBSNodeAttestor(
+            client: KBSClient(baseURL: kbsURL),
+            attester: attester,
+            inclusionSource: try ReleaseInclusionSource(entry: .release(log.release), log: log.client),
+            tenant: Self.tenant
+        )
         let keyring = NodeKeyring(attestor: attestor, rotationInterval: .seconds(1800))
         let attestStart = ContinuousClock.now
         try await keyring.start()
@@ -219,11 +229,16 @@ struct LocalStack {
                 relay: relayURL,
                 kbs: kbsURL,
                 jwks: kbsURL.appendingPathComponent("kbs/v0/jwks"),
-                node: nodeURL
+                node: nodeURL,
+                log: log.url,
+                logKey: log.logKey.vkey,
+                akPEM: attestationKeyPEM == nil ? nil : path("ak.pem"),
+                tenant: Self.tenant
             ),
             timings: timings,
             tee: tee,
             adminKeyPath: adminKey,
+            logKey: log.logKey,
             attestationKeyPEM: attestationKeyPEM,
             sealedPath: sealedPath,
             sealedBytes: sealedBytes,

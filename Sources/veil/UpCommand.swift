@@ -71,8 +71,8 @@ struct UpCommand: AsyncParsableCommand {
         )
         print("veil up: node   \(stack.endpoints.node?.absoluteString ?? "-")")
         print("veil up: endpoints written to \(endpointsPath.path)")
-        let relaxation = stack.tee == .simulated ? "--allow-simulated " : ""
-        print("veil up: try `veil chat \(relaxation)\"Hello\"` or `veil proxy \(relaxation)`; Ctrl-C stops")
+        let relaxation = stack.tee == .simulated ? " --allow-simulated" : ""
+        print("veil up: try `veil chat\(relaxation) \"Hello\"` or `veil proxy\(relaxation)`; Ctrl-C stops")
         fflush(nil)
         await stack.wait()
         stackTEE.softwareTPM?.stop()
