@@ -88,6 +88,24 @@ struct DemoCLITests {
         #expect(chat.standardError.contains("logged release veil-node"), "\(chat.standardError)")
         #expect(!chat.standardError.contains("relaxation"), "\(chat.standardError)")
 
+        // An unchanged OpenAI client through `veil proxy`, which reads the same endpoints.json: no relaxation.
+        let proxy = try VeilProcess.start(["proxy", "--data-dir", data, "--listen", "127.0.0.1:0"])
+        defer { proxy.terminate() }
+        let listening = try await proxy.waitForLine(prefix: "veil proxy: listening on ")
+        let base = try #require(listening.split(separator: " ").first { $0.hasPrefix("http://") }.map(String.init))
+        let script = SharedFixtures.packageRoot.appendingPathComponent("Tests/Scripts/openai_proxy_check.py").path
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", script, base]
+        let output = Pipe()
+        python.standardOutput = output
+        python.standardError = output
+        try python.run()
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        python.waitUntilExit()
+        #expect(python.terminationStatus == 0, "\(printed)")
+        #expect(printed.contains("all passed"), "\(printed)")
+
         // Another client that requires another tenant refuses the same node before sending anything.
         let otherTenant = try VeilProcess.run([
             "chat", "--data-dir", data, "--tenant", "acme", "--max-tokens", "4", "hi",
