@@ -66,3 +66,56 @@ public enum ClaimCatalog {
         }
     }
 }
+
+/// Which claims pin a platform's *code*: the one rule the client (`policy.measurement`), the broker (release rule
+/// `measurement`) and ``PolicyDocument/pinsMeasurements(for:)`` apply. Pinning only `debug`, a TCB version or a
+/// firmware register pins no code.
+///
+/// - SEV-SNP and SIMULATED: `measurement`.
+/// - TDX: `mrtd` *and* `rtmr0`–`rtmr2` — MRTD measures only the virtual firmware (TDVF), shared by every guest
+///   booted on it; the kernel, command line and initrd are in RTMR 0–2.
+/// - SGX: `mrenclave` or `mrsigner`.
+/// - TPM and Azure vTPM: a PCR that measures software the boot loader or the OS loads — PCR 4 or 8–23 (Veil's node
+///   measures itself into PCR 23). Firmware and configuration PCRs (0–3, 5–7) pin no code, and Azure's SNP/TDX
+///   report measures its paravisor, the same in every customer's VM.
+public enum CodeRegisters {
+    /// Whether claims named in `pinned` (each with at least one reference value) pin the code of `platform`.
+    public static func arePinned(_ pinned: Set<String>, platform: AttestationPlatform) -> Bool {
+        switch platform {
+        case .sevSNP, .simulated: return pinned.contains("measurement")
+        case .tdx: return ["mrtd", "rtmr0", "rtmr1", "rtmr2"].allSatisfy(pinned.contains)
+        case .sgx: return pinned.contains("mrenclave") || pinned.contains("mrsigner")
+        case .tpm, .azureSEVSNPvTPM, .azureTDXvTPM: return pinned.contains(where: isSoftwarePCR)
+        }
+    }
+
+    /// The claims of `pinned` that count towards pinning `platform`'s code.
+    public static func codeClaims(_ pinned: Set<String>, platform: AttestationPlatform) -> [String] {
+        pinned.filter { claim in
+            switch platform {
+            case .sevSNP, .simulated: return claim == "measurement"
+            case .tdx: return ["mrtd", "rtmr0", "rtmr1", "rtmr2"].contains(claim)
+            case .sgx: return claim == "mrenclave" || claim == "mrsigner"
+            case .tpm, .azureSEVSNPvTPM, .azureTDXvTPM: return isSoftwarePCR(claim)
+            }
+        }.sorted()
+    }
+
+    /// What a policy must pin for `platform`, in words.
+    public static func requirement(_ platform: AttestationPlatform) -> String {
+        switch platform {
+        case .sevSNP, .simulated: return "measurement"
+        case .tdx: return "mrtd, rtmr0, rtmr1 and rtmr2"
+        case .sgx: return "mrenclave or mrsigner"
+        case .tpm, .azureSEVSNPvTPM, .azureTDXvTPM: return "a software PCR (pcr4, pcr8–pcr23; Veil's node: pcr23)"
+        }
+    }
+
+    /// PCR 4 (boot manager code) or 8–23 (OS, IMA, application); not the firmware and configuration PCRs.
+    public static func isSoftwarePCR(_ claim: String) -> Bool {
+        guard claim.hasPrefix("pcr"), let index = Int(claim.dropFirst(3)), String(index) == claim.dropFirst(3) else {
+            return false
+        }
+        return index == 4 || (8...23).contains(index)
+    }
+}

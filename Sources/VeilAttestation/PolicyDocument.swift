@@ -128,21 +128,8 @@ public struct PolicyDocument: Sendable, Codable, Hashable {
     /// register — `measurement` (sev-snp, simulated), `mrtd` (tdx), `mrenclave` or `mrsigner` (sgx), any `pcrN`
     /// (tpm), and for Azure the hardware measurement (`measurement` / `mrtd`) or any `pcrN`.
     public func pinsMeasurements(for platform: AttestationPlatform) -> Bool {
-        guard let values = platforms?[platform.rawValue]?.referenceValues else { return false }
-        let pinned = values.filter { !$0.value.isEmpty }.keys
-        func isPCR(_ claim: String) -> Bool {
-            claim.hasPrefix("pcr") && Int(claim.dropFirst(3)).map { (0..<24).contains($0) } == true
-        }
-        return pinned.contains { claim in
-            switch platform {
-            case .sevSNP, .simulated: return claim == "measurement"
-            case .tdx: return claim == "mrtd"
-            case .sgx: return claim == "mrenclave" || claim == "mrsigner"
-            case .tpm: return isPCR(claim)
-            case .azureSEVSNPvTPM: return claim == "measurement" || isPCR(claim)
-            case .azureTDXvTPM: return claim == "mrtd" || isPCR(claim)
-            }
-        }
+        let values = platforms?[platform.rawValue]?.referenceValues ?? [:]
+        return CodeRegisters.arePinned(Set(values.filter { !$0.value.isEmpty }.keys), platform: platform)
     }
 
     /// Checks platform names and claim names: a name outside ``ClaimCatalog`` would pin nothing.

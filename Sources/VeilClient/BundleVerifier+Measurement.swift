@@ -21,26 +21,13 @@ struct TrustedClaims {
 extension BundleVerifier {
     /// The claim names that pin a platform's *code*: a policy without reference values for one of them (for a TPM,
     /// any PCR) pins nothing about what runs.
-    static func codeRegisters(_ platform: AttestationPlatform) -> (names: Set<String>, anyPCR: Bool) {
-        switch platform {
-        case .sevSNP, .simulated: return (["measurement"], false)
-        case .tdx: return (["mrtd"], false)
-        case .sgx: return (["mrenclave", "mrsigner"], false)
-        // The guest's code is measured into the (v)TPM's PCRs; Azure's SNP/TDX report measures its paravisor.
-        case .tpm, .azureSEVSNPvTPM, .azureTDXvTPM: return ([], true)
-        }
-    }
-
-    /// The claims of `platform` that `policy` pins with reference values and that pin code; empty when none.
+    /// The claims of `platform` that `policy` pins with reference values and that pin code (``CodeRegisters``);
+    /// empty when they do not pin it.
     static func pinnedCodeRegisters(_ policy: PolicyDocument, platform: AttestationPlatform) -> [String] {
         let references = policy.platforms?[platform.rawValue]?.referenceValues ?? [:]
-        let (names, anyPCR) = codeRegisters(platform)
-        return references.filter { claim, values in
-            !values.isEmpty
-                && (names.contains(claim)
-                    || (anyPCR && claim.hasPrefix("pcr")
-                        && Int(claim.dropFirst(3)).map { (0..<24).contains($0) } == true))
-        }.keys.sorted()
+        let pinned = Set(references.filter { !$0.value.isEmpty }.keys)
+        guard CodeRegisters.arePinned(pinned, platform: platform) else { return [] }
+        return CodeRegisters.codeClaims(pinned, platform: platform)
     }
 
     /// Verified claims as strings (lowercase hex, decimal, the string itself, `true`/`false`).
@@ -125,9 +112,7 @@ extension BundleVerifier {
             }
             let pinned = Self.pinnedCodeRegisters(policy, platform: platform)
             if pinned.isEmpty {
-                let (names, anyPCR) = Self.codeRegisters(platform)
-                let wanted = anyPCR ? "a PCR" : names.sorted().joined(separator: " or ")
-                unpinned.append("the policy pins no \(platform.rawValue) \(wanted)")
+                unpinned.append("the policy pins no \(platform.rawValue) \(CodeRegisters.requirement(platform))")
             } else {
                 pins.append("\(platform.rawValue) \(pinned.joined(separator: ", ")) (\(set.source.rawValue))")
             }

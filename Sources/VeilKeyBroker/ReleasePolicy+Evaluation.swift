@@ -1,4 +1,5 @@
 public import Foundation
+import VeilAttestation
 public import _VeilBytes
 
 /// A rule of a release policy (the names the admin log and `veil kbs policy test` show).
@@ -105,7 +106,9 @@ extension ReleasePolicy {
             if let values = set[claims.platform] { references.append(("set \(name)", values)) }
         }
         let pinning = references.filter { reference in
-            reference.values.keys.contains { Self.isCodeRegister($0, platform: claims.platform) }
+            AttestationPlatform(rawValue: claims.platform).map { platform in
+                CodeRegisters.arePinned(Set(reference.values.filter { !$0.value.isEmpty }.keys), platform: platform)
+            } ?? false
         }
         if !pinning.isEmpty {
             record(
@@ -192,33 +195,8 @@ extension ReleasePolicy {
         return PolicyDecision(outcomes: outcomes, relaxations: relaxations)
     }
 
-    /// Whether `claim` is a register that pins a platform's *code* (what a reference value must name to count as
-    /// a measurement requirement): `measurement` (SEV-SNP, simulated), `mrtd` (TDX), `mrenclave` / `mrsigner`
-    /// (SGX), any `pcrN` (TPM), and for Azure the hardware measurement or any `pcrN`. Pinning only `debug` or a TCB
-    /// version pins no code.
-    static func isCodeRegister(_ claim: String, platform: String) -> Bool {
-        let pcr = claim.hasPrefix("pcr") && Int(claim.dropFirst(3)).map { (0..<24).contains($0) } == true
-        switch platform {
-        case "sev-snp", "simulated": return claim == "measurement"
-        case "tdx": return claim == "mrtd"
-        case "sgx": return claim == "mrenclave" || claim == "mrsigner"
-        case "tpm": return pcr
-        case "azure-sev-snp-vtpm": return claim == "measurement" || pcr
-        case "azure-tdx-vtpm": return claim == "mrtd" || pcr
-        default: return false
-        }
-    }
-
     static func codeRegisterNames(_ platform: String) -> String {
-        switch platform {
-        case "sev-snp", "simulated": return "measurement"
-        case "tdx": return "mrtd"
-        case "sgx": return "mrenclave or mrsigner"
-        case "tpm": return "a pcrN"
-        case "azure-sev-snp-vtpm": return "measurement or a pcrN"
-        case "azure-tdx-vtpm": return "mrtd or a pcrN"
-        default: return "none known"
-        }
+        AttestationPlatform(rawValue: platform).map(CodeRegisters.requirement) ?? "none known"
     }
 
     /// The platforms accepted: `platforms` when given; else those `reference_values` names; else every hardware

@@ -1,13 +1,27 @@
 public import Foundation
 
 extension TEEMeasurement.Platform {
-    /// The register that pins a platform's *code*: a release must list it for that platform, or the release pins
-    /// nothing about what runs (SEV-SNP `measurement`, TDX `mrtd`; for a TPM any PCR, see ``codeRegisterListed``).
-    var codeRegister: String? {
+    /// Whether registers listed for a platform pin its *code* (the same rule as `CodeRegisters` in
+    /// VeilAttestation): SEV-SNP and SIMULATED `measurement`; TDX `mrtd` and `rtmr0`–`rtmr2` (MRTD alone measures only
+    /// the shared virtual firmware); TPM a software PCR (4 or 8–23; Veil's node measures itself into PCR 23).
+    func pinsCode(_ registers: Set<String>) -> Bool {
+        switch self {
+        case .sevSNP, .simulated: return registers.contains("measurement")
+        case .tdx: return ["mrtd", "rtmr0", "rtmr1", "rtmr2"].allSatisfy(registers.contains)
+        case .tpm:
+            return registers.contains { register in
+                guard register.hasPrefix("pcr"), let index = Int(register.dropFirst(3)) else { return false }
+                return index == 4 || (8...23).contains(index)
+            }
+        }
+    }
+
+    /// What a release must list for the platform, in words.
+    var codeRequirement: String {
         switch self {
         case .sevSNP, .simulated: return "measurement"
-        case .tdx: return "mrtd"
-        case .tpm: return nil
+        case .tdx: return "mrtd, rtmr0, rtmr1 and rtmr2"
+        case .tpm: return "a software PCR (pcr4, pcr8–pcr23)"
         }
     }
 }
@@ -19,7 +33,7 @@ extension LogEntry.Release {
     }
 
     /// Checks that verified evidence is an instance of this release: the release lists measurements for the
-    /// evidence's platform (including the register that pins code), and every one of them equals the evidence's
+    /// evidence's platform (including the registers that pin code), and every one of them equals the evidence's
     /// claim of the same name.
     ///
     /// - Parameters:
@@ -42,10 +56,10 @@ extension LogEntry.Release {
                 "release \(name) \(version) lists no \(platform) measurements"
             )
         }
-        if let register = logged.codeRegister, !listed.contains(where: { $0.register == register }) {
+        guard logged.pinsCode(Set(listed.map(\.register))) else {
             throw TransparencyError(
                 .notIncluded,
-                "release \(name) \(version) does not list the \(platform) \(register), so it pins no code"
+                "release \(name) \(version) does not list the \(platform) \(logged.codeRequirement), so it pins no code"
             )
         }
         for measurement in listed {

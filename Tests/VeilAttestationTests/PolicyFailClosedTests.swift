@@ -269,11 +269,11 @@ struct PolicyFailClosedTests {
             #"""
             {"version":1,"platforms":{
               "sev-snp":{"reference_values":{"measurement":["\#(hex48)"]}},
-              "tdx":{"reference_values":{"mrtd":["\#(hex48)"]}},
+              "tdx":{"reference_values":{"mrtd":["\#(hex48)"],"rtmr0":["00"],"rtmr1":["00"],"rtmr2":["00"]}},
               "sgx":{"reference_values":{"mrsigner":["00"]}},
               "tpm":{"reference_values":{"pcr23":["00"]}},
               "azure-sev-snp-vtpm":{"reference_values":{"pcr4":["00"]}},
-              "azure-tdx-vtpm":{"reference_values":{"mrtd":["00"]}},
+              "azure-tdx-vtpm":{"reference_values":{"pcr11":["00"]}},
               "simulated":{"reference_values":{"measurement":["00"]}}}}
             """#
         )
@@ -292,5 +292,20 @@ struct PolicyFailClosedTests {
         )
         for platform in AttestationPlatform.allCases { #expect(!none.pinsMeasurements(for: platform), "\(platform)") }
         #expect(!PolicyDocument.baseline.pinsMeasurements(for: .sevSNP))
+
+        // Registers every guest shares pin no code: TDX's MRTD alone (the TDVF), Azure's hardware report (the
+        // paravisor, the same in every customer's VM), a TPM's firmware and configuration PCRs.
+        let firmwareOnly = try policy(
+            #"""
+            {"version":1,"platforms":{
+              "tdx":{"reference_values":{"mrtd":["\#(hex48)"],"rtmr0":["00"]}},
+              "tpm":{"reference_values":{"pcr0":["00"],"pcr7":["00"]}},
+              "azure-sev-snp-vtpm":{"reference_values":{"measurement":["\#(hex48)"],"pcr0":["00"]}},
+              "azure-tdx-vtpm":{"reference_values":{"mrtd":["\#(hex48)"]}}}}
+            """#
+        )
+        for platform: AttestationPlatform in [.tdx, .tpm, .azureSEVSNPvTPM, .azureTDXvTPM] {
+            #expect(!firmwareOnly.pinsMeasurements(for: platform), "\(platform)")
+        }
     }
 }

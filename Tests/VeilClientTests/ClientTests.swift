@@ -162,8 +162,9 @@ struct ClientTests {
         try await Task.sleep(for: .milliseconds(2200))
         #expect(!first.isUsable(at: Date()))
         #expect(try await client.chatCompletion([.init(role: "user", content: "b")]).text == "echo: b")
-        // The stale bundle was not used: a second attestation over a new nonce came first.
-        #expect(stack.node.nonceRequests == 2)
+        // The stale bundle was not used: another attestation over a new nonce came first (more than one when the
+        // machine is so loaded that a fetch outlives the 2 s maximum age).
+        #expect(stack.node.nonceRequests >= 2)
         await stack.stop()
     }
 

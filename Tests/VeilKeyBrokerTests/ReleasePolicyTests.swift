@@ -169,9 +169,11 @@ struct ReleasePolicyTests {
 
     @Test("repository and resource policies both apply; the baseline only when neither is set")
     func effective() throws {
-        let claims = try Self.claims(platform: "tdx", evidence: ["mrtd": "aabb"])
+        let code = ["mrtd": "aabb", "rtmr0": "01", "rtmr1": "02", "rtmr2": "03"]
+        let pins = code.mapValues { [$0] }
+        let claims = try Self.claims(platform: "tdx", evidence: code)
         let both = EffectivePolicy(
-            repository: ReleasePolicy(platforms: ["tdx", "sev-snp"], referenceValues: ["tdx": ["mrtd": ["aabb"]]]),
+            repository: ReleasePolicy(platforms: ["tdx", "sev-snp"], referenceValues: ["tdx": pins]),
             resource: ReleasePolicy(platforms: ["sev-snp"])
         )
         #expect(both.evaluate(claims, now: Self.now, referenceSets: [:]).firstFailure?.rule == "resource.platforms")
@@ -180,10 +182,18 @@ struct ReleasePolicyTests {
         #expect(none.evaluate(claims, now: Self.now, referenceSets: [:]).firstFailure?.rule == "baseline.measurement")
         // A repository pin covers the resource policy's lack of one: both scopes must hold, each with a requirement.
         let split = EffectivePolicy(
-            repository: ReleasePolicy(referenceValues: ["tdx": ["mrtd": ["aabb"]]]),
+            repository: ReleasePolicy(referenceValues: ["tdx": pins]),
             resource: ReleasePolicy(platforms: ["tdx"])
         )
-        let tdx = try Self.claims(platform: "tdx", evidence: ["mrtd": "aabb"])
+        let tdx = try Self.claims(platform: "tdx", evidence: code)
+        // MRTD alone measures only the virtual firmware every TD shares: it pins no code.
+        let firmwareOnly = ReleasePolicy(referenceValues: ["tdx": ["mrtd": ["aabb"]]])
+        #expect(firmwareOnly.evaluate(tdx, now: Self.now).firstFailure?.rule == "measurement")
+        let azure = try Self.claims(platform: "azure-tdx-vtpm", evidence: ["mrtd": "aabb"])
+        #expect(
+            ReleasePolicy(referenceValues: ["azure-tdx-vtpm": ["mrtd": ["aabb"]]]).evaluate(azure, now: Self.now)
+                .firstFailure?.rule == "measurement"
+        )
         #expect(split.evaluate(tdx, now: Self.now, referenceSets: [:]).firstFailure?.rule == "resource.measurement")
     }
 

@@ -66,7 +66,7 @@ struct NodeBrokerTests {
                 uri: "/kbs/v0/admin/policies/resource/acme/key/tiny",
                 method: .put,
                 headers: bearer,
-                body: ByteBuffer(string: #"{"version":1,"platforms":["simulated"]}"#)
+                body: ByteBuffer(string: #"{"version":1,"platforms":["simulated"],"accept_any_measurement":true}"#)
             )
             #expect(policy.status == .noContent)
 
