@@ -36,6 +36,16 @@ public struct LogProblem: HTTPResponseError, Sendable {
         )
     }
 
+    /// The submitter may not append entries of this kind.
+    static func forbidden(_ detail: String) -> LogProblem {
+        LogProblem(
+            status: .forbidden,
+            type: typeBase + "kind-not-allowed",
+            title: "The submitter may not append this kind of entry",
+            detail: detail
+        )
+    }
+
     static func badRequest(_ detail: String) -> LogProblem {
         LogProblem(
             status: .badRequest,

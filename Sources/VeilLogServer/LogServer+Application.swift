@@ -23,6 +23,8 @@ public struct LogServerConfiguration: Sendable {
     public var storage: Storage
     public var signer: CheckpointSigner
     public var submitters: [SigningPublicKey]
+    /// The entry kinds each submitter may append, by key thumbprint (absent: every kind); see ``LogService``.
+    public var submitterKinds: [String: Set<LogEntry.Kind>]
     public var checkpointRefresh: TimeInterval
     /// Witness cosigner keys accepted at `POST /log/v1/cosignatures`.
     public var witnesses: [NoteVerifierKey]
@@ -33,6 +35,7 @@ public struct LogServerConfiguration: Sendable {
         storage: Storage,
         signer: CheckpointSigner,
         submitters: [SigningPublicKey],
+        submitterKinds: [String: Set<LogEntry.Kind>] = [:],
         checkpointRefresh: TimeInterval = 60,
         witnesses: [NoteVerifierKey] = []
     ) {
@@ -41,6 +44,7 @@ public struct LogServerConfiguration: Sendable {
         self.storage = storage
         self.signer = signer
         self.submitters = submitters
+        self.submitterKinds = submitterKinds
         self.checkpointRefresh = checkpointRefresh
         self.witnesses = witnesses
     }
@@ -80,6 +84,7 @@ public enum LogServer {
             storage: storage,
             signer: configuration.signer,
             submitters: configuration.submitters,
+            submitterKinds: configuration.submitterKinds,
             checkpointRefresh: configuration.checkpointRefresh,
             witnesses: configuration.witnesses
         )

@@ -9,6 +9,11 @@ public struct LogService: Sendable {
     public let signer: CheckpointSigner
     /// The keys allowed to append; empty means the log is closed to appends.
     public let submitters: [SigningPublicKey]
+    /// The entry kinds each submitter may append, by key thumbprint; a submitter not listed may append every kind.
+    /// Whoever may append a `release` defines what "approved" means to every relying party that pins this log, so
+    /// a deployment gives that right only to its release key (a model owner's key appends `model` entries, a
+    /// broker's `policy`, `key-release` and `audit-head`).
+    public let submitterKinds: [String: Set<LogEntry.Kind>]
     /// How old a served checkpoint's signed timestamp may get before it is re-signed.
     public let checkpointRefresh: TimeInterval
     /// Witness cosigner keys (`cosignature/v1`) whose cosignatures the log accepts and serves with its checkpoint.
@@ -18,12 +23,14 @@ public struct LogService: Sendable {
         storage: any LogStorage,
         signer: CheckpointSigner,
         submitters: [SigningPublicKey],
+        submitterKinds: [String: Set<LogEntry.Kind>] = [:],
         checkpointRefresh: TimeInterval = 60,
         witnesses: [NoteVerifierKey] = []
     ) {
         self.storage = storage
         self.signer = signer
         self.submitters = submitters
+        self.submitterKinds = submitterKinds
         self.checkpointRefresh = checkpointRefresh
         self.witnesses = witnesses
     }
@@ -39,6 +46,13 @@ public struct LogService: Sendable {
             case .untrustedSignature, .badSignature: throw LogProblem.unauthorized(error.description)
             default: throw LogProblem.badRequest(error.description)
             }
+        }
+        if let kinds = submitterKinds[opened.submitter.thumbprint], !kinds.contains(opened.entry.kind) {
+            throw LogProblem.forbidden(
+                "submitter \(opened.submitter.thumbprint) may append "
+                    + kinds.map(\.rawValue).sorted().joined(separator: ", ")
+                    + " entries, not \(opened.entry.kind.rawValue)"
+            )
         }
         return try await append(opened.entry)
     }

@@ -21,7 +21,7 @@ extension LocalStack {
         let url: URL
         /// The key clients and the broker pin.
         let logKey: LogKey
-        /// The client for appends (signed with the stack's submitter key) and proofs.
+        /// The broker's client for its appends (policies, key releases, audit heads) and for proofs.
         let client: TransparencyLogClient
         /// The node release entry the node staples the inclusion of.
         let release: LogEntry.Release
@@ -43,9 +43,15 @@ extension LocalStack {
         say: (String) -> Void
     ) async throws -> StackLog {
         func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
-        for name in ["log.jwk", "log-submitter.jwk"] where !FileManager.default.fileExists(atPath: path(name)) {
+        // Three submitters, each allowed only its own kinds: the operator's release key approves code; the model
+        // owner's signing key logs sealed models; the broker logs its policies, key releases and audit heads.
+        for name in ["log.jwk", "log-release.jwk", "log-broker.jwk"]
+        where !FileManager.default.fileExists(atPath: path(name)) {
             try KeyFile.generate(.ed25519, at: path(name))
         }
+        let releaseKey = try KeyFile.readPublicKey(path("log-release.jwk") + ".pub")
+        let ownerKey = try KeyFile.readPublicKey(path("owner.jwk") + ".pub")
+        let brokerKey = try KeyFile.readPublicKey(path("log-broker.jwk") + ".pub")
         guard case .ed25519(let logKey) = try KeyFile.readSigningKey(path("log.jwk")) else {
             throw CLIError("\(path("log.jwk")) is not an Ed25519 key.", remedy: "Remove it; veil up makes a new one.")
         }
@@ -55,7 +61,11 @@ extension LocalStack {
                 port: port,
                 storage: .sqlite(path: path("log.sqlite")),
                 signer: signer,
-                submitters: [try KeyFile.readPublicKey(path("log-submitter.jwk") + ".pub")]
+                submitters: [releaseKey, ownerKey, brokerKey],
+                submitterKinds: [
+                    releaseKey.thumbprint: [.release], ownerKey.thumbprint: [.model],
+                    brokerKey.thumbprint: [.policy, .keyRelease, .auditHead],
+                ]
             ),
             logger: quietLogger("veil.log")
         ) { port in await ports.set("log", port) }
@@ -63,10 +73,9 @@ extension LocalStack {
         try Data((signer.logKey.vkey + "\n").utf8).write(to: URL(fileURLWithPath: path("log.vkey")), options: .atomic)
         say("transparency log listening on \(url.absoluteString) (origin \(logOrigin), key \(path("log.vkey")))")
 
-        let client = try TransparencyLogClient(
-            url: url.absoluteString,
-            submitterKey: try KeyFile.readSigningKey(path("log-submitter.jwk"))
-        )
+        func client(_ key: String) throws -> TransparencyLogClient {
+            try TransparencyLogClient(url: url.absoluteString, submitterKey: try KeyFile.readSigningKey(path(key)))
+        }
         let platform = attester.tee
         let hardware = platform == .sevSNP || platform == .tdx
         let release = try ReleaseBuilder.release(
@@ -84,19 +93,19 @@ extension LocalStack {
         }
         let releasePath = path("release.json")
         try Data(LogEntry.release(release).leafData).write(to: URL(fileURLWithPath: releasePath), options: .atomic)
-        let logged = try await client.append(.release(release))
+        let logged = try await client("log-release.jwk").append(.release(release))
         let listed = release.measurements.map { "\($0.platform.rawValue) \($0.register) \($0.value.prefix(16))…" }
         say(
             "logged the node release \(release.name) \(release.version) at index \(logged.index): \(listed.joined(separator: ", "))"
         )
 
         let sealed = try SealedModel.inspect(contentsOf: sealedPath)
-        let model = try await client.append(.model(SealCommand.logEntry(sealed.header)))
+        let model = try await client("owner.jwk").append(.model(SealCommand.logEntry(sealed.header)))
         say("logged the sealed model \(sealed.header.manifest.metadata.modelName) at index \(model.index)")
         return StackLog(
             url: url,
             logKey: signer.logKey,
-            client: client,
+            client: try client("log-broker.jwk"),
             release: release,
             releasePath: releasePath,
             releaseIndex: logged.index

@@ -31,7 +31,13 @@ struct LogServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The log's Ed25519 signing key (veil keygen ed25519).", valueName: "FILE"))
     var signingKey: String
 
-    @Option(help: ArgumentHelp("A public key allowed to append (repeatable).", valueName: "FILE.pub"))
+    @Option(
+        help: ArgumentHelp(
+            "A public key allowed to append (repeatable); `=KIND,…` limits it to those entry kinds (release, model, "
+                + "policy, key-release, audit-head). Give the right to append `release` entries only to your release key.",
+            valueName: "FILE.pub[=KINDS]"
+        )
+    )
     var submitterKey: [String] = []
 
     @Option(help: ArgumentHelp("Store the log in PostgreSQL instead of SQLite.", valueName: "URL"))
@@ -72,9 +78,26 @@ struct LogServeCommand: AsyncParsableCommand {
             )
         }
         var submitters: [SigningPublicKey] = []
-        for path in submitterKey {
-            do { submitters.append(try KeyFile.readPublicKey(path)) } catch {
+        var submitterKinds: [String: Set<LogEntry.Kind>] = [:]
+        for argument in submitterKey {
+            let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)
+            let key: SigningPublicKey
+            do { key = try KeyFile.readPublicKey(parts[0]) } catch {
                 throw CLIError(error.description, remedy: "Give the submitter's FILE.pub from veil keygen.")
+            }
+            submitters.append(key)
+            if parts.count == 2 {
+                var kinds: Set<LogEntry.Kind> = []
+                for name in parts[1].split(separator: ",") {
+                    guard let kind = LogEntry.Kind(rawValue: String(name)) else {
+                        throw CLIError(
+                            "`\(name)` in --submitter-key \(argument) is not an entry kind.",
+                            remedy: "Use release, model, policy, key-release or audit-head."
+                        )
+                    }
+                    kinds.insert(kind)
+                }
+                submitterKinds[key.thumbprint] = kinds
             }
         }
         var witnesses: [NoteVerifierKey] = []
@@ -102,6 +125,7 @@ struct LogServeCommand: AsyncParsableCommand {
             storage: storage,
             signer: signer,
             submitters: submitters,
+            submitterKinds: submitterKinds,
             checkpointRefresh: TimeInterval(checkpointRefresh),
             witnesses: witnesses
         )
