@@ -14,6 +14,8 @@ public enum PolicyRule: String, Sendable, Hashable, CaseIterable, LogSafe {
     case measurement
     /// `require_logged_release`: the EAR carries a verified `veil.log-release` (from an accepted log origin).
     case requireLoggedRelease = "require_logged_release"
+    /// Every attestation relaxation in the EAR is one the policy allows (`allowed_relaxations`).
+    case relaxations
 }
 
 /// A relaxation a policy decision relied on (shown in the decision, the admin log and the release's audit entry).
@@ -94,6 +96,20 @@ extension ReleasePolicy {
             "status \(claims.status)" + (effectiveStatus != claims.status ? " (simulated, named by the policy)" : "")
                 + (allowedStatuses.contains(effectiveStatus)
                     ? " is accepted" : " is not among \(allowedStatuses.joined(separator: ", "))")
+        )
+
+        // A relaxation the broker's attestation policy applied (debug, missing collateral) is accepted only where this
+        // policy names it, whatever statuses it accepts.
+        let allowed = Set(allowedRelaxations ?? []).union(relaxations.contains(.simulated) ? ["allow_simulated"] : [])
+        let unallowed = claims.relaxations.filter { !allowed.contains($0) }.sorted()
+        record(
+            .relaxations,
+            unallowed.isEmpty,
+            unallowed.isEmpty
+                ? (claims.relaxations.isEmpty
+                    ? "no attestation relaxation"
+                    : "relaxations \(claims.relaxations.sorted().joined(separator: ", ")) are allowed by the policy")
+                : "relaxations \(unallowed.joined(separator: ", ")) are not in allowed_relaxations"
         )
 
         var references: [(source: String, values: [String: [String]])] = []

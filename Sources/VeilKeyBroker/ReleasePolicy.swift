@@ -38,6 +38,10 @@ public struct ReleasePolicy: Sendable, Codable, Hashable {
     public var requireLoggedRelease: Bool?
     /// With ``requireLoggedRelease``: the log origins accepted (default: every log the broker trusts).
     public var logOrigins: [String]?
+    /// The attestation relaxations (`veil.relaxations` in the EAR: `allow_debug`, `skip_tcb_collateral`,
+    /// `allow_missing_crl`) this resource accepts; default none. Accepting the status `warning` does not accept a
+    /// relaxation by itself (rule `relaxations`); the SIMULATED TEE is admitted by naming `simulated` in `platforms`.
+    public var allowedRelaxations: [String]?
 
     enum CodingKeys: String, CodingKey {
         case version, status, platforms
@@ -48,6 +52,7 @@ public struct ReleasePolicy: Sendable, Codable, Hashable {
         case acceptAnyMeasurement = "accept_any_measurement"
         case requireLoggedRelease = "require_logged_release"
         case logOrigins = "log_origins"
+        case allowedRelaxations = "allowed_relaxations"
     }
 
     /// A policy; omitted members take the baseline's values.
@@ -60,7 +65,8 @@ public struct ReleasePolicy: Sendable, Codable, Hashable {
         maxTokenAgeSeconds: Double? = nil,
         acceptAnyMeasurement: Bool? = nil,
         requireLoggedRelease: Bool? = nil,
-        logOrigins: [String]? = nil
+        logOrigins: [String]? = nil,
+        allowedRelaxations: [String]? = nil
     ) {
         version = 1
         self.status = status
@@ -72,6 +78,7 @@ public struct ReleasePolicy: Sendable, Codable, Hashable {
         self.acceptAnyMeasurement = acceptAnyMeasurement
         self.requireLoggedRelease = requireLoggedRelease
         self.logOrigins = logOrigins
+        self.allowedRelaxations = allowedRelaxations
     }
 
     /// The strict baseline: affirming status, hardware platforms only, TCB UpToDate or SWHardeningNeeded, tokens
@@ -88,8 +95,17 @@ public struct ReleasePolicy: Sendable, Codable, Hashable {
         "OutOfDateConfigurationNeeded", "Revoked", "TCBLevelNotSupported",
     ]
 
-    /// Decodes and validates a policy document.
+    /// The attestation relaxations a policy may accept in ``allowedRelaxations``.
+    static let knownRelaxations: Set = ["allow_debug", "skip_tcb_collateral", "allow_missing_crl"]
+
+    /// Decodes and validates a policy document. A member the format does not have is an error, not ignored: a
+    /// misspelt `require_logged_release` must not silently pin nothing.
     public static func decode(_ data: Data) throws(KeyBrokerError) -> ReleasePolicy {
+        if let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] {
+            for key in object.keys.sorted() where CodingKeys(rawValue: key) == nil {
+                throw KeyBrokerError(.invalidPolicy, "unknown member \(key) in the release policy")
+            }
+        }
         let policy: ReleasePolicy
         do {
             policy = try JSONDecoder().decode(ReleasePolicy.self, from: data)
@@ -119,6 +135,13 @@ public struct ReleasePolicy: Sendable, Codable, Hashable {
             guard !origins.isEmpty, origins.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 256 }) else {
                 throw KeyBrokerError(.invalidPolicy, "log_origins must name at least one log origin")
             }
+        }
+        for name in allowedRelaxations ?? [] where !Self.knownRelaxations.contains(name) {
+            throw KeyBrokerError(
+                .invalidPolicy,
+                "allowed_relaxations names \(name); only allow_debug, skip_tcb_collateral and allow_missing_crl can be "
+                    + "allowed (simulated is admitted by naming it in platforms)"
+            )
         }
         for name in status ?? [] where !Self.knownStatuses.contains(name) {
             throw KeyBrokerError(.invalidPolicy, "unknown status \(name)")

@@ -197,6 +197,29 @@ struct ReleasePolicyTests {
         #expect(split.evaluate(tdx, now: Self.now, referenceSets: [:]).firstFailure?.rule == "resource.measurement")
     }
 
+    @Test(
+        "accepting status warning does not accept a relaxation: debug evidence needs allowed_relaxations (rule relaxations)"
+    )
+    func relaxationsNeedNaming() throws {
+        let pins = ["sev-snp": ["measurement": ["aabb"]]]
+        let debug = try Self.claims(status: "warning", relaxations: ["allow_debug"])
+        let lenient = ReleasePolicy(status: ["affirming", "warning"], referenceValues: pins)
+        let decision = lenient.evaluate(debug, now: Self.now)
+        #expect(decision.firstFailure?.rule == "relaxations")
+        #expect(decision.firstFailure?.detail.contains("allow_debug") == true)
+        let missingCRL = try Self.claims(status: "warning", relaxations: ["allow_missing_crl"])
+        #expect(lenient.evaluate(missingCRL, now: Self.now).firstFailure?.rule == "relaxations")
+        let named = ReleasePolicy(
+            status: ["affirming", "warning"],
+            referenceValues: pins,
+            allowedRelaxations: ["allow_missing_crl"]
+        )
+        #expect(named.evaluate(missingCRL, now: Self.now).allowed)
+        #expect(named.evaluate(debug, now: Self.now).firstFailure?.rule == "relaxations")
+        // Authentic affirming evidence has no relaxation to name.
+        #expect(ReleasePolicy(referenceValues: pins).evaluate(try Self.claims(), now: Self.now).allowed)
+    }
+
     @Test("policy documents are validated")
     func validation() throws {
         #expect(throws: KeyBrokerError.self) { try ReleasePolicy.decode(Data(#"{"version":2}"#.utf8)) }
@@ -216,6 +239,11 @@ struct ReleasePolicyTests {
             #"{"version":1,"reference_values":{"tdx":{"mrtd":[]}}}"#,
             #"{"version":1,"log_origins":["a"]}"#,
             #"{"version":1,"require_logged_release":true,"log_origins":[]}"#,
+            // Misspelt members would pin nothing; relaxations that cannot be allowed here are named.
+            #"{"version":1,"require_logged_relase":true}"#,
+            #"{"version":1,"platfroms":["tdx"],"accept_any_measurement":true}"#,
+            #"{"version":1,"allowed_relaxations":["allow_simulated"]}"#,
+            #"{"version":1,"allowed_relaxations":["accept_any_measurement"]}"#,
         ] {
             #expect(throws: KeyBrokerError.self, "\(bad)") { try ReleasePolicy.decode(Data(bad.utf8)) }
         }
