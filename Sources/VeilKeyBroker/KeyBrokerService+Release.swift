@@ -103,6 +103,15 @@ extension KeyBrokerService {
             log.notice("release denied: tenant mismatch", [:])
             throw KeyBrokerError(.tenantMismatch, "the token is bound to another tenant than this resource's")
         }
+        if claims.tenant == nil, try await storage.tenants().contains(resource.repository) {
+            // A registered tenant's keys go only to nodes that attested for that tenant.
+            try await deny("tenant-required")
+            log.notice("release denied: tenant required", [:])
+            throw KeyBrokerError(
+                .tenantMismatch,
+                "the token names no tenant, and this resource's repository is a tenant"
+            )
+        }
         let decision = try await effectivePolicy(resource).evaluate(
             claims,
             now: now,

@@ -148,6 +148,31 @@ struct KBSForgeryTests {
         }
     }
 
+    @Test("a registered tenant's resource is refused to a token that names no tenant (tenant-required)")
+    func tenantRequired() async throws {
+        let broker = try KBSTestBroker()
+        try await broker.app().test(.router) { client in
+            try await broker.put(client, "acme/key/m", "acme's key", policy: broker.simulatedPolicy)
+            let registered = try await client.execute(
+                uri: "/kbs/v0/admin/tenants/acme",
+                method: .put,
+                headers: try broker.bearer(broker.admin)
+            )
+            #expect(registered.status.code < 300)
+            let teeKey = KBS.TEEKey.generateP256()
+            let tenantless = try #require(try await broker.attest(client, teeKey: teeKey).1)
+            let refused = try await Self.resource(client, "acme/key/m", bearer: tenantless.token)
+            #expect(refused.status == .forbidden)
+            #expect(KBSTestBroker.problem(refused) == "tenant-mismatch")
+            #expect(try await broker.auditOutcomes(.denial) == ["tenant-required"])
+            let bound = try #require(
+                try await broker.attest(client, teeKey: teeKey, extra: [KeyBrokerService.tenantMember: "acme"]).1
+            )
+            let own = try await Self.resource(client, "acme/key/m", bearer: bound.token)
+            #expect(Array(try JWE.open(Array(buffer: own.body), with: teeKey)) == Array("acme's key".utf8))
+        }
+    }
+
     @Test("a token for another broker audience is refused")
     func otherAudience() async throws {
         let issuing = try KBSTestBroker { $0.audience = "other-broker" }
