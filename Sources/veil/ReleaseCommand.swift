@@ -27,7 +27,7 @@ struct ReleaseCommand: AsyncParsableCommand {
     var name = "veil-node"
 
     @Option(help: ArgumentHelp("The release's version (default: this build's).", valueName: "VERSION"))
-    var version: String?
+    var releaseVersion: String?
 
     @Option(help: ArgumentHelp("The executable a node runs (default: this veil binary).", valueName: "PATH"))
     var executable: String?
@@ -68,7 +68,7 @@ struct ReleaseCommand: AsyncParsableCommand {
     func run() async throws {
         let release = try ReleaseBuilder.release(
             name: name,
-            version: version ?? VeilVersion.current,
+            version: releaseVersion ?? VeilVersion.current,
             executable: executable ?? SimulatedAttester.currentExecutable,
             platforms: platform,
             extra: measurements,

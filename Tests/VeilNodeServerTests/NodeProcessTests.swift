@@ -82,10 +82,11 @@ struct NodeProcessTests {
         let releaseFile = directory.appendingPathComponent("release.json").path
         // `veil release` measures the veil executable, which is what a `--tee simulated` node measures too.
         let written = try VeilProcess.run([
-            "release", "--platform", "simulated", "--version", "9.9.9", "--out", releaseFile,
+            "release", "--platform", "simulated", "--release-version", "9.9.9", "--out", releaseFile,
         ])
         #expect(written.exitCode == 0, "\(written.standardError)")
         let entry = try ReleaseInclusionSource.readEntry(path: releaseFile)
+        if case .release(let release) = entry { #expect(release.version == "9.9.9") }
         let signer = try CheckpointSigner(origin: "log.test/process", key: Curve25519.Signing.PrivateKey())
         let service = LogService(storage: InMemoryLogStorage(), signer: signer, submitters: [])
         _ = try await service.append(entry)
