@@ -111,16 +111,6 @@ public struct SimulatedAttester: Attester {
 
     /// SHA-384 of a file, streamed: the SIMULATED statement's `measurement` of that executable.
     public static func measure(_ path: String) throws(AttesterError) -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw AttesterError(.io, "cannot read the executable \(path) to measure it")
-        }
-        defer { try? handle.close() }
-        var hasher = SHA384()
-        do {
-            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        } catch {
-            throw AttesterError(.io, "cannot read the executable \(path): \(error)")
-        }
-        return Array(hasher.finalize())
+        try FileDigest.hash(path, using: SHA384.self)
     }
 }

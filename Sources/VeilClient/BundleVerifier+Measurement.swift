@@ -30,18 +30,6 @@ extension BundleVerifier {
         return CodeRegisters.codeClaims(pinned, platform: platform)
     }
 
-    /// Verified claims as strings (lowercase hex, decimal, the string itself, `true`/`false`).
-    static func claimStrings(_ claims: [String: ClaimValue]) -> [String: String] {
-        claims.mapValues { value in
-            switch value {
-            case .bytes(let bytes): return Hex.encode(bytes)
-            case .integer(let number): return String(number)
-            case .string(let text): return text
-            case .bool(let flag): return flag ? "true" : "false"
-            }
-        }
-    }
-
     /// An EAR's annotated evidence as strings.
     static func claimStrings(json: [String: Any]) -> [String: String] {
         var out: [String: String] = [:]

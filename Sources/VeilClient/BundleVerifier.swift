@@ -204,7 +204,8 @@ public struct BundleVerifier: Sendable {
                     TrustedClaims(
                         source: .evidence,
                         platform: verifiedPlatform.rawValue,
-                        claims: Self.claimStrings(result.claims)
+                        // ClaimValue's description spells claims as EAR annotated evidence does (lowercase hex, decimal).
+                        claims: result.claims.mapValues(\.description)
                     )
                 )
                 if case .string(let text)? = result.claims["kbs_nonce"] { evidenceNonce = text }

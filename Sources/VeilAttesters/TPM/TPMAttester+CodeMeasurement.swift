@@ -15,17 +15,7 @@ extension TPMAttester {
 
     /// SHA-256 of a file's bytes (streamed).
     public static func executableDigest(_ path: String) throws(AttesterError) -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw AttesterError(.io, "cannot read the executable \(path) to measure it")
-        }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        do {
-            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        } catch {
-            throw AttesterError(.io, "cannot read the executable \(path): \(error)")
-        }
-        return Array(hasher.finalize())
+        try FileDigest.hash(path, using: SHA256.self)
     }
 
     /// Makes PCR 23 hold the code measurement of ``measuredExecutable`` before a quote: when it does not already,
