@@ -195,6 +195,7 @@ let package = Package(
             dependencies: [
                 "_VeilBytes",
                 "VeilKeys",
+                "VeilAttestation",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: veilSwiftSettings

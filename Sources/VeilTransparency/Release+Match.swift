@@ -1,30 +1,5 @@
 public import Foundation
-
-extension TEEMeasurement.Platform {
-    /// Whether registers listed for a platform pin its *code* (the same rule as `CodeRegisters` in
-    /// VeilAttestation): SEV-SNP and SIMULATED `measurement`; TDX `mrtd` and `rtmr0`–`rtmr2` (MRTD alone measures only
-    /// the shared virtual firmware); TPM a software PCR (4 or 8–23; Veil's node measures itself into PCR 23).
-    func pinsCode(_ registers: Set<String>) -> Bool {
-        switch self {
-        case .sevSNP, .simulated: return registers.contains("measurement")
-        case .tdx: return ["mrtd", "rtmr0", "rtmr1", "rtmr2"].allSatisfy(registers.contains)
-        case .tpm:
-            return registers.contains { register in
-                guard register.hasPrefix("pcr"), let index = Int(register.dropFirst(3)) else { return false }
-                return index == 4 || (8...23).contains(index)
-            }
-        }
-    }
-
-    /// What a release must list for the platform, in words.
-    var codeRequirement: String {
-        switch self {
-        case .sevSNP, .simulated: return "measurement"
-        case .tdx: return "mrtd, rtmr0, rtmr1 and rtmr2"
-        case .tpm: return "a software PCR (pcr4, pcr8–pcr23)"
-        }
-    }
-}
+import VeilAttestation
 
 extension LogEntry.Release {
     /// The measurements this release lists for `platform`.
@@ -56,10 +31,13 @@ extension LogEntry.Release {
                 "release \(name) \(version) lists no \(platform) measurements"
             )
         }
-        guard logged.pinsCode(Set(listed.map(\.register))) else {
+        // The same rule as a relying party's own pins (`CodeRegisters`): registers every guest shares pin no code.
+        let attested = AttestationPlatform(rawValue: platform)
+        guard let attested, CodeRegisters.arePinned(Set(listed.map(\.register)), platform: attested) else {
             throw TransparencyError(
                 .notIncluded,
-                "release \(name) \(version) does not list the \(platform) \(logged.codeRequirement), so it pins no code"
+                "release \(name) \(version) does not list the \(platform) "
+                    + (attested.map(CodeRegisters.requirement) ?? "code registers") + ", so it pins no code"
             )
         }
         for measurement in listed {

@@ -133,7 +133,7 @@ extension LocalStack {
                 remedy: "Check the TEE with veil attest detect and veil attest explain."
             )
         }
-        let registers = attester.tee == .tdx ? ["mrtd", "rtmr0", "rtmr1", "rtmr2"] : ["measurement"]
+        let registers = CodeRegisters.codeClaims(Set(claims.claims.keys), platform: attester.tee)
         return registers.compactMap { register in
             claims.claims[register]?.bytes.map { "\(attester.tee.rawValue):\(register)=\(Hex.encode($0))" }
         }
