@@ -31,6 +31,12 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "veil", targets: ["veil"]),
+        .executable(name: "veil-node", targets: ["veil-node"]),
+        .library(name: "VeilWire", targets: ["VeilWire"]),
+        .library(name: "VeilServerKit", targets: ["VeilServerKit"]),
+        .library(name: "VeilStorageKit", targets: ["VeilStorageKit"]),
+        .library(name: "VeilVerifiers", targets: ["VeilVerifiers"]),
+        .library(name: "VeilProxy", targets: ["VeilProxy"]),
         .library(name: "_VeilBytes", targets: ["_VeilBytes"]),
         .library(name: "VeilKeys", targets: ["VeilKeys"]),
         .library(name: "VeilAttestation", targets: ["VeilAttestation"]),
@@ -83,6 +89,56 @@ let package = Package(
                 "_CVeilBytes",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+
+        // MARK: Wire formats and server scaffolding
+
+        /// The messages that cross Veil's trust boundaries, with no server and no database: the attestation bundle,
+        /// RFC 9457 problem details with typed problem types, the OpenAI request/response/stream types, the KBS
+        /// protocol messages (and their JWE), and the streamed Binary HTTP response.
+        .target(
+            name: "VeilWire",
+            dependencies: [
+                "_VeilBytes", "VeilKeys", "VeilAttestation", "VeilTransparency", "VeilOHTTP",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        /// What every Veil HTTP server shares: the one problem middleware, listen addresses, "run this application
+        /// and tell me its port", graceful shutdown under one ServiceGroup. No database code.
+        .target(
+            name: "VeilServerKit",
+            dependencies: [
+                "_VeilBytes", "VeilWire",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        /// Durable storage scaffolding for the broker and the log: PostgreSQL clients and advisory-lock
+        /// transactions, durable SQLite (WAL, synchronous=FULL) setup.
+        .target(
+            name: "VeilStorageKit",
+            dependencies: [
+                "_VeilBytes",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        /// Every platform verifier in one registry: detect evidence by its bytes, verify bundles and raw evidence.
+        .target(
+            name: "VeilVerifiers",
+            dependencies: [
+                "_VeilBytes", "VeilAttestation", "VeilSEVSNP", "VeilTDX", "VeilSGX", "VeilTPM", "VeilAzureVTPM",
+                "VeilSimulated",
             ],
             swiftSettings: veilSwiftSettings
         ),
@@ -408,8 +464,67 @@ let package = Package(
             swiftSettings: veilSwiftSettings
         ),
 
-        // MARK: Executable
+        /// The local OpenAI-compatible proxy behind `veil proxy`: plaintext on loopback, OHTTP to the node.
+        .target(
+            name: "VeilProxy",
+            dependencies: [
+                "_VeilBytes", "VeilWire", "VeilClient", "VeilServerKit", "VeilOHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        /// `veil node serve` / `veil-node`: the node's command line (parsing only); assembly is in VeilNodeServer.
+        .target(
+            name: "VeilNodeCLI",
+            dependencies: [
+                "VeilNodeServer", "VeilAttestation", "VeilAttesters", "VeilKeys", "_VeilBytes",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        /// The whole stack in one process on loopback (broker, log, node, relay) for `veil demo` and `veil up`.
+        .target(
+            name: "VeilLocalStack",
+            dependencies: [
+                "_VeilBytes", "VeilKeys", "VeilSealing", "VeilAttestation", "VeilAttesters", "VeilTransparency",
+                "VeilLogServer", "VeilLogClient", "VeilKeyBroker", "VeilKeyBrokerClient", "VeilKeyBrokerServer",
+                "VeilNodeServer", "VeilRelayServer", "VeilClient", "VeilServerKit", "VeilVerifiers", "VeilWire",
+                "VeilInference",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        /// `veil bench …`: measurements and their one sample/percentile type; the CLI only parses and prints.
+        .target(
+            name: "VeilBenchmarks",
+            dependencies: [
+                "_VeilBytes", "_VeilKernels", "VeilKeys", "VeilSealing", "VeilAttestation", "VeilAttesters",
+                "VeilVerifiers", "VeilSimulated", "VeilSEVSNP", "VeilTDX", "VeilSGX", "VeilAzureVTPM",
+                "VeilTransparency", "VeilLogServer", "VeilLogClient", "VeilKeyBroker", "VeilKeyBrokerClient",
+                "VeilKeyBrokerServer", "VeilNodeServer", "VeilRelayServer", "VeilClient", "VeilOHTTP",
+                "VeilInference", "VeilTokenizers", "VeilServerKit", "VeilLocalStack", "VeilWire",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
 
+        // MARK: Executables
+
+        /// The inference node alone: exactly the node's dependency graph, built reproducibly (docs/release.md).
+        .executableTarget(
+            name: "veil-node",
+            dependencies: ["VeilNodeCLI"],
+            swiftSettings: veilSwiftSettings
+        ),
         .executableTarget(
             name: "veil",
             dependencies: [
@@ -436,6 +551,13 @@ let package = Package(
                 "VeilKeyBrokerServer",
                 "VeilRelayServer",
                 "VeilClient",
+                "VeilWire",
+                "VeilServerKit",
+                "VeilVerifiers",
+                "VeilProxy",
+                "VeilNodeCLI",
+                "VeilLocalStack",
+                "VeilBenchmarks",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

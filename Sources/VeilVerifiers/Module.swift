@@ -1,0 +1,1 @@
+// VeilVerifiers: see Package.swift for what this module holds. (Skeleton; filled in by the architecture work.)
