@@ -263,6 +263,7 @@ let package = Package(
                 "_VeilBytes",
                 "VeilKeys",
                 "VeilTransparency",
+                "VeilWire",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -275,6 +276,8 @@ let package = Package(
                 "_VeilBytes",
                 "VeilKeys",
                 "VeilTransparency",
+                "VeilWire",
+                "VeilServerKit",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -313,6 +316,8 @@ let package = Package(
                 "VeilKeys",
                 "VeilAttestation",
                 "VeilKeyBroker",
+                "VeilWire",
+                "VeilServerKit",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -325,7 +330,7 @@ let package = Package(
         .target(
             name: "VeilKeyBrokerClient",
             dependencies: [
-                "VeilKeyBroker", "VeilAttesters", "VeilAttestation", "_VeilBytes",
+                "VeilWire", "VeilAttesters", "VeilAttestation", "_VeilBytes",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -404,7 +409,8 @@ let package = Package(
                 "VeilInference",
                 "VeilTokenizers",
                 "VeilSealing",
-                "VeilKeyBroker",
+                "VeilWire",
+                "VeilServerKit",
                 "VeilKeyBrokerClient",
                 "VeilTransparency",
                 "VeilLogClient",
@@ -429,6 +435,8 @@ let package = Package(
             dependencies: [
                 "_VeilBytes",
                 "VeilOHTTP",
+                "VeilWire",
+                "VeilServerKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -439,12 +447,13 @@ let package = Package(
             swiftSettings: veilSwiftSettings
         ),
         /// The client SDK: fetch and verify node attestation bundles, encrypt with (chunked) OHTTP through a relay,
-        /// OpenAI-style calls with streaming, and the local OpenAI-compatible proxy behind `veil proxy`.
+        /// OpenAI-style calls with streaming.
         .target(
             name: "VeilClient",
             dependencies: [
                 "_VeilBytes",
                 "VeilOHTTP",
+                "VeilWire",
                 "VeilAttestation",
                 "VeilTransparency",
                 "VeilSEVSNP",
@@ -454,11 +463,8 @@ let package = Package(
                 "VeilAzureVTPM",
                 "VeilSimulated",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: veilSwiftSettings
@@ -647,7 +653,8 @@ let package = Package(
             name: "VeilKeyBrokerTests",
             dependencies: [
                 "VeilKeyBroker", "VeilKeyBrokerServer", "VeilAttestation", "VeilAttesters", "VeilSimulated", "VeilKeys",
-                "_VeilBytes", "VeilTestSupport", "VeilTPM", "VeilTransparency", "VeilLogServer", "VeilLogClient",
+                "_VeilBytes", "VeilTestSupport", "VeilTPM", "VeilWire", "VeilTransparency", "VeilLogServer",
+                "VeilLogClient",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -657,9 +664,9 @@ let package = Package(
             swiftSettings: veilSwiftSettings
         ),
         .testTarget(
-            name: "VeilKeyBrokerProtocolTests",
+            name: "VeilWireTests",
             dependencies: [
-                "VeilKeyBroker", "VeilAttestation", "_VeilBytes", "VeilTestSupport",
+                "VeilWire", "VeilAttestation", "_VeilBytes", "VeilTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -669,7 +676,7 @@ let package = Package(
             name: "VeilKeyBrokerClientTests",
             dependencies: [
                 "VeilKeyBrokerClient", "VeilKeyBroker", "VeilKeyBrokerServer", "VeilAttesters", "VeilAttestation",
-                "VeilSimulated", "VeilTPM", "VeilKeys", "_VeilBytes", "VeilTestSupport",
+                "VeilSimulated", "VeilTPM", "VeilKeys", "_VeilBytes", "VeilTestSupport", "VeilWire",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -704,7 +711,7 @@ let package = Package(
                 "VeilNodeServer", "VeilOHTTP", "VeilInference", "VeilAttestation", "VeilSimulated", "VeilKeys",
                 "VeilSealing", "VeilTokenizers", "VeilAttesters", "_VeilKernels", "_VeilBytes", "VeilTestSupport",
                 "VeilKeyBroker", "VeilKeyBrokerClient", "VeilKeyBrokerServer", "VeilTransparency",
-                "VeilLogServer", "VeilLogClient",
+                "VeilLogServer", "VeilLogClient", "VeilWire",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -728,7 +735,7 @@ let package = Package(
                 "VeilClient", "VeilRelayServer", "VeilOHTTP", "VeilAttestation", "VeilAttesters", "VeilSimulated",
                 "VeilKeys", "VeilTestSupport", "_VeilBytes", "VeilNodeServer", "VeilInference", "VeilKeyBroker",
                 "VeilKeyBrokerClient", "VeilKeyBrokerServer", "VeilTransparency", "VeilLogServer",
-                "VeilLogClient",
+                "VeilLogClient", "VeilWire", "VeilProxy",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),

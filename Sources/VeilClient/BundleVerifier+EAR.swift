@@ -1,5 +1,6 @@
 import Foundation
 import VeilAttestation
+import VeilWire
 
 /// What the EAR path established.
 struct EAROutcome {

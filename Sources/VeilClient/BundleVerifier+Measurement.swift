@@ -1,6 +1,7 @@
 import Foundation
 import VeilAttestation
 import VeilTransparency
+import VeilWire
 import _VeilBytes
 
 /// Claims that a verification established about the node — from evidence verified here or from the annotated

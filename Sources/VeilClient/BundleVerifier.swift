@@ -7,6 +7,7 @@ import VeilSGX
 import VeilSimulated
 import VeilTDX
 import VeilTPM
+public import VeilWire
 import _VeilBytes
 
 /// A node whose attestation bundle passed verification. Only ``BundleVerifier`` constructs one.

@@ -1,5 +1,6 @@
 import Foundation
 import VeilOHTTP
+import VeilWire
 package import _VeilBytes
 
 extension VeilClient {
@@ -157,7 +158,12 @@ extension VeilClient {
     }
 
     static func decodeJSON(_ response: InnerResponse) async throws -> [String: Any] {
-        let content = try await response.collect()
+        let content: SecureBytes
+        do {
+            content = try await response.collect()
+        } catch let error as StreamedResponse.ContentTooLarge {
+            throw VeilClientError(.transport, "the response exceeds \(error.limit) bytes")
+        }
         let object = (try? JSONSerialization.jsonObject(with: Data(content))) as? [String: Any]
         guard (200..<300).contains(response.status) else {
             let error = object?["error"] as? [String: Any]

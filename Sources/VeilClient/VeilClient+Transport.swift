@@ -2,7 +2,8 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 public import VeilOHTTP
-public import _VeilBytes
+public import VeilWire
+import _VeilBytes
 
 extension VeilClient {
     /// How a request travels.
@@ -14,29 +15,7 @@ extension VeilClient {
     }
 
     /// The node's decrypted answer: status and headers first, then the content as it arrives.
-    public struct InnerResponse: Sendable {
-        /// The inner HTTP status.
-        public let status: Int
-        /// The inner header fields.
-        public let headers: [BinaryHTTP.Field]
-        /// The content, piece by piece; throws on truncation or tampering.
-        public let body: AsyncThrowingStream<SecureBytes, any Error>
-
-        /// The first value of a header (lowercase name).
-        public func header(_ name: String) -> String? { headers.first { $0.name == name }?.value }
-
-        /// The whole content.
-        public func collect(upTo limit: Int = 64 << 20) async throws -> SecureBytes {
-            var all = SecureBytes(reservingCapacity: 0)
-            for try await piece in body {
-                all.append(contentsOf: piece)
-                guard all.count <= limit else {
-                    throw VeilClientError(.transport, "the response exceeds \(limit) bytes")
-                }
-            }
-            return all
-        }
-    }
+    public typealias InnerResponse = StreamedResponse
 
     /// Sends a Binary HTTP request to the verified node through the relay and returns its answer. Verifies (or
     /// reuses the verified, unexpired) bundle first; when the node or relay answers `key-config-stale`, refetches
@@ -84,10 +63,16 @@ extension VeilClient {
             throw VeilClientError(.transport, "POST \(url("/ohttp")) failed: \(error)")
         }
         guard response.status == .ok else {
-            let problem = Array(buffer: (try? await response.body.collect(upTo: 64 << 10)) ?? ByteBuffer())
-            let summary = Self.problemSummary(problem)
-            if response.status.code == 422, summary.contains("/key-config-stale") {
-                throw VeilClientError(.keyConfigStale, "the node no longer serves this key\(summary)", status: 422)
+            let body = Array(buffer: (try? await response.body.collect(upTo: Problem.maximumSize)) ?? ByteBuffer())
+            let problem = Problem(decoding: body)
+            let summary = problem?.summary ?? ""
+            if response.status.code == 422, let problem {
+                switch problem.type {
+                case .keyConfigStale:
+                    throw VeilClientError(.keyConfigStale, "the node no longer serves this key\(summary)", status: 422)
+                default:
+                    break
+                }
             }
             throw VeilClientError(
                 .rejected,

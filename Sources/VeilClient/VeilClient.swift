@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import VeilAttestation
 import VeilOHTTP
+public import VeilWire
 import _VeilBytes
 
 /// The Veil client SDK (docs/client.md): fetches a node's attestation bundle through the relay, verifies it
@@ -79,7 +80,11 @@ public struct VeilClient: Sendable {
     public func fetchBundle(nonce: String? = nil) async throws(VeilClientError) -> AttestationBundle {
         let path = "/.well-known/veil/attestation" + (nonce.map { "?nonce=\($0)" } ?? "")
         let bytes = try await get(url(path), limit: AttestationBundle.maximumSize)
-        return try AttestationBundle(json: bytes)
+        do {
+            return try AttestationBundle(json: bytes)
+        } catch {
+            throw VeilClientError(.malformedBundle, error.description)
+        }
     }
 
     func brokerJWKS() async throws(VeilClientError) -> JWKS? {
@@ -106,7 +111,7 @@ public struct VeilClient: Sendable {
             guard response.status == .ok else {
                 throw VeilClientError(
                     .transport,
-                    "GET \(url) answered \(response.status.code)\(Self.problemSummary(Array(buffer: body)))",
+                    "GET \(url) answered \(response.status.code)\(Problem(decoding: Array(buffer: body))?.summary ?? "")",
                     status: Int(response.status.code)
                 )
             }
@@ -116,15 +121,6 @@ public struct VeilClient: Sendable {
         } catch {
             throw VeilClientError(.transport, "GET \(url) failed: \(error)")
         }
-    }
-
-    /// `: <title> (<type>)` of a problem body, or nothing.
-    static func problemSummary(_ body: [UInt8]) -> String {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any],
-            let type = object["type"] as? String
-        else { return "" }
-        let text = (object["detail"] as? String) ?? (object["title"] as? String) ?? ""
-        return ": \(text) (\(type))"
     }
 }
 

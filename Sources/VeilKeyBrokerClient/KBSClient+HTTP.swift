@@ -2,7 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
-import VeilKeyBroker
+import VeilWire
 
 extension KBSClient {
     /// A successful answer.
@@ -55,12 +55,10 @@ extension KBSClient {
 
     /// The error for a failed answer: RFC 9457 problem details when the body holds them.
     static func problem(status: Int, body: [UInt8]) -> KBSClientError {
-        if let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any],
-            let type = object["type"] as? String, type.utf8.count <= 512
-        {
-            let title = (object["title"] as? String).map { String($0.prefix(200)) } ?? "HTTP \(status)"
-            let detail = (object["detail"] as? String).map { ": " + String($0.prefix(500)) } ?? ""
-            return KBSClientError(.problem, status: status, problemType: type, "\(title)\(detail)")
+        if let problem = Problem(decoding: body), problem.typeURI.utf8.count <= 512 {
+            let title = String(problem.title.prefix(200))
+            let detail = problem.detail.map { ": " + String($0.prefix(500)) } ?? ""
+            return KBSClientError(.problem, status: status, problem: problem, "\(title)\(detail)")
         }
         return KBSClientError(.problem, status: status, "the broker answered HTTP \(status)")
     }

@@ -4,7 +4,7 @@ public import NIOCore
 import NIOHTTP1
 public import VeilAttestation
 public import VeilAttesters
-public import VeilKeyBroker
+public import VeilWire
 public import _VeilBytes
 
 /// The guest side of the KBS attestation protocol: what a Veil node runs to get its model key.

@@ -1,3 +1,5 @@
+public import VeilWire
+
 /// Why a KBS exchange failed. Compared by ``code``; when the broker answered with RFC 9457 problem details,
 /// ``problemType`` carries its stable type (e.g. `https://veil.dev/problems/kbs/policy-denied`).
 public struct KBSClientError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -22,16 +24,18 @@ public struct KBSClientError: Error, Hashable, Sendable, CustomStringConvertible
     public let code: Code
     /// The HTTP status, when the broker answered.
     public let status: Int?
-    /// The RFC 9457 `type` of the broker's problem details, when it sent them.
-    public let problemType: String?
+    /// The broker's RFC 9457 problem details, when it sent them: switch on its ``VeilWire/Problem/type``.
+    public let problem: Problem?
+    /// The RFC 9457 `type` URI of the broker's problem details, when it sent them.
+    public var problemType: String? { problem?.typeURI }
     /// What went wrong.
     public let detail: String
 
     /// Creates an error.
-    public init(_ code: Code, status: Int? = nil, problemType: String? = nil, _ detail: String) {
+    public init(_ code: Code, status: Int? = nil, problem: Problem? = nil, _ detail: String) {
         self.code = code
         self.status = status
-        self.problemType = problemType
+        self.problem = problem
         self.detail = detail
     }
 

@@ -1,6 +1,6 @@
 public import Foundation
 public import VeilAttestation
-public import VeilKeyBroker
+public import VeilWire
 
 /// The outcome of ``KBSClient/attest(tee:attester:teeKey:extraRuntimeData:)``: the broker's EAR token, exactly what
 /// was attested, and the TEE key resources are wrapped to. Pass it to ``KBSClient/resource(_:session:)``.

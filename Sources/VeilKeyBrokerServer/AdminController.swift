@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import VeilKeyBroker
+import VeilWire
 import _VeilBytes
 
 /// The admin API under `/kbs/v0/admin`: resources, policies, reference values, tenants, releases and the audit
@@ -81,7 +82,7 @@ struct AdminController<Context: RequestContext>: Sendable {
         var grace: TimeInterval?
         if let text = request.uri.queryParameters.get("grace_seconds") {
             guard let value = Double(text), value >= 0, value <= 365 * 86_400 else {
-                throw KBSProblem.badRequest("grace_seconds must be between 0 and one year")
+                throw Problem.badRequest("grace_seconds must be between 0 and one year")
             }
             grace = value
         }

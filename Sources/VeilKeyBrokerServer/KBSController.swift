@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import VeilKeyBroker
+import VeilWire
 import _VeilBytes
 
 /// The KBS attestation protocol routes (Confidential Containers Trustee, protocol 0.x), the JWKS, health and
@@ -36,7 +37,7 @@ struct KBSController<Context: RequestContext>: Sendable {
     @Sendable func auth(_ request: Request, context: Context) async throws -> Response {
         let object = try await Self.jsonObject(request, limit: Self.authBodyLimit)
         guard let version = object["version"] as? String, let tee = object["tee"] as? String else {
-            throw KBSProblem.badRequest("the request needs string members version and tee")
+            throw Problem.badRequest("the request needs string members version and tee")
         }
         let challenge = try await service.auth(tee: tee, version: version)
         var response = try Self.jsonAny(["nonce": challenge.nonce, "extra-params": ""])
@@ -59,7 +60,7 @@ struct KBSController<Context: RequestContext>: Sendable {
         }
         let object = try await Self.jsonObject(request, limit: Self.attestBodyLimit)
         guard let runtimeData = object["runtime-data"] as? [String: Any] else {
-            throw KBSProblem.badRequest("runtime-data must be a JSON object")
+            throw Problem.badRequest("runtime-data must be a JSON object")
         }
         let evidence: [UInt8]
         switch object["tee-evidence"] {
@@ -68,7 +69,7 @@ struct KBSController<Context: RequestContext>: Sendable {
             evidence = Array(
                 try JSONSerialization.data(withJSONObject: nested, options: [.sortedKeys, .withoutEscapingSlashes])
             )
-        default: throw KBSProblem.badRequest("tee-evidence must be an evidence bundle (object or JSON string)")
+        default: throw Problem.badRequest("tee-evidence must be an evidence bundle (object or JSON string)")
         }
         let submission = try AttestationSubmission(runtimeData: runtimeData, evidence: evidence)
         do {
@@ -98,7 +99,7 @@ struct KBSController<Context: RequestContext>: Sendable {
         var version: Int?
         if let text = request.uri.queryParameters.get("version") {
             guard let number = Int(text), number > 0 else {
-                throw KBSProblem.badRequest("version must be a positive integer")
+                throw Problem.badRequest("version must be a positive integer")
             }
             version = number
         }
@@ -128,14 +129,14 @@ struct KBSController<Context: RequestContext>: Sendable {
 
     static func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
         var request = request
-        do { return try await request.collectBody(upTo: limit) } catch { throw KBSProblem.payloadTooLarge(limit) }
+        do { return try await request.collectBody(upTo: limit) } catch { throw Problem.payloadTooLarge(limit) }
     }
 
     static func jsonObject(_ request: Request, limit: Int) async throws -> [String: Any] {
         let body = try await collect(request, limit: limit)
         guard let object = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any]
         else {
-            throw KBSProblem.badRequest("the body must be a JSON object")
+            throw Problem.badRequest("the body must be a JSON object")
         }
         return object
     }

@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
 import Synchronization
+import VeilServerKit
+import VeilWire
 
 /// The broker's Prometheus metrics (text exposition format 0.0.4). Labels are only route templates, methods,
 /// status codes, platforms and outcomes: never a resource name, a session or an identity.
@@ -111,14 +113,14 @@ struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
                 seconds: seconds()
             )
             return response
-        } catch let problem as KBSProblem {
+        } catch let problem as Problem {
             metrics.request(
                 route: context.endpointPath ?? route,
                 method: request.method.rawValue,
                 status: Int(problem.status.code),
                 seconds: seconds()
             )
-            if problem.status != .notFound { metrics.denial(problem.slug) }
+            if problem.status != .notFound { metrics.denial(problem.type.slug) }
             throw problem
         }
     }

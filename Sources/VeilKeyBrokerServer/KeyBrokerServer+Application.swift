@@ -3,6 +3,8 @@ public import Hummingbird
 public import Logging
 public import ServiceLifecycle
 public import VeilKeyBroker
+import VeilServerKit
+import VeilWire
 public import _VeilBytes
 
 /// Wraps a released secret to the TEE's public key (JWK members); returns the response body (a JWE, flattened
@@ -82,7 +84,7 @@ public enum KeyBrokerServer {
     ) -> Router<KBSRequestContext> {
         let router = Router(context: KBSRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: metrics))
-        router.add(middleware: KBSProblemMiddleware(log: log))
+        router.add(middleware: ProblemMiddleware { error, _ in Problem.kbs(error, log: log) })
         router.add(
             middleware: RateLimitMiddleware(
                 limiter: RateLimiter(perSecond: rateLimit.perSecond, burst: rateLimit.burst),

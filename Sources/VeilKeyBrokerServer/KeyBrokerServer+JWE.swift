@@ -1,4 +1,5 @@
 import VeilKeyBroker
+import VeilWire
 import _VeilBytes
 
 extension KeyBrokerServer {

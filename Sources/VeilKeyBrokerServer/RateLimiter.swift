@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Synchronization
+import VeilWire
 
 /// A token bucket per client address: `burst` requests at once, refilled at `perSecond`. Buckets idle for a
 /// minute are dropped, so memory stays bounded by the active clients.
@@ -53,7 +54,7 @@ struct RateLimitMiddleware<Context: RemoteAddressRequestContext>: RouterMiddlewa
         let client = context.remoteAddress?.ipAddress ?? "local"
         guard limiter.allow(client) else {
             metrics.rateLimited()
-            throw KBSProblem.rateLimited
+            throw Problem.rateLimited
         }
         return try await next(request, context)
     }

@@ -3,6 +3,7 @@ public import Foundation
 import NIOCore
 public import VeilKeys
 public import VeilTransparency
+public import VeilWire
 import _VeilBytes
 
 /// An HTTP client for a Veil transparency log (``LogAPI``): reads checkpoints, entries and proofs, appends signed
@@ -139,12 +140,12 @@ public struct TransparencyLogClient: TransparencyLogAppending {
             throw LogClientError(.unreachable, "could not reach the log at \(baseURL): \(error)")
         }
         guard (200..<300).contains(status) else {
-            if let problem = try? JSONDecoder().decode(LogAPI.Problem.self, from: Data(bytes)) {
+            if let problem = Problem(decoding: bytes) {
                 throw LogClientError(
                     .problem,
                     status: status,
-                    "the log answered \(problem.status): \(problem.title). \(problem.detail ?? "")",
-                    problemType: problem.type
+                    "the log answered \(problem.statusCode): \(problem.title). \(problem.detail ?? "")",
+                    problem: problem
                 )
             }
             throw LogClientError(.problem, status: status, "the log answered HTTP \(status)")
@@ -177,15 +178,17 @@ public struct LogClientError: Error, Hashable, Sendable, CustomStringConvertible
     public let code: Code
     /// The HTTP status, for ``Code/problem``.
     public let status: Int?
+    /// The log's RFC 9457 problem details, when it sent them: switch on its ``VeilWire/Problem/type``.
+    public let problem: Problem?
     /// The problem type URI, when the log sent problem details.
-    public let problemType: String?
+    public var problemType: String? { problem?.typeURI }
     public let detail: String
 
-    public init(_ code: Code, status: Int? = nil, _ detail: String, problemType: String? = nil) {
+    public init(_ code: Code, status: Int? = nil, _ detail: String, problem: Problem? = nil) {
         self.code = code
         self.status = status
         self.detail = detail
-        self.problemType = problemType
+        self.problem = problem
     }
 
     public var description: String { detail }

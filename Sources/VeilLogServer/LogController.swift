@@ -2,6 +2,8 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import VeilTransparency
+import VeilServerKit
+import VeilWire
 import _VeilBytes
 
 /// The log's HTTP routes (see ``LogAPI``).
@@ -31,9 +33,10 @@ struct LogController<Context: RequestContext>: Sendable {
         var request = request
         let body: ByteBuffer
         do { body = try await request.collectBody(upTo: 4 * LogEntry.maximumSize) } catch {
-            throw LogProblem(
+            throw Problem(
+                .log,
+                .tooLarge,
                 status: .contentTooLarge,
-                type: LogProblem.typeBase + "too-large",
                 title: "The submission is too large",
                 detail: "Entries are at most \(LogEntry.maximumSize) bytes."
             )
@@ -60,7 +63,7 @@ struct LogController<Context: RequestContext>: Sendable {
 
     @Sendable func entry(_ request: Request, context: Context) async throws -> Response {
         guard let index = context.parameters.get("index", as: UInt64.self) else {
-            throw LogProblem.badRequest("the entry index must be a non-negative integer")
+            throw Problem.badRequest("the entry index must be a non-negative integer")
         }
         return try json(try await service.entry(at: index))
     }
@@ -71,7 +74,7 @@ struct LogController<Context: RequestContext>: Sendable {
         var leafHash: [UInt8]?
         if let text = query.get("leaf_hash") {
             guard let hash = try? Hex.decode(text.lowercased()), hash.count == Merkle.hashSize else {
-                throw LogProblem.badRequest("leaf_hash must be 64 hex digits")
+                throw Problem.badRequest("leaf_hash must be 64 hex digits")
             }
             leafHash = hash
         }
@@ -86,14 +89,14 @@ struct LogController<Context: RequestContext>: Sendable {
     @Sendable func consistencyProof(_ request: Request, context: Context) async throws -> Response {
         let query = request.uri.queryParameters
         guard let first = try integer(query, "first"), let second = try integer(query, "second") else {
-            throw LogProblem.badRequest("give `first` and `second` tree sizes")
+            throw Problem.badRequest("give `first` and `second` tree sizes")
         }
         return try json(try await service.consistencyProof(first: first, second: second))
     }
 
     private func integer(_ query: FlatDictionary<Substring, Substring>, _ name: String) throws -> UInt64? {
         guard let text = query.get(name) else { return nil }
-        guard let value = UInt64(text) else { throw LogProblem.badRequest("`\(name)` must be a non-negative integer") }
+        guard let value = UInt64(text) else { throw Problem.badRequest("`\(name)` must be a non-negative integer") }
         return value
     }
 

@@ -5,6 +5,8 @@ import PostgresNIO
 public import ServiceLifecycle
 public import VeilKeys
 public import VeilTransparency
+import VeilServerKit
+import VeilWire
 
 /// Everything `veil log serve` needs.
 public struct LogServerConfiguration: Sendable {
@@ -67,7 +69,7 @@ public enum LogServer {
     /// The router for a log service (used by ``buildApplication(_:logger:onServerRunning:)`` and by tests).
     public static func buildRouter(_ service: LogService) -> Router<BasicRequestContext> {
         let router = Router()
-        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: ProblemMiddleware { Problem.log($0, context: $1) })
         LogController(service: service).register(on: router)
         return router
     }

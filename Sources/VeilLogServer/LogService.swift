@@ -1,6 +1,8 @@
 public import Foundation
 public import VeilKeys
 public import VeilTransparency
+import VeilServerKit
+import VeilWire
 import _VeilBytes
 
 /// The log's behaviour, independent of HTTP: authenticated appends, checkpoints kept fresh, entries and proofs.
@@ -37,18 +39,18 @@ public struct LogService: Sendable {
 
     /// Verifies a submission envelope and appends its entry (a no-op for an entry already logged).
     public func append(envelope: String, now: Date = Date()) async throws -> LogAPI.AppendResponse {
-        guard !submitters.isEmpty else { throw LogProblem.closed }
+        guard !submitters.isEmpty else { throw Problem.closed }
         let opened: (entry: LogEntry, submitter: SigningPublicKey)
         do {
             opened = try SubmissionEnvelope.open(envelope, origin: signer.origin, submitters: submitters, now: now)
         } catch {
             switch error.code {
-            case .untrustedSignature, .badSignature: throw LogProblem.unauthorized(error.description)
-            default: throw LogProblem.badRequest(error.description)
+            case .untrustedSignature, .badSignature: throw Problem.unauthorized(error.description)
+            default: throw Problem.badRequest(error.description)
             }
         }
         if let kinds = submitterKinds[opened.submitter.thumbprint], !kinds.contains(opened.entry.kind) {
-            throw LogProblem.forbidden(
+            throw Problem.forbidden(
                 "submitter \(opened.submitter.thumbprint) may append "
                     + kinds.map(\.rawValue).sorted().joined(separator: ", ")
                     + " entries, not \(opened.entry.kind.rawValue)"
@@ -99,21 +101,23 @@ public struct LogService: Sendable {
     /// from configured witnesses. Each is verified, then served with the checkpoint until the tree grows.
     public func addCosignatures(note text: String, now: Date = Date()) async throws -> StoredCheckpoint {
         guard !witnesses.isEmpty else {
-            throw LogProblem(
+            throw Problem(
+                .log,
+                .noWitnesses,
                 status: .forbidden,
-                type: LogProblem.typeBase + "no-witnesses",
                 title: "This log accepts no witness cosignatures",
                 detail: "The server was started without --witness-key."
             )
         }
         let submitted: SignedNote
-        do { submitted = try SignedNote(parsing: text) } catch { throw LogProblem.badRequest(error.description) }
+        do { submitted = try SignedNote(parsing: text) } catch { throw Problem.badRequest(error.description) }
         let current = try await checkpoint(now: now)
         var stored = try SignedNote(parsing: current.note)
         guard submitted.text == stored.text else {
-            throw LogProblem(
+            throw Problem(
+                .log,
+                .staleCheckpoint,
                 status: .conflict,
-                type: LogProblem.typeBase + "stale-checkpoint",
                 title: "The cosigned checkpoint is not the log's current one",
                 detail: "Fetch /log/v1/checkpoint again, check consistency, and cosign that."
             )
@@ -127,7 +131,7 @@ public struct LogService: Sendable {
                 }
             }
         } catch {
-            throw LogProblem.unauthorized(error.description)
+            throw Problem.unauthorized(error.description)
         }
         // Only the signatures that verified: those by a configured witness's exact name and key ID.
         for signature in cosignatures
@@ -142,9 +146,10 @@ public struct LogService: Sendable {
                 signedAt: current.signedAt
             )
         else {
-            throw LogProblem(
+            throw Problem(
+                .log,
+                .staleCheckpoint,
                 status: .conflict,
-                type: LogProblem.typeBase + "stale-checkpoint",
                 title: "The log grew while the cosignature arrived",
                 detail: "Cosign the new checkpoint."
             )
@@ -159,7 +164,7 @@ public struct LogService: Sendable {
 
     public func entry(at index: UInt64) async throws -> LogAPI.EntryResponse {
         guard let entry = try await storage.entry(at: index) else {
-            throw LogProblem.notFound("there is no entry \(index) in the log")
+            throw Problem.notFound("there is no entry \(index) in the log")
         }
         guard let kind = LogEntry.Kind(rawValue: entry.kind) else {
             throw LogStorageCorrupt(detail: "entry \(index) has an unknown kind")
@@ -183,24 +188,24 @@ public struct LogService: Sendable {
         let latest = try await checkpoint().treeSize
         let size = treeSize ?? latest
         guard size <= latest else {
-            throw LogProblem.badRequest("tree_size \(size) is larger than the log (\(latest))")
+            throw Problem.badRequest("tree_size \(size) is larger than the log (\(latest))")
         }
         let leafIndex: UInt64
         if let index {
             leafIndex = index
         } else if let leafHash {
             guard let found = try await storage.index(ofLeafHash: leafHash) else {
-                throw LogProblem.notFound("no entry with that leaf hash is in the log")
+                throw Problem.notFound("no entry with that leaf hash is in the log")
             }
             leafIndex = found
         } else {
-            throw LogProblem.badRequest("give `index` or `leaf_hash`")
+            throw Problem.badRequest("give `index` or `leaf_hash`")
         }
         guard leafIndex < size else {
-            throw LogProblem.notFound("entry \(leafIndex) is not in the tree of size \(size)")
+            throw Problem.notFound("entry \(leafIndex) is not in the tree of size \(size)")
         }
         guard let entry = try await storage.entry(at: leafIndex) else {
-            throw LogProblem.notFound("there is no entry \(leafIndex) in the log")
+            throw Problem.notFound("there is no entry \(leafIndex) in the log")
         }
         let proof = try await Merkle.inclusionProof(index: leafIndex, treeSize: size, from: storage)
         return LogAPI.InclusionProofResponse(
@@ -214,7 +219,7 @@ public struct LogService: Sendable {
     public func consistencyProof(first: UInt64, second: UInt64) async throws -> LogAPI.ConsistencyProofResponse {
         let latest = try await checkpoint().treeSize
         guard first <= second, second <= latest else {
-            throw LogProblem.badRequest("need first ≤ second ≤ \(latest), the log's size")
+            throw Problem.badRequest("need first ≤ second ≤ \(latest), the log's size")
         }
         let proof = try await Merkle.consistencyProof(oldSize: first, newSize: second, from: storage)
         return LogAPI.ConsistencyProofResponse(first: first, second: second, hashes: proof.map { Hex.encode($0) })

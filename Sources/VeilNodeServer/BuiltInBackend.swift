@@ -1,5 +1,6 @@
 public import VeilInference
 public import VeilOHTTP
+public import VeilWire
 import VeilTokenizers
 import Foundation
 import _VeilBytes
@@ -36,7 +37,7 @@ public struct BuiltInBackend: InferenceBackend {
         created = OpenAI.now
     }
 
-    public func respond(to request: BinaryHTTP.Request) async -> InnerResponse {
+    public func respond(to request: BinaryHTTP.Request) async -> StreamedResponse {
         let path = String(request.path.split(separator: "?", maxSplits: 1).first ?? "")
         do throws(OpenAI.RequestError) {
             switch (request.method, path) {
@@ -73,13 +74,13 @@ public struct BuiltInBackend: InferenceBackend {
 
     // MARK: Routes
 
-    func models() -> InnerResponse {
+    func models() -> StreamedResponse {
         var data = [OpenAI.Model(id: modelID, created: created, ownedBy: "veil")]
         if let embeddingModelID { data.append(OpenAI.Model(id: embeddingModelID, created: created, ownedBy: "veil")) }
         return .json(200, OpenAI.encode(OpenAI.ModelList(data: data)))
     }
 
-    func chat(_ request: OpenAI.ChatCompletionRequest) async throws(OpenAI.RequestError) -> InnerResponse {
+    func chat(_ request: OpenAI.ChatCompletionRequest) async throws(OpenAI.RequestError) -> StreamedResponse {
         guard !request.messages.isEmpty else { throw .invalid("messages must not be empty", param: "messages") }
         try Self.checkN(request.n)
         let messages = request.messages.map { ChatMessage(role: $0.role, content: $0.content?.text ?? "") }
@@ -148,7 +149,7 @@ public struct BuiltInBackend: InferenceBackend {
         )
     }
 
-    func completion(_ request: OpenAI.CompletionRequest) async throws(OpenAI.RequestError) -> InnerResponse {
+    func completion(_ request: OpenAI.CompletionRequest) async throws(OpenAI.RequestError) -> StreamedResponse {
         guard request.prompt.values.count == 1, let text = request.prompt.values.first else {
             throw .invalid("prompt must be one string", param: "prompt")
         }
@@ -216,7 +217,7 @@ public struct BuiltInBackend: InferenceBackend {
         )
     }
 
-    func embeddings(_ request: OpenAI.EmbeddingRequest) async throws(OpenAI.RequestError) -> InnerResponse {
+    func embeddings(_ request: OpenAI.EmbeddingRequest) async throws(OpenAI.RequestError) -> StreamedResponse {
         guard let embedder, let embeddingModelID else {
             throw OpenAI.RequestError(
                 status: 404,
@@ -339,7 +340,7 @@ public struct BuiltInBackend: InferenceBackend {
     /// A `text/event-stream` response whose body `produce` emits event by event, ending with `data: [DONE]`.
     static func sse(
         _ produce: @escaping @Sendable (_ emit: (SecureBytes) -> Void) async throws -> Void
-    ) -> InnerResponse {
+    ) -> StreamedResponse {
         let body = AsyncThrowingStream<SecureBytes, any Error> { continuation in
             let task = Task {
                 do {
@@ -352,7 +353,7 @@ public struct BuiltInBackend: InferenceBackend {
             }
             continuation.onTermination = { _ in task.cancel() }
         }
-        return .stream(
+        return StreamedResponse(
             status: 200,
             headers: [
                 BinaryHTTP.Field("content-type", "text/event-stream"), BinaryHTTP.Field("cache-control", "no-cache"),

@@ -1,6 +1,6 @@
 import Foundation
 public import VeilAttesters
-public import VeilKeyBroker
+public import VeilWire
 public import VeilKeyBrokerClient
 public import _VeilBytes
 

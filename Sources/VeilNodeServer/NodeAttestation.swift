@@ -2,6 +2,7 @@ public import Foundation
 public import VeilAttestation
 public import VeilAttesters
 import Crypto
+import VeilWire
 import _VeilBytes
 
 /// What one attestation of the node's key configuration produced: the evidence bound (KBS binding) to the exact
@@ -53,7 +54,7 @@ public protocol NodeAttestor: Sendable {
 
 extension NodeAttestor {
     public func freshEvidence(nonce: String, keyConfigList: [UInt8]) async throws -> NodeAttestation {
-        throw NodeProblem.nonceUnsupported
+        throw Problem.nonceUnsupported
     }
 }
 

@@ -1,7 +1,9 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import VeilServerKit
 public import VeilOHTTP
+import VeilWire
 import _VeilBytes
 
 /// The node's outer HTTP routes: the attestation bundle, the key configuration list, the OHTTP gateway and the
@@ -28,24 +30,24 @@ struct NodeController<Context: RequestContext>: Sendable {
     /// ``NodeLimits/maximumConcurrentAttestations`` at once: one request costs one attestation, never more).
     @Sendable func attestation(_ request: Request, context: Context) async throws -> Response {
         var json = await keyring.currentBundleJSON()
-        guard !json.isEmpty else { throw NodeProblem.unavailable }
+        guard !json.isEmpty else { throw Problem.unavailable }
         var cacheControl = "no-cache"
         if let nonce = try Self.nonce(request.uri.queryParameters.getAll("nonce")) {
-            guard await attestations.acquire() else { throw NodeProblem.attestationBusy }
+            guard await attestations.acquire() else { throw Problem.attestationBusy }
             let fresh: [UInt8]?
             do {
                 fresh = try await keyring.freshBundleJSON(nonce: nonce)
             } catch {
                 await attestations.release()
-                if let problem = error as? NodeProblem { throw problem }
+                if let problem = error as? Problem { throw problem }
                 SafeLogger(wrapping: context.logger).error(
                     "attestation over a client nonce failed",
                     ["error_type": .safe(ErrorTypeName(error))]
                 )
-                throw NodeProblem.attestationFailed
+                throw Problem.attestationFailed
             }
             await attestations.release()
-            guard let fresh else { throw NodeProblem.unavailable }
+            guard let fresh else { throw Problem.unavailable }
             json = fresh
             cacheControl = "no-store"
         }
@@ -57,20 +59,20 @@ struct NodeController<Context: RequestContext>: Sendable {
     }
 
     /// The nonce of `?nonce=`: nil when absent; unpadded base64url of 16 to 64 bytes, given once, else
-    /// ``NodeProblem/invalidNonce``.
-    static func nonce(_ values: [String]) throws(NodeProblem) -> String? {
+    /// ``Problem/invalidNonce``.
+    static func nonce(_ values: [String]) throws(Problem) -> String? {
         guard let text = values.first else { return nil }
         guard values.count == 1, (22...86).contains(text.utf8.count),
             text.utf8.allSatisfy({ nonceAlphabet.contains($0) }),
             let bytes = try? Base64URL.decode(text), (16...64).contains(bytes.count),
             Base64URL.encode(bytes) == text
-        else { throw NodeProblem.invalidNonce }
+        else { throw Problem.invalidNonce }
         return text
     }
 
     @Sendable func keys(_ request: Request, context: Context) async throws -> Response {
         let list = await keyring.keyConfigList()
-        guard !list.isEmpty else { throw NodeProblem.unavailable }
+        guard !list.isEmpty else { throw Problem.unavailable }
         return Response(
             status: .ok,
             headers: [.contentType: OHTTP.keysMediaType, .cacheControl: "no-cache"],
@@ -93,7 +95,7 @@ struct NodeController<Context: RequestContext>: Sendable {
             log.info("ohttp request", ["chunked": .flag(true), "duration": .duration(ContinuousClock.now - start)])
             return response
         default:
-            throw NodeProblem.unsupportedMediaType
+            throw Problem.unsupportedMediaType
         }
     }
 
@@ -101,13 +103,13 @@ struct NodeController<Context: RequestContext>: Sendable {
     func whole(_ request: Request) async throws -> Response {
         var request = request
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limits.maximumRequestSize {
-            throw NodeProblem.payloadTooLarge(limits.maximumRequestSize)
+            throw Problem.payloadTooLarge(limits.maximumRequestSize)
         }
         let body: ByteBuffer
         do {
             body = try await request.collectBody(upTo: limits.maximumRequestSize)
         } catch {
-            throw NodeProblem.payloadTooLarge(limits.maximumRequestSize)
+            throw Problem.payloadTooLarge(limits.maximumRequestSize)
         }
         let gateway = await keyring.gateway()
         let decapsulated: OHTTP.DecapsulatedRequest
@@ -124,7 +126,7 @@ struct NodeController<Context: RequestContext>: Sendable {
         do {
             ciphertext = try decapsulated.responder.encapsulate(data)
         } catch {
-            throw NodeProblem.internalError
+            throw Problem.internalError
         }
         return Response(
             status: .ok,
@@ -145,7 +147,7 @@ struct NodeController<Context: RequestContext>: Sendable {
                 received += buffer.readableBytes
                 guard received <= limits.maximumRequestSize else {
                     inner.zeroize()
-                    throw NodeProblem.payloadTooLarge(limits.maximumRequestSize)
+                    throw Problem.payloadTooLarge(limits.maximumRequestSize)
                 }
                 for piece in try receiver.receive(buffer.readableBytesView) { inner.append(contentsOf: piece) }
             }
@@ -154,7 +156,7 @@ struct NodeController<Context: RequestContext>: Sendable {
             inner.zeroize()
             throw problem(error)
         }
-        guard let sender = receiver.responseSender else { throw NodeProblem.badRequest("no request header") }
+        guard let sender = receiver.responseSender else { throw Problem.badRequest("no request header") }
         let answer = await answer(inner)
         inner.zeroize()
         return Response(
@@ -168,25 +170,13 @@ struct NodeController<Context: RequestContext>: Sendable {
                     let chunk = try sender.seal(data, isFinal: final)
                     try await writer.write(ByteBuffer(bytes: chunk))
                 }
-                switch answer {
-                case .complete(let status, let headers, var body):
-                    defer { body.zeroize() }
-                    try await send(
-                        try BinaryHTTP.ResponseStreamEncoder.head(status: status, headers: headers),
-                        final: false
-                    )
-                    if !body.isEmpty {
-                        try await send(try BinaryHTTP.ResponseStreamEncoder.content(body), final: false)
-                    }
-                case .stream(let status, let headers, let pieces):
-                    try await send(
-                        try BinaryHTTP.ResponseStreamEncoder.head(status: status, headers: headers),
-                        final: false
-                    )
-                    for try await var piece in pieces {
-                        try await send(try BinaryHTTP.ResponseStreamEncoder.content(piece), final: false)
-                        piece.zeroize()
-                    }
+                try await send(
+                    try BinaryHTTP.ResponseStreamEncoder.head(status: answer.status, headers: answer.headers),
+                    final: false
+                )
+                for try await var piece in answer.body {
+                    try await send(try BinaryHTTP.ResponseStreamEncoder.content(piece), final: false)
+                    piece.zeroize()
                 }
                 try await send(try BinaryHTTP.ResponseStreamEncoder.end(), final: true)
                 try await writer.finish(nil)
@@ -195,7 +185,7 @@ struct NodeController<Context: RequestContext>: Sendable {
     }
 
     /// Decodes the inner Binary HTTP request and asks the backend; a malformed inner request gets an encrypted 400.
-    func answer(_ plaintext: SecureBytes) async -> InnerResponse {
+    func answer(_ plaintext: SecureBytes) async -> StreamedResponse {
         var plaintext = plaintext
         defer { plaintext.zeroize() }
         let request: BinaryHTTP.Request
@@ -208,24 +198,18 @@ struct NodeController<Context: RequestContext>: Sendable {
     }
 
     /// The known-length Binary HTTP encoding of an answer (a stream is gathered first).
-    static func collect(_ answer: InnerResponse) async throws -> SecureBytes {
-        switch answer {
-        case .complete(let status, let headers, var body):
-            defer { body.zeroize() }
-            return try BinaryHTTP.Response(status: status, headers: headers, content: body).encoded()
-        case .stream(let status, let headers, let pieces):
-            var body = SecureBytes(reservingCapacity: 0)
-            defer { body.zeroize() }
-            for try await var piece in pieces {
-                body.append(contentsOf: piece)
-                piece.zeroize()
-            }
-            return try BinaryHTTP.Response(status: status, headers: headers, content: body).encoded()
+    static func collect(_ answer: StreamedResponse) async throws -> SecureBytes {
+        var body = SecureBytes(reservingCapacity: 0)
+        defer { body.zeroize() }
+        for try await var piece in answer.body {
+            body.append(contentsOf: piece)
+            piece.zeroize()
         }
+        return try BinaryHTTP.Response(status: answer.status, headers: answer.headers, content: body).encoded()
     }
 
     /// The outer problem for an OHTTP failure.
-    func problem(_ error: OHTTPError) -> NodeProblem {
+    func problem(_ error: OHTTPError) -> Problem {
         switch error.code {
         case .unknownKeyID: return .keyConfigStale
         case .decryptionFailed, .cryptoFailure: return .decryptionFailed
@@ -246,7 +230,7 @@ public struct NodeLimits: Sendable {
     /// Bounds on the decrypted Binary HTTP request.
     public var innerLimits: BinaryHTTP.Limits
     /// The most attestations over client nonces in progress at once; more are refused with
-    /// ``NodeProblem/attestationBusy`` (503, `Retry-After: 1`).
+    /// ``Problem/attestationBusy`` (503, `Retry-After: 1`).
     public var maximumConcurrentAttestations: Int
 
     public init(

@@ -1,5 +1,7 @@
 public import Foundation
 public import VeilOHTTP
+import VeilTransparency
+public import VeilWire
 import Crypto
 import _VeilBytes
 
@@ -25,7 +27,7 @@ public actor NodeKeyring {
     private let kems: [OHTTP.KEM]
     private var current: [OHTTP.GatewayKey] = []
     private var retired: [Retired] = []
-    private var bundle: NodeAttestationBundle?
+    private var bundle: AttestationBundle?
     private var bundleJSON: [UInt8] = []
     private var cachedGateway: OHTTP.Gateway?
     private var nextRefresh: Date?
@@ -76,14 +78,14 @@ public actor NodeKeyring {
         if let limit = attestation.expiresAt { expires = min(expires, limit) }
         if !current.isEmpty { retired.append(Retired(keys: current, until: issued.addingTimeInterval(grace.seconds))) }
         current = keys
-        let newBundle = NodeAttestationBundle(
+        let newBundle = AttestationBundle(
             nodeID: nodeID,
             keyConfigs: list,
             evidence: attestation.evidence,
             runtimeData: attestation.runtimeData,
             ear: attestation.ear,
             kbsURL: attestation.kbsURL,
-            logInclusion: attestation.logInclusion,
+            logInclusion: try attestation.logInclusion.map { try InclusionBundle.decode(Data($0)) },
             issuedAt: issued,
             expiresAt: expires
         )
@@ -121,7 +123,7 @@ public actor NodeKeyring {
     }
 
     /// The current bundle, or nil before ``start()``.
-    public func currentBundle() -> NodeAttestationBundle? { bundle }
+    public func currentBundle() -> AttestationBundle? { bundle }
 
     /// The current bundle's JSON (empty before ``start()``).
     public func currentBundleJSON() -> [UInt8] { bundleJSON }
@@ -132,14 +134,14 @@ public actor NodeKeyring {
     public func freshBundleJSON(nonce: String) async throws -> [UInt8]? {
         guard let base = bundle else { return nil }
         let attestation = try await attestor.freshEvidence(nonce: nonce, keyConfigList: base.keyConfigs)
-        let fresh = NodeAttestationBundle(
+        let fresh = AttestationBundle(
             nodeID: nodeID,
             keyConfigs: base.keyConfigs,
             evidence: attestation.evidence,
             runtimeData: attestation.runtimeData,
             ear: base.ear,
             kbsURL: base.kbsURL,
-            logInclusion: attestation.logInclusion,
+            logInclusion: try attestation.logInclusion.map { try InclusionBundle.decode(Data($0)) },
             issuedAt: Date(),
             expiresAt: base.expiresAt
         )

@@ -2,6 +2,8 @@ import Foundation
 public import Hummingbird
 public import Logging
 public import ServiceLifecycle
+import VeilServerKit
+import VeilWire
 import _VeilBytes
 
 /// Everything the node's HTTP application needs once the model is loaded and the keys attested.
@@ -41,7 +43,7 @@ public enum NodeServer {
         limits: NodeLimits = NodeLimits()
     ) -> Router<BasicRequestContext> {
         let router = Router()
-        router.add(middleware: NodeProblemMiddleware())
+        router.add(middleware: ProblemMiddleware { Problem.node($0, context: $1) })
         NodeController(
             keyring: keyring,
             backend: backend,

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import VeilOHTTP
+import VeilWire
 import _VeilBytes
 
 extension OpenAI {
@@ -235,7 +236,7 @@ extension OpenAI {
     static var done: SecureBytes { SecureBytes(Array("data: [DONE]\n\n".utf8)) }
 
     /// An OpenAI error response.
-    static func error(_ error: RequestError) -> InnerResponse {
+    static func error(_ error: RequestError) -> StreamedResponse {
         .json(
             error.status,
             encode(

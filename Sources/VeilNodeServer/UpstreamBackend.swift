@@ -1,6 +1,7 @@
 public import AsyncHTTPClient
 public import Foundation
 public import VeilOHTTP
+public import VeilWire
 public import NIOCore
 import NIOHTTP1
 import _VeilBytes
@@ -41,7 +42,7 @@ public struct UpstreamBackend: InferenceBackend {
         return trimmed == "localhost" || trimmed == "::1" || trimmed.hasPrefix("127.")
     }
 
-    public func respond(to request: BinaryHTTP.Request) async -> InnerResponse {
+    public func respond(to request: BinaryHTTP.Request) async -> StreamedResponse {
         guard request.path.hasPrefix("/v1/"), !request.path.contains("..") else {
             return OpenAI.error(
                 OpenAI.RequestError(
@@ -91,7 +92,7 @@ public struct UpstreamBackend: InferenceBackend {
                 }
                 continuation.onTermination = { _ in task.cancel() }
             }
-            return .stream(status: status, headers: headers, body: stream)
+            return StreamedResponse(status: status, headers: headers, body: stream)
         }
         var content = SecureBytes(reservingCapacity: 0)
         do {
@@ -104,10 +105,10 @@ public struct UpstreamBackend: InferenceBackend {
         } catch {
             return Self.upstreamFailure()
         }
-        return .complete(status: status, headers: headers, body: content)
+        return StreamedResponse(status: status, headers: headers, content: content)
     }
 
-    static func upstreamFailure() -> InnerResponse {
+    static func upstreamFailure() -> StreamedResponse {
         OpenAI.error(
             OpenAI.RequestError(
                 status: 502,

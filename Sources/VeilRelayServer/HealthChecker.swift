@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 public import ServiceLifecycle
 import VeilOHTTP
+import VeilWire
 import _VeilBytes
 
 /// The public part of a node's attestation bundle the relay reads: its node id and the key ids it serves. The
@@ -13,14 +14,13 @@ public struct NodeAdvertisement: Sendable, Hashable {
     /// The key ids of its `key_configs`.
     public let keyIDs: Set<UInt8>
 
-    /// Reads `node_id` and `key_configs` from bundle JSON; nil when they are missing or malformed.
+    /// Reads `node_id` and `key_configs` from bundle JSON (through ``AttestationBundle``, the one decoder); nil when
+    /// the bundle is malformed.
     public init?(bundleJSON bytes: [UInt8]) {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any],
-            let nodeID = object["node_id"] as? String, nodeID.count <= 128,
-            let text = object["key_configs"] as? String, let list = try? Base64URL.decode(text),
-            let configs = try? OHTTP.KeyConfig.parseList(list)
+        guard let bundle = try? AttestationBundle(json: bytes), bundle.nodeID.count <= 128,
+            let configs = try? OHTTP.KeyConfig.parseList(bundle.keyConfigs)
         else { return nil }
-        self.nodeID = nodeID
+        self.nodeID = bundle.nodeID
         keyIDs = Set(configs.map(\.keyID))
     }
 }
@@ -67,14 +67,14 @@ public struct HealthChecker: Service {
                 timeout: timeout
             )
             _ = try await health.body.collect(upTo: 4096)
-            guard health.status == .ok else { throw RelayProblem.upstreamFailed }
+            guard health.status == .ok else { throw Problem.upstreamFailed }
             let bundle = try await httpClient.execute(
                 HTTPClientRequest(url: RelayForwarder.url(node.url, "/.well-known/veil/attestation")),
                 timeout: timeout
             )
             let body = try await bundle.body.collect(upTo: configuration.maximumBundleBytes)
             guard bundle.status == .ok, let advertisement = NodeAdvertisement(bundleJSON: Array(buffer: body)) else {
-                throw RelayProblem.upstreamFailed
+                throw Problem.upstreamFailed
             }
             if !node.healthy { logger.notice("node healthy", ["node": .count(node.index)]) }
             await pool.update(

@@ -3,6 +3,8 @@ import Foundation
 import Hummingbird
 import NIOCore
 import VeilOHTTP
+import VeilServerKit
+import VeilWire
 import _VeilBytes
 
 /// Forwards requests to nodes. Builds every outbound request from scratch with only the media type, so nothing
@@ -39,7 +41,7 @@ struct RelayForwarder: Sendable {
         guard values.count == 1, (22...86).contains(text.utf8.count), text.utf8.count % 4 != 1,
             text.utf8.allSatisfy({ alphabet.contains($0) })
         else {
-            throw RelayProblem.badRequest("?nonce= must be one unpadded base64url string of 16 to 64 bytes")
+            throw Problem.badRequest("?nonce= must be one unpadded base64url string of 16 to 64 bytes")
         }
         return text
     }
@@ -103,7 +105,7 @@ struct RelayForwarder: Sendable {
             }
         }
         await metrics.count(.noHealthyNode)
-        throw RelayProblem.noHealthyNode
+        throw Problem.noHealthyNode
     }
 
     /// `POST /ohttp`: routed by the key id (the first byte of the encapsulated request) to the one node that
@@ -115,27 +117,27 @@ struct RelayForwarder: Sendable {
         }
         guard let mediaType, mediaType == OHTTP.requestMediaType || mediaType == OHTTP.chunkedRequestMediaType else {
             await metrics.count(.rejected)
-            throw RelayProblem.unsupportedMediaType
+            throw Problem.unsupportedMediaType
         }
         var length: Int?
         if let text = request.headers[.contentLength] {
             guard let value = Int(text), value >= 0 else {
-                throw RelayProblem.badRequest("Content-Length is not valid")
+                throw Problem.badRequest("Content-Length is not valid")
             }
             guard value <= configuration.maximumRequestBytes else {
                 await metrics.count(.rejected)
-                throw RelayProblem.payloadTooLarge(configuration.maximumRequestBytes)
+                throw Problem.payloadTooLarge(configuration.maximumRequestBytes)
             }
             length = value
         }
         let body = ForwardedBody(request.body, limit: configuration.maximumRequestBytes)
         guard let keyID = try await body.firstByte() else {
             await metrics.count(.rejected)
-            throw RelayProblem.badRequest("the encapsulated request is empty")
+            throw Problem.badRequest("the encapsulated request is empty")
         }
         guard let node = await pool.route(keyID: keyID) else {
             await metrics.count(.stale)
-            throw RelayProblem.keyConfigStale
+            throw Problem.keyConfigStale
         }
         var outbound = HTTPClientRequest(url: Self.url(node.url, RelayRoutes.ohttp))
         outbound.method = .POST
@@ -150,17 +152,17 @@ struct RelayForwarder: Sendable {
             await pool.finish(index: node.index)
             if body.exceededLimit {
                 await metrics.count(.rejected)
-                throw RelayProblem.payloadTooLarge(configuration.maximumRequestBytes)
+                throw Problem.payloadTooLarge(configuration.maximumRequestBytes)
             }
             await metrics.count(.upstreamFailed)
             if let error = error as? HTTPClientError, error == .deadlineExceeded || error == .readTimeout {
-                throw RelayProblem.upstreamTimeout
+                throw Problem.upstreamTimeout
             }
             // The node that serves this key is gone: to the client its key is stale. It refetches the bundle (from
             // a healthy node) and sends a fresh encapsulation; the old ciphertext is never replayed.
             await pool.markUnhealthy(index: node.index)
             logger.warning("node unreachable", ["node": .count(node.index)])
-            throw RelayProblem.nodeUnreachable
+            throw Problem.nodeUnreachable
         }
         var headers = HTTPFields()
         if let type = response.headers.first(name: "content-type") { headers[.contentType] = type }
@@ -204,7 +206,7 @@ struct RelayForwarder: Sendable {
                     ]
                 )
                 // A cut stream is left unterminated on purpose: chunked OHTTP clients detect it as truncation.
-                guard outcome == .forwarded else { throw RelayProblem.upstreamFailed }
+                guard outcome == .forwarded else { throw Problem.upstreamFailed }
                 try await writer.finish(nil)
             }
         )
@@ -251,7 +253,7 @@ final class ForwardedBody: AsyncSequence, @unchecked Sendable {
             if count > limit { overLimit = true }
             return count
         }
-        guard total <= limit else { throw RelayProblem.payloadTooLarge(limit) }
+        guard total <= limit else { throw Problem.payloadTooLarge(limit) }
         return buffer
     }
 

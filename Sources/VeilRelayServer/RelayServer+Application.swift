@@ -5,6 +5,8 @@ public import Logging
 import NIOCore
 import ServiceLifecycle
 import VeilOHTTP
+import VeilServerKit
+import VeilWire
 import _VeilBytes
 
 /// The paths the relay serves.
@@ -51,7 +53,7 @@ public enum RelayServer {
             recheck: { await checker.checkAll() }
         )
         let router = Router()
-        router.add(middleware: RelayProblemMiddleware())
+        router.add(middleware: ProblemMiddleware { Problem.relay($0, context: $1) })
         router.get("/.well-known/veil/attestation") { request, _ in
             // A client's freshness nonce is the only thing passed on, and only when well-formed.
             let nonce = try RelayForwarder.nonceQuery(request.uri.queryParameters.getAll("nonce"))
@@ -68,7 +70,7 @@ public enum RelayServer {
         }
         router.get("/healthz") { _, _ -> Response in
             let healthy = await pool.snapshot.contains(where: \.healthy)
-            guard healthy else { throw RelayProblem.noHealthyNode }
+            guard healthy else { throw Problem.noHealthyNode }
             return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok")))
         }
         router.get("/metrics") { _, _ -> Response in

@@ -7,6 +7,7 @@ import NIOCore
 import VeilAttestation
 import VeilAttesters
 import VeilKeyBroker
+import VeilWire
 import VeilKeyBrokerClient
 import VeilKeyBrokerServer
 import VeilKeys

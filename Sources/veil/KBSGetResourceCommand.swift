@@ -4,6 +4,7 @@ import Foundation
 import VeilAttestation
 import VeilAttesters
 import VeilKeyBroker
+import VeilWire
 import VeilKeyBrokerClient
 import _VeilBytes
 

@@ -8,6 +8,7 @@ import VeilAttesters
 import VeilClient
 import VeilInference
 import VeilKeyBroker
+import VeilWire
 import VeilKeyBrokerClient
 import VeilKeyBrokerServer
 import VeilKeys
@@ -190,7 +191,7 @@ struct LocalStack {
         let attestStart = ContinuousClock.now
         try await keyring.start()
         timings.attestation = ContinuousClock.now - attestStart
-        let tee = await keyring.currentBundle()?.evidence.tee ?? .simulated
+        let tee = (try? await keyring.currentBundle()?.evidence())?.tee ?? .simulated
         say("node attested to the broker with \(tee == .simulated ? "SIMULATED" : tee.rawValue) evidence → EAR token")
         let releaseStart = ContinuousClock.now
         let released = try await attestor.resource(try KBS.ResourcePath(resourcePath))

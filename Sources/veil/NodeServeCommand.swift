@@ -6,6 +6,7 @@ import VeilAttestation
 import VeilAttesters
 import VeilInference
 import VeilKeyBroker
+import VeilWire
 import VeilKeyBrokerClient
 import VeilKeys
 import VeilLogClient
@@ -219,7 +220,9 @@ struct NodeServeCommand: AsyncParsableCommand {
             print("listening on http://\(host):\(port)")
             fflush(nil)
             let bundle = await keyring.currentBundle()
-            note("veil node: node id \(keyring.nodeID), \(bundle.map { "\($0.evidence.tee.rawValue) evidence" } ?? "")")
+            note(
+                "veil node: node id \(keyring.nodeID), \(bundle.flatMap { try? $0.evidence() }.map { "\($0.tee.rawValue) evidence" } ?? "")"
+            )
         }
         try await app.runService()
     }

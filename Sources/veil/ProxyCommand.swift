@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import VeilClient
+import VeilProxy
 import _VeilBytes
 
 /// `veil proxy`.

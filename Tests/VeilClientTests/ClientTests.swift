@@ -6,6 +6,7 @@ import VeilAttestation
 import VeilClient
 import VeilOHTTP
 import VeilTestSupport
+import VeilWire
 import _VeilBytes
 
 /// A test node behind a relay, for one test.

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import Testing
 import VeilClient
+import VeilProxy
 import VeilTestSupport
 import _VeilBytes
 

@@ -9,6 +9,7 @@ import VeilLogServer
 import VeilNodeServer
 import VeilOHTTP
 import VeilTransparency
+import VeilWire
 import _VeilBytes
 
 /// A real transparency log (`VeilLogServer`, in memory) on a loopback port, with its signing key.
@@ -59,12 +60,12 @@ final class CountingBackend: InferenceBackend, @unchecked Sendable {
 
     var requests: Int { lock.withLock { count } }
 
-    func respond(to request: BinaryHTTP.Request) async -> InnerResponse {
+    func respond(to request: BinaryHTTP.Request) async -> StreamedResponse {
         lock.withLock { count += 1 }
         let (status, headers, pieces) = TestNode.answer(request)
         var body = SecureBytes(reservingCapacity: 0)
         for piece in pieces { body.append(contentsOf: piece) }
-        return .complete(status: status, headers: headers, body: body)
+        return StreamedResponse(status: status, headers: headers, content: body)
     }
 }
 

@@ -4,6 +4,7 @@ import Testing
 import VeilAttestation
 import VeilAttesters
 import VeilKeyBroker
+import VeilWire
 import VeilKeyBrokerClient
 import VeilKeyBrokerServer
 import VeilSimulated

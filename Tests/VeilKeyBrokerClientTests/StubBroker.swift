@@ -5,6 +5,7 @@ import Synchronization
 import VeilAttestation
 import VeilAttesters
 import VeilKeyBroker
+import VeilWire
 import _VeilBytes
 
 /// A minimal in-test KBS that checks what a client sends byte for byte (the runtime-data binding, the nonce, the

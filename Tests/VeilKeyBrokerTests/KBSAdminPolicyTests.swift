@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import VeilKeyBroker
+import VeilWire
 import VeilKeyBrokerServer
 
 @Suite("Key broker admin policies and reference values (in-process)")

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Testing
 import VeilAttestation
 import VeilKeyBroker
+import VeilWire
 import VeilKeyBrokerServer
 import VeilLogClient
 import VeilTransparency

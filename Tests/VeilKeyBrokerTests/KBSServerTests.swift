@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Testing
 import VeilAttestation
 import VeilKeyBroker
+import VeilWire
 import VeilKeyBrokerServer
 import _VeilBytes
 

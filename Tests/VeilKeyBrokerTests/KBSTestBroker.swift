@@ -7,6 +7,7 @@ import Testing
 import VeilAttestation
 import VeilAttesters
 import VeilKeyBroker
+import VeilWire
 import VeilKeyBrokerServer
 import VeilKeys
 import VeilSimulated
@@ -179,6 +180,6 @@ final class KBSTestBroker: Sendable {
     static func problem(_ response: TestResponse) -> String {
         #expect(response.headers[.contentType] == "application/problem+json")
         let object = (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any]
-        return (object?["type"] as? String ?? "").replacingOccurrences(of: KBSProblem.typeBase, with: "")
+        return (object?["type"] as? String ?? "").replacingOccurrences(of: Problem.typeBase + "kbs/", with: "")
     }
 }

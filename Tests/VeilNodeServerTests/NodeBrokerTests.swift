@@ -6,6 +6,7 @@ import NIOCore
 import Testing
 import VeilAttestation
 import VeilKeyBroker
+import VeilWire
 import VeilKeyBrokerClient
 import VeilKeyBrokerServer
 import VeilKeys
@@ -90,7 +91,7 @@ struct NodeBrokerTests {
             let backend = BuiltInBackend(model: model, modelID: "tiny", maximumTokens: 8)
             try await NodeHarness.app(keyring: keyring, backend: backend).test(.router) { client in
                 let response = try await client.execute(uri: "/.well-known/veil/attestation", method: .get)
-                let bundle = try NodeAttestationBundle(json: Array(response.body.readableBytesView))
+                let bundle = try AttestationBundle(json: Array(response.body.readableBytesView))
                 #expect(bundle.bindingProblems().isEmpty)
                 #expect(bundle.kbsURL == "http://127.0.0.1:\(port)")
                 #expect(bundle.expiresAt <= Date().addingTimeInterval(301))

@@ -122,7 +122,7 @@ struct NodeErrorTests {
             let newConfigs = try await NodeHarness.configs(client)
             #expect(newBundle.keyConfigs != oldBundle.keyConfigs)
             #expect(newBundle.runtimeData != oldBundle.runtimeData)
-            #expect(newBundle.evidence.reportData != oldBundle.evidence.reportData)
+            #expect(try newBundle.evidence().reportData != oldBundle.evidence().reportData)
             #expect(newBundle.bindingProblems().isEmpty)
             #expect(Set(newConfigs.map(\.keyID)).isDisjoint(with: oldConfigs.map(\.keyID)))
             #expect(Set(await keyring.acceptedKeyIDs()).count == 4)

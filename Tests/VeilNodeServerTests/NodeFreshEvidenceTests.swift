@@ -12,13 +12,14 @@ import VeilLogServer
 import VeilNodeServer
 import VeilSimulated
 import VeilTransparency
+import VeilWire
 import _VeilBytes
 
 /// The node's side of freshness and of the log (docs/protocols/node.md): evidence over a client's `?nonce=`,
 /// validated and bounded, and the release inclusion bound in runtime data and stapled in the bundle.
 @Suite("Node fresh evidence and log inclusion")
 struct NodeFreshEvidenceTests {
-    static func runtime(_ bundle: NodeAttestationBundle) throws -> [String: Any] {
+    static func runtime(_ bundle: AttestationBundle) throws -> [String: Any] {
         try #require(JSONSerialization.jsonObject(with: Data(bundle.runtimeData)) as? [String: Any])
     }
 
@@ -26,7 +27,7 @@ struct NodeFreshEvidenceTests {
     func freshEvidence() async throws {
         let keyring = try await NodeHarness.keyring()
         try await NodeHarness.app(keyring: keyring, backend: NodeHarness.backend()).test(.router) { client in
-            let plain = try NodeAttestationBundle(
+            let plain = try AttestationBundle(
                 json: Array(
                     try await client.execute(uri: "/.well-known/veil/attestation", method: .get).body.readableBytesView
                 )
@@ -35,7 +36,7 @@ struct NodeFreshEvidenceTests {
             let response = try await client.execute(uri: "/.well-known/veil/attestation?nonce=\(nonce)", method: .get)
             #expect(response.status == .ok)
             #expect(response.headers[.cacheControl] == "no-store")
-            let fresh = try NodeAttestationBundle(json: Array(response.body.readableBytesView))
+            let fresh = try AttestationBundle(json: Array(response.body.readableBytesView))
             #expect(fresh.bindingProblems().isEmpty)
             #expect(try Self.runtime(fresh)["nonce"] as? String == nonce)
             #expect(try Self.runtime(plain)["nonce"] as? String != nonce)
@@ -43,7 +44,7 @@ struct NodeFreshEvidenceTests {
             #expect(fresh.nodeID == plain.nodeID)
             // The evidence verifies and binds that nonce (the verified kbs_nonce claim).
             let report = EvidenceBundle.Verifier(verifiers: [SimulatedTEE.Verifier()]).verify(
-                fresh.evidence.json(),
+                fresh.evidenceJSON,
                 context: VerificationContext(time: Date(), options: VerificationOptions(allowSimulated: true))
             )
             #expect(report.claims?.claims["kbs_nonce"] == .string(nonce))
@@ -172,9 +173,9 @@ struct NodeFreshEvidenceTests {
             let bundle = try #require(await keyring.currentBundle())
             let stapled = try #require(bundle.logInclusion)
             let runtime = try Self.runtime(bundle)
-            #expect(runtime["veil-log-inclusion"] as? String == Base64URL.encode(stapled))
+            #expect(runtime["veil-log-inclusion"] as? String == Base64URL.encode(Array(try stapled.encoded())))
             #expect(runtime["veil-tenant"] as? String == "acme")
-            let inclusion = try InclusionBundle.decode(Data(stapled))
+            let inclusion = stapled
             let verifier = TransparencyVerifier(logs: [signer.logKey], maximumCheckpointAge: 300)
             let (verified, matched) = try verifier.verifyRelease(
                 platform: "simulated",
@@ -185,13 +186,16 @@ struct NodeFreshEvidenceTests {
             #expect(matched.version == "1.2.3")
             #expect(verified.leafIndex == 0)
             // The served JSON staples the same object, and fresh-nonce evidence binds it too.
-            let fresh = try NodeAttestationBundle(
+            let fresh = try AttestationBundle(
                 json: try #require(
                     try await keyring.freshBundleJSON(nonce: Base64URL.encode([UInt8](repeating: 3, count: 32)))
                 )
             )
-            #expect(try InclusionBundle.decode(Data(try #require(fresh.logInclusion))) == inclusion)
-            #expect(try Self.runtime(fresh)["veil-log-inclusion"] as? String == Base64URL.encode(stapled))
+            #expect(try #require(fresh.logInclusion) == inclusion)
+            #expect(
+                try Self.runtime(fresh)["veil-log-inclusion"] as? String
+                    == Base64URL.encode(Array(try stapled.encoded()))
+            )
 
             // A release file that holds another kind of entry is refused up front.
             let model = LogEntry.model(

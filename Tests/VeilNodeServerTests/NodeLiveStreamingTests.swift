@@ -7,6 +7,7 @@ import Synchronization
 import Testing
 import VeilNodeServer
 import VeilOHTTP
+import VeilWire
 import _VeilBytes
 
 @Suite("Node server: streaming over a real connection")
@@ -23,7 +24,7 @@ struct NodeLiveStreamingTests {
     struct GatedBackend: InferenceBackend {
         let gate: Gate
 
-        func respond(to request: BinaryHTTP.Request) async -> InnerResponse {
+        func respond(to request: BinaryHTTP.Request) async -> StreamedResponse {
             let gate = gate
             let body = AsyncThrowingStream<SecureBytes, any Error> { continuation in
                 let task = Task {
@@ -41,7 +42,11 @@ struct NodeLiveStreamingTests {
                 }
                 continuation.onTermination = { _ in task.cancel() }
             }
-            return .stream(status: 200, headers: [BinaryHTTP.Field("content-type", "text/event-stream")], body: body)
+            return StreamedResponse(
+                status: 200,
+                headers: [BinaryHTTP.Field("content-type", "text/event-stream")],
+                body: body
+            )
         }
     }
 

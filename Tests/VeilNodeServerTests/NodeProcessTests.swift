@@ -12,6 +12,7 @@ import VeilSimulated
 import VeilTransparency
 import VeilOHTTP
 import VeilTestSupport
+import VeilWire
 import _VeilBytes
 
 @Suite("veil node serve (separate process)")
@@ -40,7 +41,7 @@ struct NodeProcessTests {
             timeout: .seconds(30)
         )
         #expect(bundleResponse.status == .ok)
-        let bundle = try NodeAttestationBundle(
+        let bundle = try AttestationBundle(
             json: Array(try await bundleResponse.body.collect(upTo: 1 << 22).readableBytesView)
         )
         #expect(bundle.bindingProblems().isEmpty)
@@ -107,10 +108,10 @@ struct NodeProcessTests {
                 HTTPClientRequest(url: base + "/.well-known/veil/attestation"),
                 timeout: .seconds(30)
             )
-            let bundle = try NodeAttestationBundle(
+            let bundle = try AttestationBundle(
                 json: Array(try await response.body.collect(upTo: 1 << 22).readableBytesView)
             )
-            let inclusion = try InclusionBundle.decode(Data(try #require(bundle.logInclusion)))
+            let inclusion = try #require(bundle.logInclusion)
             let runtime = try #require(
                 try JSONSerialization.jsonObject(with: Data(bundle.runtimeData)) as? [String: Any]
             )
@@ -120,7 +121,7 @@ struct NodeProcessTests {
             )
             // The evidence's own measurement is the logged release's.
             let report = EvidenceBundle.Verifier(verifiers: [SimulatedTEE.Verifier()]).verify(
-                bundle.evidence.json(),
+                bundle.evidenceJSON,
                 context: VerificationContext(time: Date(), options: VerificationOptions(allowSimulated: true))
             )
             let measurement = try #require(report.claims?.claims["measurement"]?.bytes)

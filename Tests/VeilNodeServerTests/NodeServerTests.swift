@@ -10,6 +10,7 @@ import _VeilKernels
 import VeilNodeServer
 import VeilOHTTP
 import VeilTestSupport
+import VeilWire
 import _VeilBytes
 
 @Suite("Node server (in-process)")
@@ -29,10 +30,10 @@ struct NodeServerTests {
             #expect(raw["ear"] is NSNull)
             #expect(raw["kbs_url"] is NSNull)
             #expect(raw["log_inclusion"] is NSNull)
-            let bundle = try NodeAttestationBundle(json: Array(response.body.readableBytesView))
+            let bundle = try AttestationBundle(json: Array(response.body.readableBytesView))
             #expect(bundle.bindingProblems().isEmpty)
             #expect(bundle.nodeID.count == 32)
-            #expect(bundle.evidence.tee == .simulated)
+            #expect(try bundle.evidence().tee == .simulated)
             #expect(bundle.expiresAt > bundle.issuedAt)
             let configs = try await NodeHarness.configs(client)
             #expect(OHTTP.KeyConfig.encodeList(configs) == bundle.keyConfigs)

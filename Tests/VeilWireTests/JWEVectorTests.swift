@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import Testing
-import VeilKeyBroker
+import VeilWire
 import _VeilBytes
 
 /// Published vectors for the pieces of Veil's JWE. No RFC has a complete ECDH-ES+A256KW/A256GCM or

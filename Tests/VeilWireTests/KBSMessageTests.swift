@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 import Testing
 import VeilAttestation
-import VeilKeyBroker
+import VeilWire
 import _VeilBytes
 
 @Suite("KBS protocol messages")

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import Testing
-import VeilKeyBroker
+import VeilWire
 import VeilTestSupport
 import _CryptoExtras
 import _VeilBytes

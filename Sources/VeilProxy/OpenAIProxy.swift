@@ -2,6 +2,7 @@ import Foundation
 public import Hummingbird
 public import Logging
 import NIOCore
+public import VeilClient
 import VeilOHTTP
 import _VeilBytes
 

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import Testing
-import VeilKeyBroker
+import VeilWire
 import _VeilBytes
 
 @Suite("JWE seal and open")
