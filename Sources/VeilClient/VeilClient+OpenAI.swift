@@ -1,22 +1,11 @@
 import Foundation
 import VeilOHTTP
-import VeilWire
+public import VeilWire
 package import _VeilBytes
 
 extension VeilClient {
-    /// One chat message.
-    public struct ChatMessage: Sendable, Hashable, Codable {
-        /// `system`, `user` or `assistant`.
-        public var role: String
-        /// The text.
-        public var content: String
-
-        /// A message.
-        public init(role: String, content: String) {
-            self.role = role
-            self.content = content
-        }
-    }
+    /// One chat message (the wire's ``VeilWire/OpenAI/ChatMessage``).
+    public typealias ChatMessage = OpenAI.ChatMessage
 
     /// Sampling options (OpenAI names; nil leaves the node's default).
     public struct GenerationOptions: Sendable, Hashable {
@@ -37,11 +26,19 @@ extension VeilClient {
             self.seed = seed
         }
 
-        func apply(to object: inout [String: Any]) {
-            object["model"] = model ?? "default"
-            if let maxTokens { object["max_tokens"] = maxTokens }
-            if let temperature { object["temperature"] = temperature }
-            if let seed { object["seed"] = seed }
+        /// The model id sent: the node's default when none is chosen.
+        var wireModel: String { model ?? "default" }
+
+        /// The temperature as the wire carries it.
+        var wireTemperature: Float? { temperature.map { Float($0) } }
+
+        /// The seed as the wire carries it (a non-negative integer).
+        func wireSeed() throws(VeilClientError) -> UInt64? {
+            guard let seed else { return nil }
+            guard let value = UInt64(exactly: seed) else {
+                throw VeilClientError(.configuration, "the seed must be a non-negative integer")
+            }
+            return value
         }
     }
 
@@ -68,9 +65,14 @@ extension VeilClient {
         _ messages: [ChatMessage],
         options: GenerationOptions = .init()
     ) async throws -> Completion {
-        var object: [String: Any] = ["messages": messages.map { ["role": $0.role, "content": $0.content] }]
-        options.apply(to: &object)
-        let json = try await postJSON("/v1/chat/completions", object, framing: .single)
+        let body = OpenAI.ChatCompletionRequest(
+            model: options.wireModel,
+            messages: messages,
+            maxTokens: options.maxTokens,
+            temperature: options.wireTemperature,
+            seed: try options.wireSeed()
+        )
+        let json = try await postJSON("/v1/chat/completions", body, framing: .single)
         let choice = (json["choices"] as? [[String: Any]])?.first
         let message = choice?["message"] as? [String: Any]
         return Completion(
@@ -85,20 +87,31 @@ extension VeilClient {
         _ messages: [ChatMessage],
         options: GenerationOptions = .init()
     ) -> AsyncThrowingStream<Delta, any Error> {
-        var object: [String: Any] = [
-            "messages": messages.map { ["role": $0.role, "content": $0.content] }, "stream": true,
-        ]
-        options.apply(to: &object)
-        return streamDeltas("/v1/chat/completions", object) { choice in
+        let body = Result { () throws(VeilClientError) in
+            OpenAI.ChatCompletionRequest(
+                model: options.wireModel,
+                messages: messages,
+                stream: true,
+                maxTokens: options.maxTokens,
+                temperature: options.wireTemperature,
+                seed: try options.wireSeed()
+            )
+        }
+        return streamDeltas("/v1/chat/completions", body) { choice in
             (choice["delta"] as? [String: Any])?["content"] as? String
         }
     }
 
     /// `POST /v1/completions` (non-streaming).
     public func completion(_ prompt: String, options: GenerationOptions = .init()) async throws -> Completion {
-        var object: [String: Any] = ["prompt": prompt]
-        options.apply(to: &object)
-        let json = try await postJSON("/v1/completions", object, framing: .single)
+        let body = OpenAI.CompletionRequest(
+            model: options.wireModel,
+            prompt: .string(prompt),
+            maxTokens: options.maxTokens,
+            temperature: options.wireTemperature,
+            seed: try options.wireSeed()
+        )
+        let json = try await postJSON("/v1/completions", body, framing: .single)
         let choice = (json["choices"] as? [[String: Any]])?.first
         return Completion(
             text: choice?["text"] as? String ?? "",
@@ -114,16 +127,24 @@ extension VeilClient {
     ) -> AsyncThrowingStream<
         Delta, any Error
     > {
-        var object: [String: Any] = ["prompt": prompt, "stream": true]
-        options.apply(to: &object)
-        return streamDeltas("/v1/completions", object) { $0["text"] as? String }
+        let body = Result { () throws(VeilClientError) in
+            OpenAI.CompletionRequest(
+                model: options.wireModel,
+                prompt: .string(prompt),
+                stream: true,
+                maxTokens: options.maxTokens,
+                temperature: options.wireTemperature,
+                seed: try options.wireSeed()
+            )
+        }
+        return streamDeltas("/v1/completions", body) { $0["text"] as? String }
     }
 
     /// `POST /v1/embeddings`: one vector per input.
     public func embeddings(_ inputs: [String], model: String? = nil) async throws -> [[Float]] {
         let json = try await postJSON(
             "/v1/embeddings",
-            ["input": inputs, "model": model ?? "default"],
+            OpenAI.EmbeddingRequest(model: model ?? "default", input: .array(inputs)),
             framing: .single
         )
         guard let data = json["data"] as? [[String: Any]] else {
@@ -142,13 +163,19 @@ extension VeilClient {
         return (json["data"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
     }
 
-    private func postJSON(_ path: String, _ object: [String: Any], framing: Framing) async throws -> [String: Any] {
-        let response = try await send(Self.jsonRequest(path, object), framing: framing)
+    private func postJSON(
+        _ path: String,
+        _ body: some Encodable,
+        framing: Framing
+    ) async throws -> [String: Any] {
+        let response = try await send(Self.jsonRequest(path, body), framing: framing)
         return try await Self.decodeJSON(response)
     }
 
-    static func jsonRequest(_ path: String, _ object: [String: Any]) throws -> BinaryHTTP.Request {
-        var data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    static func jsonRequest(_ path: String, _ body: some Encodable) throws -> BinaryHTTP.Request {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var data = try encoder.encode(body)
         return BinaryHTTP.Request(
             method: "POST",
             path: path,
@@ -179,12 +206,12 @@ extension VeilClient {
 
     private func streamDeltas(
         _ path: String,
-        _ object: [String: Any],
+        _ body: Result<some Encodable, VeilClientError>,
         text: @escaping @Sendable ([String: Any]) -> String?
     ) -> AsyncThrowingStream<Delta, any Error> {
         let request: BinaryHTTP.Request
         do {
-            request = try Self.jsonRequest(path, object)
+            request = try Self.jsonRequest(path, body.get())
         } catch {
             return AsyncThrowingStream { $0.finish(throwing: error) }
         }

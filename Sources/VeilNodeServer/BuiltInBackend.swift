@@ -83,7 +83,7 @@ public struct BuiltInBackend: InferenceBackend {
     func chat(_ request: OpenAI.ChatCompletionRequest) async throws(OpenAI.RequestError) -> StreamedResponse {
         guard !request.messages.isEmpty else { throw .invalid("messages must not be empty", param: "messages") }
         try Self.checkN(request.n)
-        let messages = request.messages.map { ChatMessage(role: $0.role, content: $0.content?.text ?? "") }
+        let messages = request.messages.map { ChatMessage(role: $0.role, content: $0.content) }
         let prompt = model.tokenize(chat: messages)
         let parameters = try parameters(
             promptCount: prompt.count,
