@@ -260,11 +260,13 @@ let package = Package(
         .target(
             name: "VeilLogClient",
             dependencies: [
+                "VeilAttesters",
                 "_VeilBytes",
                 "VeilKeys",
                 "VeilTransparency",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: veilSwiftSettings
         ),
@@ -447,12 +449,7 @@ let package = Package(
                 "VeilOHTTP",
                 "VeilAttestation",
                 "VeilTransparency",
-                "VeilSEVSNP",
-                "VeilTDX",
-                "VeilSGX",
-                "VeilTPM",
-                "VeilAzureVTPM",
-                "VeilSimulated",
+                "VeilVerifiers",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -711,6 +708,12 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            swiftSettings: veilSwiftSettings
+        ),
+        /// The benchmarks' one sample/percentile type.
+        .testTarget(
+            name: "VeilBenchmarksTests",
+            dependencies: ["VeilBenchmarks"],
             swiftSettings: veilSwiftSettings
         ),
         .testTarget(

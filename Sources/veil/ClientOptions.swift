@@ -220,16 +220,3 @@ struct ClientOptions: ParsableArguments {
         }
     }
 }
-
-/// Collateral from several providers (a directory and a pinned AK, say).
-struct CombinedCollateralProvider: CollateralProvider {
-    let providers: [any CollateralProvider]
-
-    init(_ providers: [any CollateralProvider]) { self.providers = providers }
-
-    func items() throws(AttestationError) -> [(name: String, bytes: [UInt8])] {
-        var all: [(name: String, bytes: [UInt8])] = []
-        for provider in providers { all += try provider.items() }
-        return all
-    }
-}

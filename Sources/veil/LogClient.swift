@@ -8,8 +8,8 @@ import _VeilBytes
 struct LogClient {
     let client: TransparencyLogClient
 
-    init(_ url: String) throws {
-        do { client = try TransparencyLogClient(url: url) } catch {
+    init(_ url: String, submitterKey: SigningPrivateKey? = nil) throws {
+        do { client = try TransparencyLogClient(url: url, submitterKey: submitterKey) } catch {
             throw CLIError(
                 "`\(url)` is not an http(s) URL.",
                 remedy: "Give the log's base URL, e.g. http://127.0.0.1:8088."
@@ -25,6 +25,15 @@ struct LogClient {
 
     func append(envelope: String) async throws -> LogAPI.AppendResponse {
         try await cli { () async throws(LogClientError) in try await client.append(envelope: envelope) }
+    }
+
+    /// Signs `entry` with the submitter key for this log's origin (read from its checkpoint) and appends it.
+    func append(_ entry: LogEntry) async throws -> LogAPI.AppendResponse {
+        try await cli { () async throws(LogClientError) in
+            do { return try await client.append(entry) } catch let error as LogClientError { throw error } catch {
+                throw LogClientError(.configuration, "\(error)")
+            }
+        }
     }
 
     func entry(_ index: UInt64) async throws -> LogAPI.EntryResponse {
@@ -81,12 +90,7 @@ enum LogSubmission {
         do { key = try KeyFile.readSigningKey(keyPath) } catch {
             throw CLIError(error.description, remedy: "Give the log submitter's private key file.")
         }
-        let client = try LogClient(log)
-        let note = try await client.checkpoint()
-        let origin = try LogTrust.verifyStep { () throws(TransparencyError) in
-            try Checkpoint(text: try SignedNote(parsing: note).text).origin
-        }
-        return try await client.append(envelope: try SubmissionEnvelope.sign(entry, origin: origin, key: key))
+        return try await LogClient(log, submitterKey: key).append(entry)
     }
 }
 
@@ -103,15 +107,9 @@ enum LogTrust {
         guard case .ed25519(let publicKey) = key else {
             throw CLIError("The log key \(path) is not an Ed25519 key.", remedy: "Logs sign with Ed25519 keys.")
         }
-        let name: String
-        if let origin {
-            name = origin
-        } else {
-            // Unpinned origin: the key is still pinned, and the key ID commits to the name.
-            let note = try verifyStep { () throws(TransparencyError) in try SignedNote(parsing: checkpointNote) }
-            name = try verifyStep { () throws(TransparencyError) in try Checkpoint(text: note.text).origin }
+        return try verifyStep { () throws(TransparencyError) in
+            try LogKey(publicKey: publicKey, origin: origin, checkpointNote: checkpointNote)
         }
-        return try verifyStep { () throws(TransparencyError) in try LogKey(origin: name, publicKey: publicKey) }
     }
 
     /// Runs a verification step, turning its error into a CLI failure that names the check.
@@ -121,15 +119,5 @@ enum LogTrust {
         }
     }
 
-    static func remedy(for code: TransparencyError.Code) -> String {
-        switch code {
-        case .wrongOrigin: return "Check --origin and --log: the checkpoint is from another log."
-        case .untrustedSignature, .badSignature, .ambiguousKey:
-            return "Check --log-key is this log's public key; otherwise the log or the network is lying."
-        case .rollback, .fork: return "Treat the log as compromised and alert its operator and your auditors."
-        case .badProof: return "The log's proof is wrong: do not trust the entry; report it to the log's operator."
-        case .stale, .expired: return "Fetch a fresh checkpoint or proof from the log."
-        default: return "See docs/log-api.md and docs/formats/log-entries.md."
-        }
-    }
+    static func remedy(for code: TransparencyError.Code) -> String { code.remedy }
 }
