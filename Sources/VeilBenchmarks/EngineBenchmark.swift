@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import VeilInference
 
 /// `veil bench engine`: decode and prefill tokens/s of a GGUF language model and sentences/s of an embedding

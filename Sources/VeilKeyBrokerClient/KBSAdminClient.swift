@@ -1,5 +1,5 @@
 public import AsyncHTTPClient
-public import Foundation
+import Foundation
 import NIOCore
 
 /// A client for the key broker's admin API (`/kbs/v0/admin/…`, docs/kbs.md): resources, policies, audit. Each
