@@ -40,37 +40,48 @@ struct LogClient {
         try await cli { () async throws(LogClientError) in try await client.entry(index) }
     }
 
-    func inclusionProof(leafHash: [UInt8], treeSize: UInt64) async throws -> LogAPI.InclusionProofResponse {
-        try await cli { () async throws(LogClientError) in
-            try await client.inclusionProof(leafHash: leafHash, treeSize: treeSize)
-        }
-    }
-
-    func consistencyProof(first: UInt64, second: UInt64) async throws -> LogAPI.ConsistencyProofResponse {
-        try await cli { () async throws(LogClientError) in
-            try await client.consistencyProof(first: first, second: second)
-        }
-    }
-
     private func cli<T>(_ body: () async throws(LogClientError) -> T) async throws -> T {
-        do { return try await body() } catch {
-            switch error.code {
-            case .unreachable:
+        do { return try await body() } catch { throw cliError(error) }
+    }
+
+    /// Runs one of `TransparencyLogClient`'s checks, its failure as the CLI error that names it.
+    @discardableResult
+    func check<T>(_ body: (TransparencyLogClient) async throws(LogCheckError) -> T) async throws -> T {
+        do { return try await body(client) } catch {
+            switch error {
+            case .client(let error): throw cliError(error)
+            case .verification(let error):
+                throw CLIError("Verification failed: \(error.description)", remedy: error.code.remedy)
+            case .entryNotBase64(let index):
+                throw CLIError("Entry \(index) is not base64.", remedy: LogTrust.remedy(for: .malformedEntry))
+            case .entryLeafMismatch(let index):
                 throw CLIError(
-                    "Could not reach the log at \(base): \(error.detail).",
-                    remedy: "Check --log and that the server runs."
+                    "Entry \(index) does not match its leaf hash.",
+                    remedy: LogTrust.remedy(for: .badProof)
                 )
-            case .problem:
-                throw CLIError(
-                    error.detail.prefix(1).uppercased() + error.detail.dropFirst(),
-                    remedy: "See the detail above; docs/log-api.md lists the log's errors."
-                )
-            default:
-                throw CLIError(
-                    "The log's answer is not the expected JSON.",
-                    remedy: "Check --log points at a Veil log."
-                )
+            case .malformedProof:
+                throw CLIError("The log sent a malformed proof.", remedy: LogTrust.remedy(for: .badProof))
             }
+        }
+    }
+
+    private func cliError(_ error: LogClientError) -> CLIError {
+        switch error.code {
+        case .unreachable:
+            return CLIError(
+                "Could not reach the log at \(base): \(error.detail).",
+                remedy: "Check --log and that the server runs."
+            )
+        case .problem:
+            return CLIError(
+                error.detail.prefix(1).uppercased() + error.detail.dropFirst(),
+                remedy: "See the detail above; docs/log-api.md lists the log's errors."
+            )
+        default:
+            return CLIError(
+                "The log's answer is not the expected JSON.",
+                remedy: "Check --log points at a Veil log."
+            )
         }
     }
 }
