@@ -260,12 +260,14 @@ let package = Package(
         .target(
             name: "VeilLogClient",
             dependencies: [
+                "VeilAttesters",
                 "_VeilBytes",
                 "VeilKeys",
                 "VeilTransparency",
                 "VeilWire",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: veilSwiftSettings
         ),
@@ -456,12 +458,7 @@ let package = Package(
                 "VeilWire",
                 "VeilAttestation",
                 "VeilTransparency",
-                "VeilSEVSNP",
-                "VeilTDX",
-                "VeilSGX",
-                "VeilTPM",
-                "VeilAzureVTPM",
-                "VeilSimulated",
+                "VeilVerifiers",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -718,6 +715,12 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            swiftSettings: veilSwiftSettings
+        ),
+        /// The benchmarks' one sample/percentile type.
+        .testTarget(
+            name: "VeilBenchmarksTests",
+            dependencies: ["VeilBenchmarks"],
             swiftSettings: veilSwiftSettings
         ),
         .testTarget(

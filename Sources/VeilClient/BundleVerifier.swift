@@ -1,13 +1,8 @@
 public import Foundation
 public import VeilAttestation
 public import VeilOHTTP
-import VeilAzureVTPM
-import VeilSEVSNP
-import VeilSGX
-import VeilSimulated
-import VeilTDX
-import VeilTPM
 public import VeilWire
+import VeilVerifiers
 import _VeilBytes
 
 /// A node whose attestation bundle passed verification. Only ``BundleVerifier`` constructs one.
@@ -83,10 +78,7 @@ public struct BundleVerification: Sendable {
 /// chose, or the EAR), and the measurement requirement: a logged release (pinned log) or pinned reference values.
 public struct BundleVerifier: Sendable {
     /// Every platform verifier, for evidence bundles.
-    public static let evidenceVerifier = EvidenceBundle.Verifier(verifiers: [
-        SEVSNP.Verifier(), TDX.Verifier(), SGX.Verifier(), TPM.Verifier(), AzureVTPM.Verifier(),
-        SimulatedTEE.Verifier(),
-    ])
+    public static let evidenceVerifier = PlatformVerifiers.bundleVerifier
 
     /// Clock skew tolerated on `issued_at` and the EAR's `iat`.
     public static let clockSkew: TimeInterval = 300

@@ -41,18 +41,6 @@ struct AttestEvidenceCommand: AsyncParsableCommand {
     @Option(help: "Write the bundle here (default: standard output).")
     var out: String?
 
-    @Option(help: "The TPM: a device (/dev/tpmrm0) or swtpm's socket interface (tcp://HOST:PORT).")
-    var tpm: String = "/dev/tpmrm0"
-
-    @Option(help: "TPM: the SHA-256 PCRs to quote, comma-separated (default 0-23).")
-    var pcrs: String?
-
-    @Option(name: .customLong("tsm-root"), help: "The configfs-tsm report directory.")
-    var tsmRoot: String = ConfigFSTSMAttester.defaultRoot
-
-    @Option(name: .customLong("sev-guest"), help: "The legacy SEV-SNP guest device (used without configfs-tsm).")
-    var sevGuest: String = "/dev/sev-guest"
-
     @Option(help: "SEV-SNP: the VMPL to request the report for (0-3).")
     var vmpl: Int?
 
@@ -65,11 +53,7 @@ struct AttestEvidenceCommand: AsyncParsableCommand {
     @Option(name: .customLong("event-log"), help: "The TPM measured-boot event log to staple, when readable.")
     var eventLog: String = TPMAttester.defaultEventLogPath
 
-    @Option(
-        name: .customLong("simulated-root"),
-        help: "SIMULATED TEE: the directory with the dev root key (default $VEIL_SIMULATED_ROOT or ~/.veil/simulated)."
-    )
-    var simulatedRoot: String?
+    @OptionGroup var teeOptions: AttesterOptions
 
     func validate() throws {
         if kbsTEEPublicKey != nil {
@@ -83,15 +67,6 @@ struct AttestEvidenceCommand: AsyncParsableCommand {
             throw ValidationError("--nonce must be 1 to 1024 bytes of hex.")
         }
         if let vmpl, !(0...3).contains(vmpl) { throw ValidationError("--vmpl must be 0, 1, 2 or 3.") }
-        if pcrs != nil, pcrIndices == nil { throw ValidationError("--pcrs must list PCR numbers 0-23, e.g. 0,4,7.") }
-    }
-
-    /// The PCRs of --pcrs, or nil when malformed.
-    var pcrIndices: [Int]? {
-        guard let pcrs else { return Array(0..<24) }
-        let parts = pcrs.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !parts.isEmpty, parts.allSatisfy({ $0.map { (0..<24).contains($0) } == true }) else { return nil }
-        return Array(Set(parts.compactMap { $0 })).sorted()
     }
 
     func run() async throws {
@@ -195,12 +170,12 @@ struct AttestEvidenceCommand: AsyncParsableCommand {
     func makeAttester() throws -> any Attester {
         try AttesterFactory(
             tee: tee,
-            tpm: tpm,
-            simulatedRoot: simulatedRoot,
-            tsmRoot: tsmRoot,
-            sevGuest: sevGuest,
+            tpm: teeOptions.tpm,
+            simulatedRoot: teeOptions.simulatedRoot,
+            tsmRoot: teeOptions.tsmRoot,
+            sevGuest: teeOptions.sevGuest,
             vmpl: vmpl,
-            pcrIndices: pcrIndices,
+            pcrIndices: teeOptions.pcrIndices,
             eventLog: eventLog
         ).make()
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Crypto
 import Foundation
 import VeilAttestation
+import VeilVerifiers
 import _VeilBytes
 
 /// The options `veil attest verify` and `veil attest explain` share.

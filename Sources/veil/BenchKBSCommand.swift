@@ -1,19 +1,6 @@
 import ArgumentParser
-import Crypto
 import Foundation
-import Hummingbird
-import Logging
-import NIOCore
-import VeilAttestation
-import VeilAttesters
-import VeilKeyBroker
-import VeilWire
-import VeilKeyBrokerClient
-import VeilKeyBrokerServer
-import VeilKeys
-import VeilSEVSNP
-import VeilSimulated
-import _VeilBytes
+import VeilBenchmarks
 
 /// `veil bench kbs`: the key broker's full handshake and release on loopback (auth, challenge, evidence, attest,
 /// token, resource, JWE unwrap), through the real client and server, with SIMULATED evidence and with the cost of
@@ -39,18 +26,6 @@ struct BenchKBSCommand: AsyncParsableCommand {
     @Option(help: "Output format.")
     var format: OutputFormat = .text
 
-    struct Measurement: Encodable {
-        let mode: String
-        let p50Ms: Double
-        let p99Ms: Double
-        let meanMs: Double
-        let sequentialReleasesPerSecond: Double
-        let concurrentReleasesPerSecond: Double
-        let concurrency: Int
-        let verificationP50Ms: Double?
-        let iterations: Int
-    }
-
     func validate() throws {
         guard (1...100_000).contains(iterations) else { throw ValidationError("--iterations must be 1...100000.") }
         guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be 1...256.") }
@@ -61,32 +36,12 @@ struct BenchKBSCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("veil-bench-kbs-\(UUID())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let workload = directory.appendingPathComponent("workload.bin")
-        try Data("the measured workload".utf8).write(to: workload)
-        let attester = SimulatedAttester(
-            rootDirectory: directory.appendingPathComponent("sim").path,
-            executable: workload.path
-        )
-        let snp = try SNPVerificationCost(vectors: vectors)
-
-        var results: [Measurement] = []
-        for (mode, verifier) in [
-            ("simulated", SimulatedTEE.Verifier() as any AttestationVerifier),
-            ("simulated+snp-verify", SNPCostVerifier(cost: snp)),
-        ] {
-            results.append(
-                try await measure(
-                    mode: mode,
-                    verifier: verifier,
-                    attester: attester,
-                    directory: directory.appendingPathComponent(mode),
-                    verification: mode == "simulated" ? nil : snp.medianMs(runs: 50)
-                )
-            )
-        }
+        let results = try await KBSBenchmark(
+            vectors: vectors,
+            iterations: iterations,
+            concurrency: concurrency,
+            releases: releases
+        ).run()
         switch format {
         case .json: try JSONOutput.print(results)
         case .text:
@@ -113,157 +68,5 @@ struct BenchKBSCommand: AsyncParsableCommand {
                 print(line)
             }
         }
-    }
-
-    func measure(
-        mode: String,
-        verifier: any AttestationVerifier,
-        attester: SimulatedAttester,
-        directory: URL,
-        verification: Double?
-    ) async throws -> Measurement {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        var logger = Logger(label: "veil.bench.kbs")
-        logger.logLevel = .critical
-        let log = SafeLogger(wrapping: logger)
-        let admin = try SigningPrivateKey.generate(.ed25519)
-        let service = KeyBrokerService(
-            storage: try SQLiteKeyBrokerStorage(path: directory.appendingPathComponent("kbs.sqlite").path),
-            kek: .random(),
-            signer: TokenSigner(key: P256.Signing.PrivateKey()),
-            settings: KeyBrokerSettings(
-                verifier: EvidenceBundle.Verifier(verifiers: [verifier]),
-                adminKeys: [AdminKey(key: admin.publicKey, role: .admin)]
-            ),
-            log: log
-        )
-        try await service.storage.migrate()
-        let identity = try await service.authenticateAdmin(try AdminToken.sign(key: admin))
-        let resource = try KBS.ResourcePath("bench/key/model")
-        _ = try await service.putResource(
-            try ResourceID(path: resource.description),
-            secret: SecureBytes(randomCount: 32),
-            policy: try ReleasePolicy.decode(
-                Data(#"{"version":1,"platforms":["simulated"],"accept_any_measurement":true}"#.utf8)
-            ),
-            by: identity
-        )
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = Application(
-            router: KeyBrokerServer.buildRouter(service, rateLimit: (1e9, 1e9), log: log),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "veil-bench-kbs"),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            },
-            logger: logger
-        )
-        let iterations = self.iterations
-        let releases = self.releases
-        let concurrency = self.concurrency
-        return try await withThrowingTaskGroup(of: Measurement?.self) { group in
-            group.addTask {
-                try await app.runService()
-                return nil
-            }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next(), port > 0, let url = URL(string: "http://127.0.0.1:\(port)") else {
-                group.cancelAll()
-                throw CLIError("the benchmark broker did not start.", remedy: "Run it again.")
-            }
-            let client = KBSClient(baseURL: url)
-            @Sendable func release() async throws {
-                let session = try await client.attest(tee: .sample, attester: attester, teeKey: .generateP256())
-                let secret = try await client.resource(resource, session: session)
-                guard secret.count == 32 else { throw CLIError("wrong secret size", remedy: "Report it.") }
-            }
-            do {
-                for _ in 0..<10 { try await release() }  // warm up connections and caches
-                var latencies: [Double] = []
-                let sequentialStart = ContinuousClock.now
-                for _ in 0..<iterations {
-                    let start = ContinuousClock.now
-                    try await release()
-                    latencies.append((ContinuousClock.now - start).seconds * 1000)
-                }
-                let sequentialRate = Double(iterations) / (ContinuousClock.now - sequentialStart).seconds
-                let concurrentStart = ContinuousClock.now
-                try await withThrowingTaskGroup(of: Void.self) { workers in
-                    for worker in 0..<concurrency {
-                        let share = releases / concurrency + (worker < releases % concurrency ? 1 : 0)
-                        workers.addTask { for _ in 0..<share { try await release() } }
-                    }
-                    try await workers.waitForAll()
-                }
-                let concurrentRate = Double(releases) / (ContinuousClock.now - concurrentStart).seconds
-                latencies.sort()
-                group.cancelAll()
-                return Measurement(
-                    mode: mode,
-                    p50Ms: latencies[latencies.count / 2],
-                    p99Ms: latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
-                    meanMs: latencies.reduce(0, +) / Double(latencies.count),
-                    sequentialReleasesPerSecond: sequentialRate,
-                    concurrentReleasesPerSecond: concurrentRate,
-                    concurrency: concurrency,
-                    verificationP50Ms: verification,
-                    iterations: iterations
-                )
-            } catch {
-                group.cancelAll()
-                throw CLIError("the benchmark handshake failed: \(error)", remedy: "Run the KBS tests to find out why.")
-            }
-        }
-    }
-}
-
-/// Verifying the shared real SEV-SNP vector (Milan, VCEK chain to the pinned ARK, nothing cached), the work a
-/// broker does for each SNP attestation.
-struct SNPVerificationCost: Sendable {
-    let report: [UInt8]
-    let collateral: BundleCollateralProvider
-    let time: Date
-
-    init(vectors: String) throws {
-        let root = URL(fileURLWithPath: vectors).appendingPathComponent("sev-snp/milan-v2-vcek-virtee")
-        guard let data = FileManager.default.contents(atPath: root.appendingPathComponent("report.bin").path) else {
-            throw CLIError(
-                "cannot read sev-snp/milan-v2-vcek-virtee/report.bin under \(vectors).",
-                remedy: "Pass --vectors."
-            )
-        }
-        report = Array(data)
-        collateral = BundleCollateralProvider(try FileCollateralProvider(url: root).items())
-        time = ISO8601DateFormatter().date(from: "2024-06-01T00:00:00Z") ?? Date()
-    }
-
-    /// Verifies once, cold; fails loudly if the vector does not verify.
-    func verify() {
-        let context = VerificationContext(time: time, collateral: collateral, signatureCache: SignatureCache())
-        let report = SEVSNP.Verifier().verify(self.report, context: context)
-        precondition(report.claims != nil, "the SEV-SNP vector did not verify: \(report.checks.filter { !$0.passed })")
-    }
-
-    func medianMs(runs: Int) -> Double {
-        var times: [Double] = []
-        for _ in 0..<runs {
-            let start = ContinuousClock.now
-            verify()
-            times.append((ContinuousClock.now - start).seconds * 1000)
-        }
-        times.sort()
-        return times[times.count / 2]
-    }
-}
-
-/// The SIMULATED TEE's verifier, paying the cost of one real SEV-SNP verification inside every attestation.
-struct SNPCostVerifier: AttestationVerifier {
-    let cost: SNPVerificationCost
-    let inner = SimulatedTEE.Verifier()
-    var platform: AttestationPlatform { inner.platform }
-
-    func verify(_ evidence: [UInt8], context: VerificationContext) -> VerificationReport {
-        cost.verify()
-        return inner.verify(evidence, context: context)
     }
 }

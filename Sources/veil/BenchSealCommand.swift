@@ -1,9 +1,7 @@
 import ArgumentParser
-import Crypto
 import Foundation
-import VeilKeys
+import VeilBenchmarks
 import VeilSealing
-import _VeilBytes
 
 /// `veil bench seal`: sealed-model throughput and memory against raw AES-256-GCM, measured in the same run.
 struct BenchSealCommand: ParsableCommand {
@@ -47,181 +45,24 @@ struct BenchSealCommand: ParsableCommand {
 
     func run() throws {
         if let worker, let directory {
-            let result = try BenchSealWorker.run(worker, directory: directory, chunkSize: chunkSize)
+            let result = try SealBenchmarkWorker.run(worker, directory: directory, chunkSize: chunkSize)
             try JSONOutput.print(result)
             return
         }
-        let report = try measure()
+        let report = try SealBenchmark(
+            sizeMB: sizeMb,
+            chunkSize: chunkSize,
+            runs: runs,
+            workerCommand: ["bench", "seal"]
+        ).run()
         switch format {
         case .json: try JSONOutput.print(report)
         case .text: print(report.text)
         }
     }
-
-    // MARK: Measurement
-
-    private func measure() throws -> BenchSealReport {
-        let size = sizeMb * 1_000_000
-        // tmpfs when there is one: the figures are CPU and memory, not the disk (`fsync` is free there).
-        let base =
-            FileManager.default.fileExists(atPath: "/dev/shm")
-            ? URL(fileURLWithPath: "/dev/shm") : FileManager.default.temporaryDirectory
-        let directory = base.appendingPathComponent("veil-bench-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let paths = BenchSealWorker.Paths(directory: directory.path)
-        try KeyFile.generate(.aes256, at: paths.key)
-        try KeyFile.generate(.ed25519, at: paths.signingKey)
-
-        let model = Self.pseudoRandom(count: size)
-        try model.write(to: URL(fileURLWithPath: paths.model))
-
-        let rawRuns = (0..<runs).map { _ in Self.rawThroughput(model, chunkSize: chunkSize) }
-        let raw = (
-            seal: rawRuns.map(\.seal).max() ?? 0,
-            open: rawRuns.map(\.open).max() ?? 0,
-            sha256: rawRuns.map(\.sha256).max() ?? 0
-        )
-        let worker = ["--directory", paths.directory, "--chunk-size", "\(chunkSize)"]
-        let seal = try Self.best(of: runs, by: \.seconds) {
-            try Self.child(["bench", "seal", "--worker", "seal"] + worker)
-        }
-        let unseal = try Self.best(of: runs, by: \.seconds) {
-            try Self.child(["bench", "seal", "--worker", "unseal"] + worker)
-        }
-        let sealedSize = (try? FileManager.default.attributesOfItem(atPath: paths.sealed)[.size] as? Int) ?? 0
-        return BenchSealReport(
-            directory: base.path,
-            plaintextBytes: size,
-            sealedBytes: sealedSize,
-            chunkSize: chunkSize,
-            rawAeadSealMBPerS: raw.seal,
-            rawAeadOpenMBPerS: raw.open,
-            rawSha256MBPerS: raw.sha256,
-            sealMBPerS: Double(size) / 1e6 / seal.seconds,
-            unsealMBPerS: Double(size) / 1e6 / unseal.seconds,
-            sealCpuMBPerS: Double(size) / 1e6 / seal.cpuSeconds,
-            unsealCpuMBPerS: Double(size) / 1e6 / unseal.cpuSeconds,
-            loadAverage: (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?
-                .split(separator: " ").first.map(String.init) ?? "unknown",
-            sealPeakRssDeltaBytes: seal.peakDeltaBytes,
-            unsealPeakRssDeltaBytes: unseal.peakDeltaBytes,
-            unsealMemoryLock: unseal.memoryLock ?? "unknown",
-            peakMeasurement: seal.peakMeasurement,
-            runs: runs
-        )
-    }
-
-    /// Pseudo-random bytes (xorshift; the content does not matter to AES-GCM or SHA-256, only that it is not
-    /// trivially compressible by anything in between).
-    static func pseudoRandom(count: Int) -> Data {
-        var words = [UInt64](repeating: 0, count: (count + 7) / 8)
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        for index in words.indices {
-            state ^= state << 13
-            state ^= state >> 7
-            state ^= state << 17
-            words[index] = state
-        }
-        var data = Data(count: count)
-        var offset = 0
-        for word in words where offset < count {
-            for shift in stride(from: 0, to: 64, by: 8) where offset < count {
-                data[offset] = UInt8(truncatingIfNeeded: word >> UInt64(shift))
-                offset += 1
-            }
-        }
-        return data
-    }
-
-    /// MB/s of AES-256-GCM seal and open over `model` in chunks (the same chunks and associated-data size as a
-    /// sealed file), and of SHA-256 over the whole of it.
-    static func rawThroughput(_ model: Data, chunkSize: Int) -> (seal: Double, open: Double, sha256: Double) {
-        // The same allocator settings the sealed-model code uses, so the baseline is at its best too.
-        HeapTuning.keepLargeBuffersResident()
-        let key = SymmetricKey(size: .bits256)
-        let associatedData = [UInt8](repeating: 0x5A, count: 41)
-        let clock = ContinuousClock()
-        var sealTime = Duration.zero
-        var openTime = Duration.zero
-        var opened = 0
-        var offset = 0
-        // Chunk by chunk, each box opened and released before the next: buffers are reused, as in a sealed file.
-        while offset < model.count {
-            let end = min(model.count, offset + chunkSize)
-            let chunk = model[offset..<end]
-            var box: AES.GCM.SealedBox?
-            sealTime += clock.measure { box = try? AES.GCM.seal(chunk, using: key, authenticating: associatedData) }
-            openTime += clock.measure {
-                if let box {
-                    opened += (try? AES.GCM.open(box, using: key, authenticating: associatedData))?.count ?? 0
-                }
-            }
-            offset = end
-        }
-        precondition(opened == model.count, "raw AES-GCM round trip failed")
-        let shaTime = clock.measure { _ = SHA256.hash(data: model) }
-        let megabytes = Double(model.count) / 1e6
-        return (
-            megabytes / ProgressReporter.seconds(sealTime),
-            megabytes / ProgressReporter.seconds(openTime),
-            megabytes / ProgressReporter.seconds(shaTime)
-        )
-    }
-
-    /// The best of `runs` runs of `body` (the least disturbed by other processes): the one with the fewest
-    /// `seconds`.
-    static func best<T>(of runs: Int, by seconds: (T) -> Double, _ body: () throws -> T) rethrows -> T {
-        var best = try body()
-        for _ in 1..<max(1, runs) {
-            let next = try body()
-            if seconds(next) < seconds(best) { best = next }
-        }
-        return best
-    }
-
-    /// Runs this executable with `arguments` and decodes the worker's result.
-    static func child(_ arguments: [String]) throws -> BenchSealWorker.Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw CLIError(
-                "the benchmark worker `\(arguments.joined(separator: " "))` failed.",
-                remedy: "Run it alone to see its error."
-            )
-        }
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return try decoder.decode(BenchSealWorker.Result.self, from: data)
-    }
 }
 
-/// What `veil bench seal` measured.
-struct BenchSealReport: Encodable {
-    let directory: String
-    let plaintextBytes: Int
-    let sealedBytes: Int
-    let chunkSize: Int
-    let rawAeadSealMBPerS: Double
-    let rawAeadOpenMBPerS: Double
-    let rawSha256MBPerS: Double
-    let sealMBPerS: Double
-    let unsealMBPerS: Double
-    let sealCpuMBPerS: Double
-    let unsealCpuMBPerS: Double
-    let loadAverage: String
-    let sealPeakRssDeltaBytes: Int
-    let unsealPeakRssDeltaBytes: Int
-    let unsealMemoryLock: String
-    let peakMeasurement: String
-    let runs: Int
-
+extension SealBenchmark.Report {
     /// Sealing reads the model twice: one SHA-256 pass, one AES-GCM pass.
     var sealBound: Double { 1 / (1 / rawSha256MBPerS + 1 / rawAeadSealMBPerS) }
     /// Unsealing decrypts and hashes each chunk.

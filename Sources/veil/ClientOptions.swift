@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import VeilAttestation
 import VeilClient
 import VeilKeys
 import VeilTransparency
@@ -83,104 +82,28 @@ struct ClientOptions: ParsableArguments {
     )
     var ak: String?
 
-    /// The client configuration these options describe.
+    /// The client configuration these options describe (assembled by `VeilClient.configuration(_:readLogKey:)`).
     func configuration() throws -> VeilClient.Configuration {
-        var endpoints: LocalStackEndpoints?
-        let directory = dataDir ?? LocalStackEndpoints.defaultDirectory
-        if relay == nil || jwks == nil {
-            endpoints = try? LocalStackEndpoints.read(directory: directory)
+        var options = VeilClient.TrustOptions()
+        options.relay = relay
+        options.dataDirectory = dataDir
+        options.policy = policy
+        options.allowSimulated = allowSimulated
+        options.jwks = jwks
+        options.noEAR = noEAR
+        options.maximumBundleAge = maxBundleAge
+        options.logKey = logKey
+        options.logOrigin = logOrigin
+        options.logMaximumAge = logMaxAge
+        options.acceptAnyMeasurement = acceptAnyMeasurement
+        options.tenant = tenant
+        options.collateral = collateral
+        options.attestationKey = ak
+        do {
+            return try VeilClient.configuration(options, readLogKey: Self.readLogKey)
+        } catch let error as VeilClient.ConfigurationError {
+            throw CLIError(error.problem, remedy: error.remedy)
         }
-        guard let relayText = relay ?? endpoints?.relay.absoluteString, let relayURL = URL(string: relayText),
-            relayURL.scheme == "http" || relayURL.scheme == "https"
-        else {
-            if relay != nil {
-                throw CLIError(
-                    "`\(relay ?? "")` is not an http(s) URL.",
-                    remedy: "Use e.g. --relay http://127.0.0.1:8480."
-                )
-            }
-            throw CLIError(
-                "No relay given and no local stack found (\(dataDir ?? LocalStackEndpoints.defaultDirectory)/endpoints.json).",
-                remedy: "Start one with `veil up`, or pass --relay URL."
-            )
-        }
-        var document = PolicyDocument.baseline
-        if let policy {
-            do {
-                document = try PolicyDocument.decode(try Data(contentsOf: URL(fileURLWithPath: policy)))
-            } catch let error as AttestationError {
-                throw CLIError(
-                    "The policy \(policy) is not usable: \(error.reason)",
-                    remedy: "See docs/attestation.md."
-                )
-            } catch {
-                throw CLIError("Cannot read the policy \(policy).", remedy: "Check the path.")
-            }
-        }
-        var source: VeilClient.JWKSSource?
-        if let jwks {
-            if jwks.hasPrefix("http://") || jwks.hasPrefix("https://"), let url = URL(string: jwks) {
-                source = .url(url)
-            } else {
-                guard let data = FileManager.default.contents(atPath: jwks) else {
-                    throw CLIError("Cannot read the JWKS file \(jwks).", remedy: "Give a URL or a readable file.")
-                }
-                source = .json(data)
-            }
-        } else if relay == nil, let url = endpoints?.jwks {
-            source = .url(url)
-        }
-        guard maxBundleAge > 0 else {
-            throw CLIError("--max-bundle-age must be positive.", remedy: "Use e.g. --max-bundle-age 3600.")
-        }
-        // The local stack's trust defaults apply only when talking to the local stack's relay.
-        let stack = relay == nil ? endpoints : nil
-        func stackPath(_ path: String?) -> String? {
-            guard let path else { return nil }
-            return path.hasPrefix("/") ? path : URL(fileURLWithPath: directory).appendingPathComponent(path).path
-        }
-        var transparency: TransparencyVerifier?
-        if let key = logKey ?? stack?.logKey {
-            guard logMaxAge > 0 else {
-                throw CLIError("--log-max-age must be positive.", remedy: "Use e.g. --log-max-age 7200.")
-            }
-            let origin = logOrigin ?? (logKey == nil ? stack?.logOrigin : nil)
-            let resolved = logKey ?? (LogKeyText.isVerifierKey(key) ? key : stackPath(key) ?? key)
-            transparency = TransparencyVerifier(
-                logs: [try Self.readLogKey(resolved, origin: origin)],
-                maximumCheckpointAge: TimeInterval(logMaxAge)
-            )
-        }
-        var items: [any CollateralProvider] = []
-        if let collateral {
-            guard FileManager.default.fileExists(atPath: collateral) else {
-                throw CLIError("The collateral path \(collateral) does not exist.", remedy: "Give a directory or file.")
-            }
-            items.append(FileCollateralProvider(url: URL(fileURLWithPath: collateral)))
-        }
-        if let akPath = ak ?? stackPath(stack?.akPEM) {
-            guard let data = FileManager.default.contents(atPath: akPath),
-                String(decoding: data, as: UTF8.self).contains("BEGIN PUBLIC KEY")
-            else {
-                throw CLIError(
-                    "Cannot read a PEM public key from \(akPath).",
-                    remedy: "Give the node's enrolled TPM attestation key (-----BEGIN PUBLIC KEY-----)."
-                )
-            }
-            items.append(BundleCollateralProvider([(URL(fileURLWithPath: akPath).lastPathComponent, Array(data))]))
-        }
-        return VeilClient.Configuration(
-            relayURL: relayURL,
-            policy: document,
-            allowSimulated: allowSimulated,
-            brokerJWKS: source,
-            requireEAR: source != nil && !noEAR,
-            maximumBundleAge: .seconds(maxBundleAge),
-            collateral: items.isEmpty ? BundleCollateralProvider() : CombinedCollateralProvider(items),
-            transparency: transparency,
-            acceptAnyMeasurement: acceptAnyMeasurement,
-            requiredTenant: tenant ?? stack?.tenant
-        )
     }
 
     /// A log key from a verifier key string, a file holding one, or a public key file with `origin`.
@@ -218,18 +141,5 @@ struct ClientOptions: ParsableArguments {
         return try LogTrust.verifyStep { () throws(TransparencyError) in
             try LogKey(origin: origin, publicKey: publicKey)
         }
-    }
-}
-
-/// Collateral from several providers (a directory and a pinned AK, say).
-struct CombinedCollateralProvider: CollateralProvider {
-    let providers: [any CollateralProvider]
-
-    init(_ providers: [any CollateralProvider]) { self.providers = providers }
-
-    func items() throws(AttestationError) -> [(name: String, bytes: [UInt8])] {
-        var all: [(name: String, bytes: [UInt8])] = []
-        for provider in providers { all += try provider.items() }
-        return all
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import VeilAttestation
 import VeilClient
+import VeilKeyBrokerClient
 import VeilTransparency
 import VeilInference
 import _VeilBytes

@@ -22,7 +22,7 @@ struct DoctorCommand: ParsableCommand {
     var root: String = "/"
 
     func run() throws {
-        let report = DoctorReport.gather(root: root)
+        let report = DoctorReport.gather(root: root, version: VeilVersion.current)
         switch format {
         case .json: try JSONOutput.print(report)
         case .text: print(report.text)
@@ -30,69 +30,7 @@ struct DoctorCommand: ParsableCommand {
     }
 }
 
-/// What `veil doctor` found.
-struct DoctorReport: Encodable {
-    struct Interface: Encodable {
-        let name: String
-        let path: String
-        let present: Bool
-        let purpose: String
-    }
-
-    struct SecureMemoryCheck: Encodable {
-        let pageLock: String
-        let locked: Bool
-        let memoryLockLimitBytes: UInt64?
-        let privileged: Bool
-    }
-
-    struct Hardening: Encodable {
-        let coreDumpsDisabled: String
-        let nonDumpable: String
-        let fullyHardened: Bool
-    }
-
-    let version: String
-    let teeInterfaces: [Interface]
-    let hardwareTEEAvailable: Bool
-    let secureMemory: SecureMemoryCheck
-    let processHardening: Hardening
-    let summary: String
-
-    static func gather(root: String) -> DoctorReport {
-        let probed = TEEInterfaces.probe(root: root)
-        let interfaces = probed.interfaces.map {
-            Interface(name: $0.name, path: $0.path, present: $0.present, purpose: $0.purpose)
-        }
-        let hardwareTEE = probed.hardwareAvailable
-
-        let page = SecureBytes(count: SecureMemory.pageSize)
-        let hardening = ProcessHardening.apply()
-        let memory = SecureMemoryCheck(
-            pageLock: page.memoryLock.description,
-            locked: page.memoryLock == .locked,
-            memoryLockLimitBytes: hardening.memoryLockLimit,
-            privileged: hardening.privilegedMemoryLock
-        )
-        let summary =
-            hardwareTEE
-            ? "A TEE interface is present: Veil's attesters can produce hardware evidence here."
-            : "No TEE interface found: on this machine Veil can only use the SIMULATED TEE, which every default "
-                + "policy rejects (development only)."
-        return DoctorReport(
-            version: VeilVersion.current,
-            teeInterfaces: interfaces,
-            hardwareTEEAvailable: hardwareTEE,
-            secureMemory: memory,
-            processHardening: Hardening(
-                coreDumpsDisabled: hardening.coreDumpsDisabled.description,
-                nonDumpable: hardening.nonDumpable.description,
-                fullyHardened: hardening.isFullyHardened
-            ),
-            summary: summary
-        )
-    }
-
+extension DoctorReport {
     var text: String {
         var lines = ["veil \(version) doctor", "", "TEE interfaces:"]
         for interface in teeInterfaces {

@@ -51,23 +51,7 @@ struct KBSGetResourceCommand: AsyncParsableCommand {
     @Option(name: .customLong("kbs-hash"), help: "The runtime-data hash the broker expects (sha256, sha384, sha512).")
     var kbsHash: String = "sha384"
 
-    @Option(help: "The TPM: a device (/dev/tpmrm0) or swtpm's socket interface (tcp://HOST:PORT).")
-    var tpm: String = "/dev/tpmrm0"
-
-    @Option(help: "TPM: the SHA-256 PCRs to quote, comma-separated (default 0-23).")
-    var pcrs: String?
-
-    @Option(name: .customLong("tsm-root"), help: "The configfs-tsm report directory.")
-    var tsmRoot: String = ConfigFSTSMAttester.defaultRoot
-
-    @Option(name: .customLong("sev-guest"), help: "The legacy SEV-SNP guest device (used without configfs-tsm).")
-    var sevGuest: String = "/dev/sev-guest"
-
-    @Option(
-        name: .customLong("simulated-root"),
-        help: "SIMULATED TEE: the directory with the dev root key (default $VEIL_SIMULATED_ROOT or ~/.veil/simulated)."
-    )
-    var simulatedRoot: String?
+    @OptionGroup var teeOptions: AttesterOptions
 
     @Option(name: .customLong("token-out"), help: "Also write the broker's EAR token here.")
     var tokenOut: String?
@@ -87,15 +71,6 @@ struct KBSGetResourceCommand: AsyncParsableCommand {
         guard ReportDataBinding.KBSHash(rawValue: kbsHash) != nil else {
             throw ValidationError("--kbs-hash must be sha256, sha384 or sha512.")
         }
-        if pcrs != nil, pcrIndices == nil { throw ValidationError("--pcrs must list PCR numbers 0-23, e.g. 0,4,7.") }
-    }
-
-    /// The PCRs of --pcrs, or nil when malformed.
-    var pcrIndices: [Int]? {
-        guard let pcrs else { return Array(0..<24) }
-        let parts = pcrs.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !parts.isEmpty, parts.allSatisfy({ $0.map { (0..<24).contains($0) } == true }) else { return nil }
-        return Array(Set(parts.compactMap { $0 })).sorted()
     }
 
     struct Summary: Encodable {
@@ -162,11 +137,11 @@ struct KBSGetResourceCommand: AsyncParsableCommand {
     func makeAttester() throws -> any Attester {
         try AttesterFactory(
             tee: tee,
-            tpm: tpm,
-            simulatedRoot: simulatedRoot,
-            tsmRoot: tsmRoot,
-            sevGuest: sevGuest,
-            pcrIndices: pcrIndices
+            tpm: teeOptions.tpm,
+            simulatedRoot: teeOptions.simulatedRoot,
+            tsmRoot: teeOptions.tsmRoot,
+            sevGuest: teeOptions.sevGuest,
+            pcrIndices: teeOptions.pcrIndices
         ).make()
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VeilKeyBroker
+import VeilKeyBrokerClient
 import _VeilBytes
 
 /// `veil kbs resource put`.

@@ -8,6 +8,7 @@ import VeilKeyBrokerServer
 import VeilKeys
 import VeilLogClient
 import VeilTransparency
+import VeilVerifiers
 import _VeilBytes
 
 /// `veil kbs serve`.

@@ -8,6 +8,7 @@ import VeilLogClient
 import VeilLogServer
 import VeilSealing
 import VeilTransparency
+import VeilVerifiers
 import _VeilBytes
 
 /// The local stack's transparency log: what "approved" means to its broker and its clients.

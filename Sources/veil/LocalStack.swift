@@ -16,6 +16,7 @@ import VeilNodeServer
 import VeilRelayServer
 import VeilSealing
 import VeilTransparency
+import VeilVerifiers
 import _VeilBytes
 
 /// The whole Veil stack in this process, on loopback: a key broker (SQLite in the data directory), an inference

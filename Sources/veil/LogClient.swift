@@ -8,8 +8,8 @@ import _VeilBytes
 struct LogClient {
     let client: TransparencyLogClient
 
-    init(_ url: String) throws {
-        do { client = try TransparencyLogClient(url: url) } catch {
+    init(_ url: String, submitterKey: SigningPrivateKey? = nil) throws {
+        do { client = try TransparencyLogClient(url: url, submitterKey: submitterKey) } catch {
             throw CLIError(
                 "`\(url)` is not an http(s) URL.",
                 remedy: "Give the log's base URL, e.g. http://127.0.0.1:8088."
@@ -27,41 +27,61 @@ struct LogClient {
         try await cli { () async throws(LogClientError) in try await client.append(envelope: envelope) }
     }
 
+    /// Signs `entry` with the submitter key for this log's origin (read from its checkpoint) and appends it.
+    func append(_ entry: LogEntry) async throws -> LogAPI.AppendResponse {
+        try await cli { () async throws(LogClientError) in
+            do { return try await client.append(entry) } catch let error as LogClientError { throw error } catch {
+                throw LogClientError(.configuration, "\(error)")
+            }
+        }
+    }
+
     func entry(_ index: UInt64) async throws -> LogAPI.EntryResponse {
         try await cli { () async throws(LogClientError) in try await client.entry(index) }
     }
 
-    func inclusionProof(leafHash: [UInt8], treeSize: UInt64) async throws -> LogAPI.InclusionProofResponse {
-        try await cli { () async throws(LogClientError) in
-            try await client.inclusionProof(leafHash: leafHash, treeSize: treeSize)
-        }
-    }
-
-    func consistencyProof(first: UInt64, second: UInt64) async throws -> LogAPI.ConsistencyProofResponse {
-        try await cli { () async throws(LogClientError) in
-            try await client.consistencyProof(first: first, second: second)
-        }
-    }
-
     private func cli<T>(_ body: () async throws(LogClientError) -> T) async throws -> T {
-        do { return try await body() } catch {
-            switch error.code {
-            case .unreachable:
+        do { return try await body() } catch { throw cliError(error) }
+    }
+
+    /// Runs one of `TransparencyLogClient`'s checks, its failure as the CLI error that names it.
+    @discardableResult
+    func check<T>(_ body: (TransparencyLogClient) async throws(LogCheckError) -> T) async throws -> T {
+        do { return try await body(client) } catch {
+            switch error {
+            case .client(let error): throw cliError(error)
+            case .verification(let error):
+                throw CLIError("Verification failed: \(error.description)", remedy: error.code.remedy)
+            case .entryNotBase64(let index):
+                throw CLIError("Entry \(index) is not base64.", remedy: LogTrust.remedy(for: .malformedEntry))
+            case .entryLeafMismatch(let index):
                 throw CLIError(
-                    "Could not reach the log at \(base): \(error.detail).",
-                    remedy: "Check --log and that the server runs."
+                    "Entry \(index) does not match its leaf hash.",
+                    remedy: LogTrust.remedy(for: .badProof)
                 )
-            case .problem:
-                throw CLIError(
-                    error.detail.prefix(1).uppercased() + error.detail.dropFirst(),
-                    remedy: "See the detail above; docs/log-api.md lists the log's errors."
-                )
-            default:
-                throw CLIError(
-                    "The log's answer is not the expected JSON.",
-                    remedy: "Check --log points at a Veil log."
-                )
+            case .malformedProof:
+                throw CLIError("The log sent a malformed proof.", remedy: LogTrust.remedy(for: .badProof))
             }
+        }
+    }
+
+    private func cliError(_ error: LogClientError) -> CLIError {
+        switch error.code {
+        case .unreachable:
+            return CLIError(
+                "Could not reach the log at \(base): \(error.detail).",
+                remedy: "Check --log and that the server runs."
+            )
+        case .problem:
+            return CLIError(
+                error.detail.prefix(1).uppercased() + error.detail.dropFirst(),
+                remedy: "See the detail above; docs/log-api.md lists the log's errors."
+            )
+        default:
+            return CLIError(
+                "The log's answer is not the expected JSON.",
+                remedy: "Check --log points at a Veil log."
+            )
         }
     }
 }
@@ -81,12 +101,7 @@ enum LogSubmission {
         do { key = try KeyFile.readSigningKey(keyPath) } catch {
             throw CLIError(error.description, remedy: "Give the log submitter's private key file.")
         }
-        let client = try LogClient(log)
-        let note = try await client.checkpoint()
-        let origin = try LogTrust.verifyStep { () throws(TransparencyError) in
-            try Checkpoint(text: try SignedNote(parsing: note).text).origin
-        }
-        return try await client.append(envelope: try SubmissionEnvelope.sign(entry, origin: origin, key: key))
+        return try await LogClient(log, submitterKey: key).append(entry)
     }
 }
 
@@ -103,15 +118,9 @@ enum LogTrust {
         guard case .ed25519(let publicKey) = key else {
             throw CLIError("The log key \(path) is not an Ed25519 key.", remedy: "Logs sign with Ed25519 keys.")
         }
-        let name: String
-        if let origin {
-            name = origin
-        } else {
-            // Unpinned origin: the key is still pinned, and the key ID commits to the name.
-            let note = try verifyStep { () throws(TransparencyError) in try SignedNote(parsing: checkpointNote) }
-            name = try verifyStep { () throws(TransparencyError) in try Checkpoint(text: note.text).origin }
+        return try verifyStep { () throws(TransparencyError) in
+            try LogKey(publicKey: publicKey, origin: origin, checkpointNote: checkpointNote)
         }
-        return try verifyStep { () throws(TransparencyError) in try LogKey(origin: name, publicKey: publicKey) }
     }
 
     /// Runs a verification step, turning its error into a CLI failure that names the check.
@@ -121,15 +130,5 @@ enum LogTrust {
         }
     }
 
-    static func remedy(for code: TransparencyError.Code) -> String {
-        switch code {
-        case .wrongOrigin: return "Check --origin and --log: the checkpoint is from another log."
-        case .untrustedSignature, .badSignature, .ambiguousKey:
-            return "Check --log-key is this log's public key; otherwise the log or the network is lying."
-        case .rollback, .fork: return "Treat the log as compromised and alert its operator and your auditors."
-        case .badProof: return "The log's proof is wrong: do not trust the entry; report it to the log's operator."
-        case .stale, .expired: return "Fetch a fresh checkpoint or proof from the log."
-        default: return "See docs/log-api.md and docs/formats/log-entries.md."
-        }
-    }
+    static func remedy(for code: TransparencyError.Code) -> String { code.remedy }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VeilLogClient
 import VeilTransparency
 import _VeilBytes
 
@@ -61,7 +62,9 @@ struct LogMonitorCommand: AsyncParsableCommand {
         let verdict: LogMonitor.Verdict
         do {
             if let previous {
-                verdict = try await LogConsistency.check(client: client, old: previous, new: latest.checkpoint)
+                verdict = try await client.check { log async throws(LogCheckError) in
+                    try await log.checkConsistency(old: previous, new: latest.checkpoint)
+                }
             } else {
                 verdict = .first
             }
@@ -74,22 +77,10 @@ struct LogMonitorCommand: AsyncParsableCommand {
             )
             throw ExitCode(2)
         }
-        let from = previous?.treeSize ?? 0
         let to = latest.checkpoint.treeSize
-        if to > from {
-            for index in from..<to {
-                let entry = try await client.entry(index)
-                guard let data = try? Base64.decode(entry.leafData) else {
-                    throw CLIError("Entry \(index) is not base64.", remedy: LogTrust.remedy(for: .malformedEntry))
-                }
-                let parsed = try LogTrust.verifyStep { () throws(TransparencyError) in try LogEntry(leafData: data) }
-                guard Hex.encode(parsed.leafHash) == entry.leafHash else {
-                    throw CLIError(
-                        "Entry \(index) does not match its leaf hash.",
-                        remedy: LogTrust.remedy(for: .badProof)
-                    )
-                }
-                print("entry \(index): \(parsed.kind.rawValue) \(Hex.encode(parsed.leafHash))")
+        try await client.check { log async throws(LogCheckError) in
+            try await log.verifyEntries(from: previous?.treeSize ?? 0, to: to) { index, entry in
+                print("entry \(index): \(entry.kind.rawValue) \(Hex.encode(entry.leafHash))")
             }
         }
         try Data(note.utf8).write(to: URL(fileURLWithPath: statePath), options: .atomic)

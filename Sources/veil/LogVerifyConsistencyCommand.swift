@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
+import VeilLogClient
 import VeilTransparency
-import _VeilBytes
 
 /// `veil log verify-consistency`.
 struct LogVerifyConsistencyCommand: AsyncParsableCommand {
@@ -41,24 +41,11 @@ struct LogVerifyConsistencyCommand: AsyncParsableCommand {
         let new = try LogTrust.verifyStep { () throws(TransparencyError) in
             try VerifiedCheckpoint(note: latestNote, log: key)
         }
-        try await LogConsistency.check(client: client, old: old.checkpoint, new: new.checkpoint)
+        try await client.check { log async throws(LogCheckError) in
+            try await log.checkConsistency(old: old.checkpoint, new: new.checkpoint)
+        }
         print(
             "consistent: the tree of size \(new.checkpoint.treeSize) extends the one of size \(old.checkpoint.treeSize)"
         )
-    }
-}
-
-enum LogConsistency {
-    /// Fetches the proof when needed and runs the monitor's check; returns its verdict.
-    @discardableResult
-    static func check(client: LogClient, old: Checkpoint, new: Checkpoint) async throws -> LogMonitor.Verdict {
-        var proof: [[UInt8]]?
-        if new.treeSize > old.treeSize {
-            let response = try await client.consistencyProof(first: old.treeSize, second: new.treeSize)
-            proof = response.hashes.map { (try? Hex.decode($0)) ?? [] }
-        }
-        return try LogTrust.verifyStep { () throws(TransparencyError) in
-            try LogMonitor.check(previous: old, latest: new, proof: proof)
-        }
     }
 }

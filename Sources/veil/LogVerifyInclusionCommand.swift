@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VeilLogClient
 import VeilTransparency
 import _VeilBytes
 
@@ -69,25 +70,8 @@ struct LogVerifyInclusionCommand: AsyncParsableCommand {
         }
         let size = checkpoint.checkpoint.treeSize
         guard size > 0 else { throw CLIError("The log is empty.", remedy: "Nothing can be included in it yet.") }
-        let proof = try await client.inclusionProof(leafHash: hash, treeSize: size)
-        let hashes = try proof.hashes.map { text in
-            guard let bytes = try? Hex.decode(text), bytes.count == Merkle.hashSize else {
-                throw CLIError("The log sent a malformed proof.", remedy: LogTrust.remedy(for: .badProof))
-            }
-            return bytes
-        }
-        try LogTrust.verifyStep { () throws(TransparencyError) in
-            do throws(MerkleProofError) {
-                try Merkle.verifyInclusion(
-                    leafHash: hash,
-                    index: proof.leafIndex,
-                    treeSize: size,
-                    proof: hashes,
-                    root: checkpoint.checkpoint.rootHash
-                )
-            } catch {
-                throw TransparencyError(.badProof, error.description)
-            }
+        let proof = try await client.check { log async throws(LogCheckError) in
+            try await log.verifyInclusion(leafHash: hash, in: checkpoint.checkpoint)
         }
         print("included: entry \(proof.leafIndex) in the tree of size \(size) signed by \(key.origin)")
         if let bundleOut {
@@ -102,7 +86,7 @@ struct LogVerifyInclusionCommand: AsyncParsableCommand {
                 checkpoint: note,
                 leafIndex: proof.leafIndex,
                 leafData: leafData,
-                proof: hashes,
+                proof: proof.proof,
                 expiresAt: Date().addingTimeInterval(TimeInterval(expiresIn))
             )
             try bundle.encoded().write(to: URL(fileURLWithPath: bundleOut), options: .atomic)

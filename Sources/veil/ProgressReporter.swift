@@ -29,13 +29,13 @@ final class ProgressReporter {
             lastTenth = -1
         }
         let finished = progress.completedBytes >= progress.totalBytes
-        let elapsed = Self.seconds(now - phaseStart)
+        let elapsed = (now - phaseStart).seconds
         let rate = elapsed > 0 ? Double(progress.completedBytes) / elapsed : 0
         let remaining = Double(progress.totalBytes - min(progress.completedBytes, progress.totalBytes))
         let eta = rate > 0 ? remaining / rate : nil
         let percent = Int((progress.fraction * 100).rounded(.down))
         if isTerminal {
-            guard finished || Self.seconds(now - lastDraw) >= 0.1 || progress.completedBytes == 0 else { return }
+            guard finished || (now - lastDraw).seconds >= 0.1 || progress.completedBytes == 0 else { return }
             lastDraw = now
             let width = 24
             let filled = Int(progress.fraction * Double(width))
@@ -79,11 +79,6 @@ final class ProgressReporter {
         guard let seconds, seconds.isFinite else { return "--:--" }
         let total = Int(seconds.rounded(.up))
         return String(format: "%d:%02d", total / 60, total % 60)
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        let (whole, attoseconds) = duration.components
-        return Double(whole) + Double(attoseconds) / 1e18
     }
 
     private static func write(_ text: String) {

@@ -66,17 +66,22 @@ struct ReleaseCommand: AsyncParsableCommand {
     var format: OutputFormat = .text
 
     func run() async throws {
-        let release = try ReleaseBuilder.release(
-            name: name,
-            version: releaseVersion ?? VeilVersion.current,
-            executable: executable ?? SimulatedAttester.currentExecutable,
-            platforms: platform,
-            extra: measurements,
-            source: LogEntry.Release.Source(
-                repository: sourceRepository,
-                revision: sourceRevision ?? VeilVersion.current
+        let release: LogEntry.Release
+        do {
+            release = try ReleaseBuilder.release(
+                name: name,
+                version: releaseVersion ?? VeilVersion.current,
+                executable: executable ?? SimulatedAttester.currentExecutable,
+                platforms: platform,
+                extra: measurements,
+                source: LogEntry.Release.Source(
+                    repository: sourceRepository,
+                    revision: sourceRevision ?? VeilVersion.current
+                )
             )
-        )
+        } catch {
+            throw CLIError(error.description, remedy: error.remedy)
+        }
         let entry = LogEntry.release(release)
         do {
             try Data(entry.leafData).write(to: URL(fileURLWithPath: out), options: .atomic)
@@ -115,72 +120,15 @@ struct ReleaseCommand: AsyncParsableCommand {
     }
 }
 
-/// Computes a node build's release entry: the one place that knows how each platform measures the executable.
-enum ReleaseBuilder {
-    /// The measurements of `executable` for `platforms` (`simulated`, `tpm`) plus `extra`
-    /// (`PLATFORM:REGISTER=HEX`), as a release entry.
-    static func release(
-        name: String,
-        version: String,
-        executable: String,
-        platforms: [String],
-        extra: [String],
-        source: LogEntry.Release.Source
-    ) throws -> LogEntry.Release {
-        var measurements: [TEEMeasurement] = []
-        for platform in platforms {
-            switch platform {
-            case "simulated":
-                let digest = try attesterStep { () throws(AttesterError) in try SimulatedAttester.measure(executable) }
-                measurements.append(
-                    TEEMeasurement(platform: .simulated, register: "measurement", value: Hex.encode(digest))
-                )
-            case "tpm":
-                let digest = try attesterStep { () throws(AttesterError) in try TPMAttester.executableDigest(executable)
-                }
-                measurements.append(
-                    TEEMeasurement(
-                        platform: .tpm,
-                        register: "pcr\(TPMAttester.codePCR)",
-                        value: Hex.encode(TPMAttester.expectedCodePCR(executableDigest: digest))
-                    )
-                )
-            default:
-                throw CLIError(
-                    "--platform \(platform) cannot be computed from the executable.",
-                    remedy: "Use simulated or tpm; give hardware TEE measurements with --measurement."
-                )
-            }
-        }
-        for text in extra {
-            guard let colon = text.firstIndex(of: ":"), let equals = text.firstIndex(of: "="), colon < equals,
-                let platform = TEEMeasurement.Platform(rawValue: String(text[..<colon]))
-            else {
-                throw CLIError(
-                    "--measurement \(text) is not PLATFORM:REGISTER=HEX.",
-                    remedy: "For example sev-snp:measurement=<96 hex digits> or tdx:mrtd=<96 hex digits>."
-                )
-            }
-            measurements.append(
-                TEEMeasurement(
-                    platform: platform,
-                    register: String(text[text.index(after: colon)..<equals]),
-                    value: String(text[text.index(after: equals)...]).lowercased()
-                )
-            )
-        }
-        let release = LogEntry.Release(name: name, version: version, measurements: measurements, source: source)
-        do {
-            _ = try LogEntry(json: LogEntry.release(release).leafData)
-        } catch {
-            throw CLIError("The release is not valid: \(error.detail)", remedy: "See docs/formats/log-entries.md.")
-        }
-        return release
-    }
-
-    private static func attesterStep<T>(_ body: () throws(AttesterError) -> T) throws -> T {
-        do { return try body() } catch {
-            throw CLIError("Cannot measure the executable: \(error.reason).", remedy: "Check --executable.")
+extension ReleaseBuilder.Failure {
+    /// What to do about it.
+    var remedy: String {
+        switch self {
+        case .notComputable: return "Use simulated or tpm; give hardware TEE measurements with --measurement."
+        case .malformedMeasurement:
+            return "For example sev-snp:measurement=<96 hex digits> or tdx:mrtd=<96 hex digits>."
+        case .measurement: return "Check --executable."
+        case .invalid: return "See docs/formats/log-entries.md."
         }
     }
 }

@@ -1,16 +1,13 @@
 import ArgumentParser
-import AsyncHTTPClient
 import Foundation
-import NIOCore
 import VeilKeyBroker
+import VeilKeyBrokerClient
 import VeilKeys
 import _VeilBytes
 
-/// The CLI's client for the broker's admin API: each request carries a fresh admin JWT signed with the admin key.
-struct KBSAdminClient {
-    let base: String
-    let key: SigningPrivateKey
-
+extension KBSAdminClient {
+    /// A client for the broker at `url` that signs a fresh admin JWT per request with the admin key at
+    /// `adminKeyPath`.
     init(url: String, adminKeyPath: String) throws {
         guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? "") else {
             throw CLIError(
@@ -18,15 +15,14 @@ struct KBSAdminClient {
                 remedy: "Give the broker's base URL, e.g. http://127.0.0.1:8090."
             )
         }
-        base = url.hasSuffix("/") ? String(url.dropLast()) : url
+        let key: SigningPrivateKey
         do { key = try KeyFile.readSigningKey(adminKeyPath) } catch {
             throw CLIError(error.description, remedy: "Give the admin's private key file (veil keygen ed25519).")
         }
+        self.init(baseURL: url) { try AdminToken.sign(key: key) }
     }
 
-    /// Sends a request to `/kbs/v0/admin/<path>`; returns the status and body, throwing on problems.
-    enum Method { case GET, PUT, POST, DELETE }
-
+    /// ``request(_:_:body:contentType:)`` with its failures as CLI errors.
     @discardableResult
     func send(
         _ method: Method,
@@ -34,37 +30,20 @@ struct KBSAdminClient {
         body: [UInt8]? = nil,
         contentType: String = "application/json"
     ) async throws -> (status: Int, body: [UInt8]) {
-        var request = HTTPClientRequest(url: base + "/kbs/v0/admin/" + path)
-        switch method {
-        case .GET: request.method = .GET
-        case .PUT: request.method = .PUT
-        case .POST: request.method = .POST
-        case .DELETE: request.method = .DELETE
-        }
-        request.headers.add(name: "Authorization", value: "Bearer " + (try AdminToken.sign(key: key)))
-        if let body {
-            request.body = .bytes(ByteBuffer(bytes: body))
-            request.headers.add(name: "Content-Type", value: contentType)
-        }
-        let response: HTTPClientResponse
-        do { response = try await HTTPClient.shared.execute(request, timeout: .seconds(30)) } catch {
+        do { return try await request(method, path, body: body, contentType: contentType) } catch {
+            guard error.code == .problem else {
+                throw CLIError(
+                    "Could not reach the broker at \(baseURL): \(error.detail).",
+                    remedy: "Check --kbs and that the broker runs."
+                )
+            }
+            let type = error.problemType ?? "HTTP \(error.status ?? 0)"
             throw CLIError(
-                "Could not reach the broker at \(base): \(error).",
-                remedy: "Check --kbs and that the broker runs."
-            )
-        }
-        let bytes = Array(buffer: try await response.body.collect(upTo: 16 << 20))
-        guard (200..<300).contains(Int(response.status.code)) else {
-            let problem = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any]
-            let type = problem?["type"] as? String ?? "HTTP \(response.status.code)"
-            let detail = problem?["detail"] as? String ?? problem?["title"] as? String ?? ""
-            throw CLIError(
-                "The broker refused: \(type)\(detail.isEmpty ? "" : " (\(detail))").",
+                "The broker refused: \(type)\(error.detail.isEmpty ? "" : " (\(error.detail))").",
                 remedy: type.hasSuffix("/unauthorized")
                     ? "Start the broker with --admin-key FILE.pub for this key." : "See docs/kbs.md."
             )
         }
-        return (Int(response.status.code), bytes)
     }
 }
 

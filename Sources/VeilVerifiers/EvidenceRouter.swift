@@ -1,5 +1,4 @@
-import Foundation
-import VeilAttestation
+public import VeilAttestation
 import VeilSEVSNP
 import VeilAzureVTPM
 import VeilSGX
@@ -8,9 +7,13 @@ import VeilTPM
 import VeilSimulated
 import _VeilBytes
 
-/// Detects the evidence type from its bytes and runs the matching verifier and the policy.
-enum EvidenceRouter {
-    static func verifier(for bytes: [UInt8]) -> (any AttestationVerifier)? {
+/// Detects the evidence type from its bytes and runs the matching verifier and the policy: what `veil attest verify`
+/// does with a file of unknown kind (a raw SEV-SNP report, a TDX or SGX quote, Azure vTPM evidence, a TPM bundle,
+/// SIMULATED evidence, or an evidence bundle of any of them; hex text is decoded first).
+public enum EvidenceRouter {
+    /// The verifier for raw evidence `bytes`, recognised by their layout; nil when no platform's evidence looks
+    /// like them.
+    public static func verifier(for bytes: [UInt8]) -> (any AttestationVerifier)? {
         if bytes.count == SEVSNP.Report.size, let version = readLE32(bytes, 0), (2...5).contains(version),
             readLE32(bytes, 0x34) == 1
         {
@@ -31,7 +34,9 @@ enum EvidenceRouter {
         return nil
     }
 
-    static func verify(
+    /// Verifies `raw` evidence (raw or an evidence bundle, binary or hex text) and appraises it against the
+    /// document's policy for the platform found. Unrecognised bytes yield an attestation result that says so.
+    public static func verify(
         _ raw: [UInt8],
         document: PolicyDocument,
         context: VerificationContext
@@ -53,11 +58,8 @@ enum EvidenceRouter {
         return Appraiser.appraise(report, policies: policies, context: context)
     }
 
-    /// Verifies evidence bundles with every platform verifier.
-    static let bundleVerifier = EvidenceBundle.Verifier(verifiers: [
-        SEVSNP.Verifier(), TDX.Verifier(), SGX.Verifier(), TPM.Verifier(), AzureVTPM.Verifier(),
-        SimulatedTEE.Verifier(),
-    ])
+    /// Verifies evidence bundles with every platform verifier (``PlatformVerifiers/bundleVerifier``).
+    public static var bundleVerifier: EvidenceBundle.Verifier { PlatformVerifiers.bundleVerifier }
 
     /// Evidence stored as hex text (as some tools write reports) is decoded first.
     static func decodeTextIfHex(_ bytes: [UInt8]) -> [UInt8] {

@@ -7,8 +7,8 @@ import VeilKeys
 import VeilSealing
 import _VeilBytes
 
-/// The child side of `veil bench seal`: one seal or one in-memory unseal, timed, with its peak memory.
-enum BenchSealWorker {
+/// The child side of ``SealBenchmark``: one seal or one in-memory unseal, timed, with its peak memory.
+public enum SealBenchmarkWorker {
     struct Paths {
         let directory: String
         var model: String { directory + "/model.bin" }
@@ -18,15 +18,22 @@ enum BenchSealWorker {
         var ownerKey: String { directory + "/owner.key.pub" }
     }
 
-    struct Result: Codable {
-        let seconds: Double
-        let cpuSeconds: Double
-        let peakDeltaBytes: Int
-        let peakMeasurement: String
-        let memoryLock: String?
+    /// One operation's time and peak memory.
+    public struct Result: Codable, Sendable {
+        /// Wall-clock seconds.
+        public let seconds: Double
+        /// User plus system CPU seconds.
+        public let cpuSeconds: Double
+        /// Peak resident memory above the start, bytes.
+        public let peakDeltaBytes: Int
+        /// How the peak was measured.
+        public let peakMeasurement: String
+        /// How the unsealed region was locked (unseal only).
+        public let memoryLock: String?
     }
 
-    static func run(_ operation: String, directory: String, chunkSize: Int) throws -> Result {
+    /// Runs `operation` (`seal` or `unseal`) on the files in `directory` and measures it.
+    public static func run(_ operation: String, directory: String, chunkSize: Int) throws -> Result {
         let paths = Paths(directory: directory)
         let key = try KeyFile.readSymmetricKey(paths.key)
         let reset = resetPeak()
@@ -62,12 +69,12 @@ enum BenchSealWorker {
                 lock = model.memoryLock.description
             }
         default:
-            throw CLIError("unknown worker \(operation).", remedy: "Use seal or unseal.")
+            throw BenchmarkError("unknown worker \(operation).", remedy: "Use seal or unseal.")
         }
         let cpu = cpuTime() - cpuStart
         let peak = statusField("VmHWM") ?? 0
         return Result(
-            seconds: ProgressReporter.seconds(elapsed),
+            seconds: elapsed.seconds,
             cpuSeconds: cpu,
             peakDeltaBytes: peak - (reset ? baseline : 0),
             peakMeasurement: reset ? "VmHWM after reset minus VmRSS at start" : "VmHWM (reset unavailable)",
