@@ -117,6 +117,7 @@ let package = Package(
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: veilSwiftSettings
@@ -275,6 +276,8 @@ let package = Package(
                 "_VeilBytes",
                 "VeilKeys",
                 "VeilTransparency",
+                "VeilServerKit",
+                "VeilStorageKit",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -297,6 +300,7 @@ let package = Package(
                 "VeilKeys",
                 "VeilAttestation",
                 "VeilTransparency",
+                "VeilStorageKit",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -313,6 +317,7 @@ let package = Package(
                 "VeilKeys",
                 "VeilAttestation",
                 "VeilKeyBroker",
+                "VeilServerKit",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -408,6 +413,7 @@ let package = Package(
                 "VeilKeyBrokerClient",
                 "VeilTransparency",
                 "VeilLogClient",
+                "VeilServerKit",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -429,6 +435,7 @@ let package = Package(
             dependencies: [
                 "_VeilBytes",
                 "VeilOHTTP",
+                "VeilServerKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -479,9 +486,8 @@ let package = Package(
         .target(
             name: "VeilNodeCLI",
             dependencies: [
-                "VeilNodeServer", "VeilAttestation", "VeilAttesters", "VeilKeys", "_VeilBytes",
+                "VeilNodeServer", "VeilAttesters", "VeilServerKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: veilSwiftSettings
         ),
@@ -648,6 +654,7 @@ let package = Package(
             dependencies: [
                 "VeilKeyBroker", "VeilKeyBrokerServer", "VeilAttestation", "VeilAttesters", "VeilSimulated", "VeilKeys",
                 "_VeilBytes", "VeilTestSupport", "VeilTPM", "VeilTransparency", "VeilLogServer", "VeilLogClient",
+                "VeilServerKit",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -728,7 +735,7 @@ let package = Package(
                 "VeilClient", "VeilRelayServer", "VeilOHTTP", "VeilAttestation", "VeilAttesters", "VeilSimulated",
                 "VeilKeys", "VeilTestSupport", "_VeilBytes", "VeilNodeServer", "VeilInference", "VeilKeyBroker",
                 "VeilKeyBrokerClient", "VeilKeyBrokerServer", "VeilTransparency", "VeilLogServer",
-                "VeilLogClient",
+                "VeilLogClient", "VeilServerKit",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 public import ServiceLifecycle
 import VeilOHTTP
+import VeilServerKit
 import _VeilBytes
 
 /// The public part of a node's attestation bundle the relay reads: its node id and the key ids it serves. The
@@ -60,7 +61,7 @@ public struct HealthChecker: Service {
     }
 
     private func check(_ node: NodePool.Node) async {
-        let timeout = TimeAmount.nanoseconds(Int64(configuration.healthTimeout.components.seconds) * 1_000_000_000)
+        let timeout = TimeAmount(configuration.healthTimeout)
         do {
             let health = try await httpClient.execute(
                 HTTPClientRequest(url: RelayForwarder.url(node.url, "/healthz")),

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import VeilOHTTP
+import VeilServerKit
 import _VeilBytes
 
 /// Forwards requests to nodes. Builds every outbound request from scratch with only the media type, so nothing
@@ -142,7 +143,7 @@ struct RelayForwarder: Sendable {
         outbound.headers.add(name: "Content-Type", value: mediaType)
         outbound.body = .stream(body, length: length.map { .known(Int64($0)) } ?? .unknown)
         let deadline =
-            NIODeadline.now() + .nanoseconds(Int64(configuration.requestTimeout.components.seconds) * 1_000_000_000)
+            NIODeadline.now() + TimeAmount(configuration.requestTimeout)
         let response: HTTPClientResponse
         do {
             response = try await httpClient.execute(outbound, deadline: deadline)

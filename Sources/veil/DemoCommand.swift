@@ -6,6 +6,7 @@ import VeilAttestation
 import VeilClient
 import VeilTransparency
 import VeilInference
+import VeilNodeServer
 import _VeilBytes
 
 /// `veil demo`: Veil's main job end to end, on this machine, in one process.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VeilClient
 import VeilInference
+import VeilNodeServer
 import _VeilBytes
 
 /// `veil up`: the demo's stack, left running for other clients (`veil chat`, `veil proxy`, the Swift SDK).
