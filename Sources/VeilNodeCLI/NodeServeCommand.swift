@@ -181,4 +181,4 @@ public struct NodeServeCommand: AsyncParsableCommand {
     }
 }
 
-extension TEEChoice: @retroactive ExpressibleByArgument {}
+extension TEEChoice: ExpressibleByArgument {}

@@ -20,4 +20,20 @@ public struct VeilNodeCommand: AsyncParsableCommand {
     public func run() async throws {
         try await node.run()
     }
+
+    /// The entry point of `veil-node`: parses the process's arguments and runs the node (help, version and errors
+    /// exit as ArgumentParser's `main()` does).
+    public static func start() async {
+        do {
+            let command = try parseAsRoot()
+            guard let node = command as? VeilNodeCommand else {
+                var other = command
+                try other.run()
+                return
+            }
+            try await node.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

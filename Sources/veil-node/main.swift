@@ -1,4 +1,4 @@
 import VeilNodeCLI
 
 // veil-node: the inference node alone, the same command as `veil node serve`.
-await VeilNodeCommand.main()
+await VeilNodeCommand.start()
