@@ -3,7 +3,6 @@ import Foundation
 import NIOCore
 public import ServiceLifecycle
 import VeilOHTTP
-import VeilServerKit
 import _VeilBytes
 
 /// The public part of a node's attestation bundle the relay reads: its node id and the key ids it serves. The

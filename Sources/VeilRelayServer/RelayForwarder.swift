@@ -3,7 +3,6 @@ import Foundation
 import Hummingbird
 import NIOCore
 import VeilOHTTP
-import VeilServerKit
 import _VeilBytes
 
 /// Forwards requests to nodes. Builds every outbound request from scratch with only the media type, so nothing

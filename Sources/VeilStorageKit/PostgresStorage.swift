@@ -38,7 +38,7 @@ public enum PostgresStorage {
         _ client: PostgresClient,
         lock: Int64,
         logger: Logger,
-        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+        _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
         do {
             return try await client.withTransaction(logger: logger) { connection in

@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import VeilAttestation
+import VeilAttesters
 import VeilClient
 import VeilTransparency
 import VeilInference

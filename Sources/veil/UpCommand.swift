@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import VeilAttestation
+import VeilAttesters
 import VeilClient
 import VeilInference
 import VeilNodeServer
