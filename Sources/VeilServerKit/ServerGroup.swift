@@ -41,11 +41,12 @@ public final class ServerGroup: Sendable {
     ) {
         let gracefulShutdownSignals: [UnixSignal] = trapsSignals ? [.sigterm, .sigint] : []
         var continuations: [String: AsyncStream<any Service>.Continuation] = [:]
-        var services: [any Service] = []
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         for name in stages {
             let (stream, continuation) = AsyncStream<any Service>.makeStream()
             continuations[name] = continuation
-            services.append(Stage(service: stream))
+            // A server that stops on its own stops only itself, as a server run alone would; a failure stops all.
+            services.append(.init(service: Stage(service: stream), successTerminationBehavior: .ignore))
         }
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: gracefulShutdownSignals, logger: logger)
