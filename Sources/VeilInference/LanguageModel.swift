@@ -1,6 +1,7 @@
 public import _VeilKernels
 public import VeilTokenizers
 import Foundation
+import _VeilBytes
 
 /// One event of a streamed generation.
 public enum GenerationEvent: Sendable, Hashable {
@@ -114,19 +115,11 @@ public actor LanguageModel {
         parameters: SamplingParameters,
         topLogits: Int = 0
     ) -> AsyncThrowingStream<GenerationEvent, any Error> {
-        AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    try await self.run(promptTokens, parameters: parameters, topLogits: topLogits) { event in
-                        if case .terminated = continuation.yield(event) { return false }
-                        return !Task.isCancelled
-                    }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
+        AsyncThrowingStream.producing { continuation in
+            try await self.run(promptTokens, parameters: parameters, topLogits: topLogits) { event in
+                if case .terminated = continuation.yield(event) { return false }
+                return !Task.isCancelled
             }
-            continuation.onTermination = { _ in task.cancel() }
         }
     }
 

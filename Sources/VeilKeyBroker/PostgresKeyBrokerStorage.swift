@@ -1,6 +1,7 @@
 public import Foundation
 public import Logging
 public import PostgresNIO
+import VeilStorageKit
 
 /// The store for several broker instances: PostgreSQL through postgres-nio. Every mutating call is one
 /// transaction that first takes a transaction-scoped advisory lock, so the audit chain never forks and version
@@ -20,23 +21,11 @@ public final class PostgresKeyBrokerStorage: KeyBrokerStorage {
 
     /// A client for `postgres://user:password@host:port/database` (`?sslmode=require` requires TLS).
     public static func client(url: String) throws -> PostgresClient {
-        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme),
-            let host = components.host, let user = components.user
-        else {
-            throw KeyBrokerError(.storage, "the PostgreSQL URL must look like postgres://user:password@host:port/db")
+        do {
+            return try PostgresStorage.client(url: url)
+        } catch {
+            throw KeyBrokerError(.storage, error.description)
         }
-        let database = components.path.isEmpty ? nil : String(components.path.dropFirst())
-        let requireTLS = components.queryItems?.contains { $0.name == "sslmode" && $0.value == "require" } ?? false
-        return PostgresClient(
-            configuration: PostgresClient.Configuration(
-                host: host,
-                port: components.port ?? 5432,
-                username: user,
-                password: components.password,
-                database: database,
-                tls: requireTLS ? .require(.makeClientConfiguration()) : .disable
-            )
-        )
     }
 
     public func migrate() async throws {
@@ -52,13 +41,8 @@ public final class PostgresKeyBrokerStorage: KeyBrokerStorage {
         _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T
     ) async throws -> T {
         let logger = self.logger
-        do {
-            return try await client.withTransaction(logger: logger) { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.writeLock))", logger: logger)
-                return try await body(connection, logger)
-            }
-        } catch let error as PostgresTransactionError {
-            throw error.closureError ?? error.commitError ?? error
+        return try await PostgresStorage.withLockedTransaction(client, lock: Self.writeLock, logger: logger) {
+            connection in try await body(connection, logger)
         }
     }
 

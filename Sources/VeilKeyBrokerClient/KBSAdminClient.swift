@@ -1,6 +1,7 @@
 public import AsyncHTTPClient
 import Foundation
 import NIOCore
+import VeilWire
 
 /// A client for the key broker's admin API (`/kbs/v0/admin/…`, docs/kbs.md): resources, policies, audit. Each
 /// request carries a fresh admin token (a JWT signed with an admin key the broker accepts), made by `token`.
@@ -64,9 +65,8 @@ public struct KBSAdminClient: Sendable {
             throw KBSClientError(.unreachable, "\(error)")
         }
         guard (200..<300).contains(status) else {
-            let problem = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any]
-            let detail = problem?["detail"] as? String ?? problem?["title"] as? String ?? ""
-            throw KBSClientError(.problem, status: status, problemType: problem?["type"] as? String, detail)
+            let problem = Problem(decoding: bytes)
+            throw KBSClientError(.problem, status: status, problem: problem, problem?.detail ?? problem?.title ?? "")
         }
         return (status, bytes)
     }

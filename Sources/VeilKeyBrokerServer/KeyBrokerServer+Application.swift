@@ -3,7 +3,7 @@ public import Hummingbird
 public import Logging
 public import ServiceLifecycle
 public import VeilKeyBroker
-import VeilServerKit
+public import VeilServerKit
 import VeilWire
 public import _VeilBytes
 
@@ -133,6 +133,18 @@ public enum KeyBrokerServer {
         return app
     }
 
+    /// Runs the broker until SIGINT/SIGTERM (`veil kbs serve`) under the server kit; `onRunning` is told the bound
+    /// address.
+    public static func run(
+        _ configuration: KeyBrokerServerConfiguration,
+        logger: Logger = Logger(label: "veil.kbs"),
+        onRunning: (RunningServer) async -> Void = { _ in }
+    ) async throws {
+        try await ServerGroup.serve("kbs", host: configuration.host, logger: logger, onRunning: onRunning) {
+            try buildApplication(configuration, logger: logger, onServerRunning: $0)
+        }
+    }
+
     /// Runs the broker in-process until `body` returns, handing `body` the base URL
     /// (`http://127.0.0.1:<bound port>`); for end-to-end tests and `veil bench kbs`.
     public static func withRunningServer<T: Sendable>(
@@ -140,32 +152,19 @@ public enum KeyBrokerServer {
         logger: Logger = Logger(label: "veil.kbs"),
         _ body: @escaping @Sendable (URL) async throws -> T
     ) async throws -> T {
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = try buildApplication(configuration, logger: logger) { port in
-            continuation.yield(port)
-            continuation.finish()
+        let group = ServerGroup(stages: ["kbs"], trapsSignals: false, logger: logger)
+        let server = try await group.start("kbs", host: configuration.host) { onServerRunning in
+            try buildApplication(configuration, logger: logger, onServerRunning: onServerRunning)
         }
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                try await app.runService()
-                return nil
-            }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next(), let url = URL(string: "http://\(configuration.host):\(port)") else {
-                group.cancelAll()
-                throw KeyBrokerError(.storage, "the broker did not start")
-            }
-            let result: T
-            do {
-                result = try await body(url)
-            } catch {
-                group.cancelAll()
-                throw error
-            }
-            group.cancelAll()
-            while let next = try? await group.next() { _ = next }
-            return result
+        let result: T
+        do {
+            result = try await body(server.url)
+        } catch {
+            await group.shutdown()
+            throw error
         }
+        await group.shutdown()
+        return result
     }
 }
 

@@ -4,6 +4,7 @@ public import Logging
 import PostgresNIO
 public import ServiceLifecycle
 public import VeilKeys
+public import VeilServerKit
 public import VeilTransparency
 import VeilServerKit
 import VeilWire
@@ -105,5 +106,17 @@ public enum LogServer {
             _ = try await service.checkpoint()
         }
         return app
+    }
+
+    /// Runs the log until SIGINT/SIGTERM (`veil log serve`) under the server kit; `onRunning` is told the bound
+    /// address.
+    public static func run(
+        _ configuration: LogServerConfiguration,
+        logger: Logger = Logger(label: "veil.log"),
+        onRunning: (RunningServer) async -> Void = { _ in }
+    ) async throws {
+        try await ServerGroup.serve("log", host: configuration.host, logger: logger, onRunning: onRunning) {
+            try buildApplication(configuration, logger: logger, onServerRunning: $0)
+        }
     }
 }

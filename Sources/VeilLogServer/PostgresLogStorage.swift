@@ -1,6 +1,7 @@
 public import Foundation
 import Logging
 public import PostgresNIO
+import VeilStorageKit
 public import VeilTransparency
 
 /// The log store for several server instances: PostgreSQL through postgres-nio. Appends run in one transaction
@@ -21,22 +22,11 @@ public final class PostgresLogStorage: LogStorage {
     /// A client for a `postgres://user:password@host:port/database` URL; `?sslmode=require` requires TLS, otherwise
     /// TLS is not used (loopback and private networks).
     public static func client(url: String) throws -> PostgresClient {
-        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme),
-            let host = components.host, let user = components.user
-        else {
-            throw LogServerConfigurationError("the PostgreSQL URL must look like postgres://user:password@host:port/db")
+        do {
+            return try PostgresStorage.client(url: url)
+        } catch {
+            throw LogServerConfigurationError(error.description)
         }
-        let database = components.path.isEmpty ? nil : String(components.path.dropFirst())
-        let requireTLS = components.queryItems?.contains { $0.name == "sslmode" && $0.value == "require" } ?? false
-        let configuration = PostgresClient.Configuration(
-            host: host,
-            port: components.port ?? 5432,
-            username: user,
-            password: components.password,
-            database: database,
-            tls: requireTLS ? .require(.makeClientConfiguration()) : .disable
-        )
-        return PostgresClient(configuration: configuration)
     }
 
     public func migrate() async throws {
@@ -55,9 +45,9 @@ public final class PostgresLogStorage: LogStorage {
                 signed_at DOUBLE PRECISION NOT NULL)
             """,
         ] {
-            try await client.withTransaction(logger: logger) { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.appendLock))", logger: self.logger)
-                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
+            let logger = self.logger
+            try await PostgresStorage.withLockedTransaction(client, lock: Self.appendLock, logger: logger) {
+                connection in try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
         }
     }
@@ -101,72 +91,68 @@ public final class PostgresLogStorage: LogStorage {
         sign: @Sendable (UInt64, [UInt8]) throws -> String
     ) async throws -> AppendResult {
         let logger = self.logger
-        do {
-            return try await client.withTransaction(logger: logger) { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.appendLock))", logger: logger)
-                let current = try await Self.checkpoint(connection, logger)
-                let size = current?.treeSize ?? 0
-                let hashes = try await Self.nodeHashes(connection, Merkle.cover(0, size), logger)
-                var plan = AppendPlan(range: try CompactRange(size: size, hashes: hashes))
-                var existing: [[UInt8]: UInt64] = [:]
-                for record in entries {
-                    if let index = try await Self.index(connection, record.leafHash, logger) {
-                        existing[record.leafHash] = index
-                    }
+        return try await PostgresStorage.withLockedTransaction(client, lock: Self.appendLock, logger: logger) {
+            connection in
+            let current = try await Self.checkpoint(connection, logger)
+            let size = current?.treeSize ?? 0
+            let hashes = try await Self.nodeHashes(connection, Merkle.cover(0, size), logger)
+            var plan = AppendPlan(range: try CompactRange(size: size, hashes: hashes))
+            var existing: [[UInt8]: UInt64] = [:]
+            for record in entries {
+                if let index = try await Self.index(connection, record.leafHash, logger) {
+                    existing[record.leafHash] = index
                 }
-                plan.add(entries) { existing[$0] }
-                if plan.newEntries.isEmpty, let current {
-                    return AppendResult(outcomes: plan.outcomes, checkpoint: current)
-                }
-                for chunk in stride(from: 0, to: plan.newEntries.count, by: 1000) {
-                    let slice = plan.newEntries[chunk..<min(chunk + 1000, plan.newEntries.count)]
-                    let indices = slice.map { Int64($0.index) }
-                    let leafHashes = slice.map { ByteBuffer(bytes: $0.leafHash) }
-                    let kinds = slice.map(\.kind)
-                    let data = slice.map { ByteBuffer(bytes: $0.leafData) }
-                    try await connection.query(
-                        """
-                        INSERT INTO log_entries (idx, leaf_hash, kind, data)
-                        SELECT * FROM unnest(\(indices)::BIGINT[], \(leafHashes)::BYTEA[], \(kinds)::TEXT[], \(data)::BYTEA[])
-                        """,
-                        logger: logger
-                    )
-                }
-                for chunk in stride(from: 0, to: plan.newNodes.count, by: 2000) {
-                    let slice = plan.newNodes[chunk..<min(chunk + 2000, plan.newNodes.count)]
-                    let levels = slice.map { Int16($0.id.level) }
-                    let indices = slice.map { Int64($0.id.index) }
-                    let hashes = slice.map { ByteBuffer(bytes: $0.hash) }
-                    try await connection.query(
-                        """
-                        INSERT INTO log_nodes (level, idx, hash)
-                        SELECT * FROM unnest(\(levels)::SMALLINT[], \(indices)::BIGINT[], \(hashes)::BYTEA[])
-                        """,
-                        logger: logger
-                    )
-                }
-                let root = plan.range.root
-                let now = Date()
-                let checkpoint = StoredCheckpoint(
-                    treeSize: plan.range.size,
-                    rootHash: root,
-                    note: try sign(plan.range.size, root),
-                    signedAt: now
-                )
+            }
+            plan.add(entries) { existing[$0] }
+            if plan.newEntries.isEmpty, let current {
+                return AppendResult(outcomes: plan.outcomes, checkpoint: current)
+            }
+            for chunk in stride(from: 0, to: plan.newEntries.count, by: 1000) {
+                let slice = plan.newEntries[chunk..<min(chunk + 1000, plan.newEntries.count)]
+                let indices = slice.map { Int64($0.index) }
+                let leafHashes = slice.map { ByteBuffer(bytes: $0.leafHash) }
+                let kinds = slice.map(\.kind)
+                let data = slice.map { ByteBuffer(bytes: $0.leafData) }
                 try await connection.query(
                     """
-                    INSERT INTO log_checkpoint (id, tree_size, root, note, signed_at)
-                    VALUES (1, \(Int64(checkpoint.treeSize)), \(ByteBuffer(bytes: root)), \(checkpoint.note),
-                        \(now.timeIntervalSince1970))
-                    ON CONFLICT (id) DO UPDATE SET tree_size = excluded.tree_size, root = excluded.root,
-                        note = excluded.note, signed_at = excluded.signed_at
+                    INSERT INTO log_entries (idx, leaf_hash, kind, data)
+                    SELECT * FROM unnest(\(indices)::BIGINT[], \(leafHashes)::BYTEA[], \(kinds)::TEXT[], \(data)::BYTEA[])
                     """,
                     logger: logger
                 )
-                return AppendResult(outcomes: plan.outcomes, checkpoint: checkpoint)
             }
-        } catch let error as PostgresTransactionError {
-            throw error.closureError ?? error.commitError ?? error
+            for chunk in stride(from: 0, to: plan.newNodes.count, by: 2000) {
+                let slice = plan.newNodes[chunk..<min(chunk + 2000, plan.newNodes.count)]
+                let levels = slice.map { Int16($0.id.level) }
+                let indices = slice.map { Int64($0.id.index) }
+                let hashes = slice.map { ByteBuffer(bytes: $0.hash) }
+                try await connection.query(
+                    """
+                    INSERT INTO log_nodes (level, idx, hash)
+                    SELECT * FROM unnest(\(levels)::SMALLINT[], \(indices)::BIGINT[], \(hashes)::BYTEA[])
+                    """,
+                    logger: logger
+                )
+            }
+            let root = plan.range.root
+            let now = Date()
+            let checkpoint = StoredCheckpoint(
+                treeSize: plan.range.size,
+                rootHash: root,
+                note: try sign(plan.range.size, root),
+                signedAt: now
+            )
+            try await connection.query(
+                """
+                INSERT INTO log_checkpoint (id, tree_size, root, note, signed_at)
+                VALUES (1, \(Int64(checkpoint.treeSize)), \(ByteBuffer(bytes: root)), \(checkpoint.note),
+                    \(now.timeIntervalSince1970))
+                ON CONFLICT (id) DO UPDATE SET tree_size = excluded.tree_size, root = excluded.root,
+                    note = excluded.note, signed_at = excluded.signed_at
+                """,
+                logger: logger
+            )
+            return AppendResult(outcomes: plan.outcomes, checkpoint: checkpoint)
         }
     }
 

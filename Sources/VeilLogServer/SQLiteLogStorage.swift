@@ -1,5 +1,6 @@
 public import Foundation
 import GRDB
+import VeilStorageKit
 public import VeilTransparency
 
 /// The default log store: one SQLite database (GRDB), in WAL mode with `synchronous=FULL`, so a committed append
@@ -9,12 +10,7 @@ public final class SQLiteLogStorage: LogStorage {
 
     /// Opens (creating if needed) the database at `path`.
     public init(path: String) throws {
-        var configuration = Configuration()
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
-        configuration.busyMode = .timeout(30)
-        pool = try DatabasePool(path: path, configuration: configuration)
+        pool = try DurableSQLite.open(path: path)
     }
 
     public func migrate() async throws {

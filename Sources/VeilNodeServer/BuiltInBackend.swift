@@ -341,17 +341,9 @@ public struct BuiltInBackend: InferenceBackend {
     static func sse(
         _ produce: @escaping @Sendable (_ emit: (SecureBytes) -> Void) async throws -> Void
     ) -> StreamedResponse {
-        let body = AsyncThrowingStream<SecureBytes, any Error> { continuation in
-            let task = Task {
-                do {
-                    try await produce { continuation.yield($0) }
-                    continuation.yield(OpenAI.done)
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
-            }
-            continuation.onTermination = { _ in task.cancel() }
+        let body = AsyncThrowingStream<SecureBytes, any Error>.producing { continuation in
+            try await produce { continuation.yield($0) }
+            continuation.yield(OpenAI.done)
         }
         return StreamedResponse(
             status: 200,

@@ -79,18 +79,10 @@ public struct UpstreamBackend: InferenceBackend {
         let isEventStream = response.headers.first(name: "content-type")?.lowercased().hasPrefix("text/event-stream")
         if isEventStream == true {
             let body = response.body
-            let stream = AsyncThrowingStream<SecureBytes, any Error> { continuation in
-                let task = Task {
-                    do {
-                        for try await buffer in body {
-                            continuation.yield(SecureBytes(buffer.readableBytesView))
-                        }
-                        continuation.finish()
-                    } catch {
-                        continuation.finish(throwing: error)
-                    }
+            let stream = AsyncThrowingStream<SecureBytes, any Error>.producing { continuation in
+                for try await buffer in body {
+                    continuation.yield(SecureBytes(buffer.readableBytesView))
                 }
-                continuation.onTermination = { _ in task.cancel() }
             }
             return StreamedResponse(status: status, headers: headers, body: stream)
         }

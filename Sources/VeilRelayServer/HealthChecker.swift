@@ -60,7 +60,7 @@ public struct HealthChecker: Service {
     }
 
     private func check(_ node: NodePool.Node) async {
-        let timeout = TimeAmount.nanoseconds(Int64(configuration.healthTimeout.components.seconds) * 1_000_000_000)
+        let timeout = TimeAmount(configuration.healthTimeout)
         do {
             let health = try await httpClient.execute(
                 HTTPClientRequest(url: RelayForwarder.url(node.url, "/healthz")),

@@ -144,7 +144,7 @@ struct RelayForwarder: Sendable {
         outbound.headers.add(name: "Content-Type", value: mediaType)
         outbound.body = .stream(body, length: length.map { .known(Int64($0)) } ?? .unknown)
         let deadline =
-            NIODeadline.now() + .nanoseconds(Int64(configuration.requestTimeout.components.seconds) * 1_000_000_000)
+            NIODeadline.now() + TimeAmount(configuration.requestTimeout)
         let response: HTTPClientResponse
         do {
             response = try await httpClient.execute(outbound, deadline: deadline)

@@ -5,7 +5,7 @@ public import Logging
 import NIOCore
 import ServiceLifecycle
 import VeilOHTTP
-import VeilServerKit
+public import VeilServerKit
 import VeilWire
 import _VeilBytes
 
@@ -110,12 +110,31 @@ public enum RelayServer {
         return app
     }
 
+    /// Runs the relay until SIGINT/SIGTERM (`veil relay serve`): its forwarding client, its application under the
+    /// server kit; `onRunning` is told the bound address.
+    public static func run(
+        _ configuration: RelayConfiguration,
+        logger: Logger = Logger(label: "veil.relay"),
+        onRunning: (RunningServer) async -> Void = { _ in }
+    ) async throws {
+        let httpClient = makeHTTPClient(configuration)
+        do {
+            try await ServerGroup.serve("relay", host: configuration.host, logger: logger, onRunning: onRunning) {
+                buildApplication(configuration, httpClient: httpClient, logger: logger, onServerRunning: $0)
+            }
+        } catch {
+            try? await httpClient.shutdown()
+            throw error
+        }
+        try? await httpClient.shutdown()
+    }
+
     /// The HTTP client the relay forwards with: bounded connect time and idle (read) time.
     public static func makeHTTPClient(_ configuration: RelayConfiguration) -> HTTPClient {
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.timeout = .init(
             connect: .seconds(5),
-            read: .nanoseconds(Int64(configuration.idleTimeout.components.seconds) * 1_000_000_000)
+            read: TimeAmount(configuration.idleTimeout)
         )
         clientConfiguration.decompression = .disabled
         clientConfiguration.redirectConfiguration = .disallow

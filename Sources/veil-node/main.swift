@@ -1,2 +1,4 @@
-// veil-node: the inference node alone (skeleton; the node command moves here from `veil node serve`).
-print("veil-node: not yet assembled")
+import VeilNodeCLI
+
+// veil-node: the inference node alone, the same command as `veil node serve`.
+await VeilNodeCommand.start()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import VeilAttesters
 import Crypto
 import Foundation
 import VeilAttestation

@@ -3,10 +3,12 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import VeilAttestation
+import VeilAttesters
 import VeilClient
 import VeilKeyBrokerClient
 import VeilTransparency
 import VeilInference
+import VeilNodeServer
 import _VeilBytes
 
 /// `veil demo`: Veil's main job end to end, on this machine, in one process.

@@ -1,12 +1,12 @@
 import ArgumentParser
 import Foundation
-import Hummingbird
 import Logging
 import VeilAttestation
 import VeilKeyBroker
 import VeilKeyBrokerServer
 import VeilKeys
 import VeilLogClient
+import VeilServerKit
 import VeilTransparency
 import VeilVerifiers
 import _VeilBytes
@@ -91,8 +91,7 @@ struct KBSServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         _ = ProcessHardening.apply()
-        let parts = listen.split(separator: ":")
-        guard parts.count == 2, let port = Int(parts[1]), (0...65535).contains(port) else {
+        guard let address = ListenAddress(listen) else {
             throw CLIError("`\(listen)` is not HOST:PORT.", remedy: "Use e.g. --listen 127.0.0.1:8090.")
         }
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
@@ -132,8 +131,8 @@ struct KBSServeCommand: AsyncParsableCommand {
             storage = .sqlite(path: (dataDir as NSString).appendingPathComponent("kbs.sqlite"))
         }
         let configuration = KeyBrokerServerConfiguration(
-            host: String(parts[0]),
-            port: port,
+            host: address.host,
+            port: address.port,
             storage: storage,
             kek: kek,
             signer: signer,
@@ -142,10 +141,9 @@ struct KBSServeCommand: AsyncParsableCommand {
         )
         var logger = Logger(label: "veil.kbs")
         logger.logLevel = .notice
-        let host = String(parts[0])
         let closed = settings.adminKeys.isEmpty
-        let app = try KeyBrokerServer.buildApplication(configuration, logger: logger) { port in
-            print("veil kbs: listening on http://\(host):\(port)\(closed ? " (admin API closed)" : "")")
+        try await KeyBrokerServer.run(configuration, logger: logger) { server in
+            print("veil kbs: listening on \(server.url.absoluteString)\(closed ? " (admin API closed)" : "")")
             print("veil kbs: token key \(signer.keyID), KEK \(kek.id), audience \(settings.audience)")
             if let logs = settings.transparency?.logs {
                 print("veil kbs: trusts the log \(logs.map(\.origin).joined(separator: ", ")) for logged releases")
@@ -155,7 +153,6 @@ struct KBSServeCommand: AsyncParsableCommand {
             }
             fflush(nil)
         }
-        try await app.runService()
     }
 
     /// The trusted log (--log-key, --log-origin or --log's origin) and the appender (--log, --log-submitter-key).

@@ -7,6 +7,7 @@ import VeilKeys
 import VeilLogClient
 import VeilLogServer
 import VeilSealing
+import VeilServerKit
 import VeilTransparency
 import VeilVerifiers
 import _VeilBytes
@@ -39,8 +40,7 @@ extension LocalStack {
         port: Int,
         attester: any Attester,
         sealedPath: String,
-        servers: inout [RunningServer],
-        ports: Ports,
+        servers: ServerGroup,
         say: (String) -> Void
     ) async throws -> StackLog {
         func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
@@ -57,20 +57,23 @@ extension LocalStack {
             throw CLIError("\(path("log.jwk")) is not an Ed25519 key.", remedy: "Remove it; veil up makes a new one.")
         }
         let signer = try CheckpointSigner(origin: logOrigin, key: logKey)
-        let application = try LogServer.buildApplication(
-            LogServerConfiguration(
-                port: port,
-                storage: .sqlite(path: path("log.sqlite")),
-                signer: signer,
-                submitters: [releaseKey, ownerKey, brokerKey],
-                submitterKinds: [
-                    releaseKey.thumbprint: [.release], ownerKey.thumbprint: [.model],
-                    brokerKey.thumbprint: [.policy, .keyRelease, .auditHead],
-                ]
-            ),
-            logger: quietLogger("veil.log")
-        ) { port in await ports.set("log", port) }
-        let url = try await run("log", application, ports: ports, into: &servers)
+        let configuration = LogServerConfiguration(
+            port: port,
+            storage: .sqlite(path: path("log.sqlite")),
+            signer: signer,
+            submitters: [releaseKey, ownerKey, brokerKey],
+            submitterKinds: [
+                releaseKey.thumbprint: [.release], ownerKey.thumbprint: [.model],
+                brokerKey.thumbprint: [.policy, .keyRelease, .auditHead],
+            ]
+        )
+        let url = try await run("log", in: servers) { onServerRunning in
+            try LogServer.buildApplication(
+                configuration,
+                logger: quietLogger("veil.log"),
+                onServerRunning: onServerRunning
+            )
+        }
         try Data((signer.logKey.vkey + "\n").utf8).write(to: URL(fileURLWithPath: path("log.vkey")), options: .atomic)
         say("transparency log listening on \(url.absoluteString) (origin \(logOrigin), key \(path("log.vkey")))")
 

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import VeilServerKit
 import VeilAttestation
 import VeilAttesters
 import VeilClient
@@ -67,8 +68,11 @@ struct LocalStack {
     let attestationKeyPEM: String?
     let sealedPath: String
     let sealedBytes: Int
-    private let servers: [RunningServer]
+    private let servers: ServerGroup
     private let relayClient: HTTPClient
+
+    /// The stack's servers in start order; they stop in reverse order (relay, node, broker, log).
+    static let stages = ["log", "kbs", "node", "relay"]
 
     /// Starts the three servers; `say` narrates each step.
     static func start(_ options: Options, say: @escaping (String) -> Void) async throws -> LocalStack {
@@ -106,15 +110,48 @@ struct LocalStack {
         )
 
         // The transparency log: the node release and the sealed model are logged before anything trusts them.
-        var servers: [RunningServer] = []
-        let ports = Ports()
+        let servers = ServerGroup(stages: stages, logger: quietLogger("veil.stack"))
+        do {
+            return try await start(
+                options,
+                servers: servers,
+                sealedPath: sealedPath,
+                sealedBytes: sealedBytes,
+                timings: timings,
+                ownerKey: ownerKey,
+                modelKey: modelKey,
+                say: say
+            )
+        } catch {
+            await servers.shutdown()
+            throw error
+        }
+    }
+
+    /// Starts the servers in order in `servers`, the stack's one service group.
+    private static func start(
+        _ options: Options,
+        servers: ServerGroup,
+        sealedPath: String,
+        sealedBytes: Int,
+        timings: Timings,
+        ownerKey: String,
+        modelKey: String,
+        say: @escaping (String) -> Void
+    ) async throws -> LocalStack {
+        let directory = options.dataDirectory
+        var timings = timings
+        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+        func ensureKey(_ kind: KeyKind, _ name: String) throws -> String {
+            if !FileManager.default.fileExists(atPath: path(name)) { try KeyFile.generate(kind, at: path(name)) }
+            return path(name)
+        }
         let log = try await startLog(
             in: directory,
             port: options.logPort,
             attester: options.attester,
             sealedPath: sealedPath,
-            servers: &servers,
-            ports: ports,
+            servers: servers,
             say: say
         )
 
@@ -150,10 +187,13 @@ struct LocalStack {
             signer: try TokenSigner.file(path("kbs-token.jwk")),
             settings: settings
         )
-        let kbsApp = try KeyBrokerServer.buildApplication(kbsConfiguration, logger: quietLogger("veil.kbs")) {
-            port in await ports.set("kbs", port)
+        let kbsURL = try await run("kbs", in: servers) { onServerRunning in
+            try KeyBrokerServer.buildApplication(
+                kbsConfiguration,
+                logger: quietLogger("veil.kbs"),
+                onServerRunning: onServerRunning
+            )
         }
-        let kbsURL = try await run("kbs", kbsApp, ports: ports, into: &servers)
         say("key broker listening on \(kbsURL.absoluteString) (SQLite \(path("kbs.sqlite")))")
 
         // The owner registers the model key under a release policy that names the TEE the node will use.
@@ -208,22 +248,32 @@ struct LocalStack {
         timings.unsealAndLoad = ContinuousClock.now - loadStart
         say("node unsealed the model into locked memory and loaded the engine")
         let backend = BuiltInBackend(model: loaded.model, modelID: options.modelName)
-        let nodeApp = NodeServer.buildApplication(
-            NodeServerConfiguration(port: options.nodePort, keyring: keyring, backend: backend),
-            logger: quietLogger("veil.node")
-        ) { port in await ports.set("node", port) }
-        let nodeURL = try await run("node", nodeApp, ports: ports, into: &servers)
+        let nodeURL = try await run("node", in: servers) { onServerRunning in
+            NodeServer.buildApplication(
+                NodeServerConfiguration(port: options.nodePort, keyring: keyring, backend: backend),
+                logger: quietLogger("veil.node"),
+                onServerRunning: onServerRunning
+            )
+        }
         say("node listening on \(nodeURL.absoluteString)")
 
         // The relay: forwards ciphertext, holds no keys.
         let relayConfiguration = RelayConfiguration(port: options.relayPort, nodes: [nodeURL])
         let relayClient = RelayServer.makeHTTPClient(relayConfiguration)
-        let relayApp = RelayServer.buildApplication(
-            relayConfiguration,
-            httpClient: relayClient,
-            logger: quietLogger("veil.relay")
-        ) { port in await ports.set("relay", port) }
-        let relayURL = try await run("relay", relayApp, ports: ports, into: &servers)
+        let relayURL: URL
+        do {
+            relayURL = try await run("relay", in: servers) { onServerRunning in
+                RelayServer.buildApplication(
+                    relayConfiguration,
+                    httpClient: relayClient,
+                    logger: quietLogger("veil.relay"),
+                    onServerRunning: onServerRunning
+                )
+            }
+        } catch {
+            try? await relayClient.shutdown()
+            throw error
+        }
         say("relay listening on \(relayURL.absoluteString) → 1 node")
 
         return LocalStack(
@@ -249,51 +299,27 @@ struct LocalStack {
         )
     }
 
-    /// Stops the servers (graceful shutdown: the relay first, then the node, then the broker).
+    /// Stops the servers (graceful shutdown: the relay first, then the node, then the broker, then the log).
     func stop() async {
-        for server in servers.reversed() {
-            await server.group.triggerGracefulShutdown()
-            _ = await server.task.result
-        }
+        await servers.shutdown()
         try? await relayClient.shutdown()
     }
 
-    /// Waits until the servers stop (SIGINT/SIGTERM shut them down gracefully).
+    /// Waits until the servers stop (SIGINT/SIGTERM shut them down gracefully, in the same order).
     func wait() async {
-        for server in servers { _ = await server.task.result }
+        try? await servers.wait()
         try? await relayClient.shutdown()
     }
 
-    /// One server of the stack: its service group (for graceful shutdown) and the task running it.
-    struct RunningServer {
-        let group: ServiceGroup
-        let task: Task<Void, any Error>
-    }
-
-    /// Runs `app` in a task and returns its base URL once it has bound, or throws if it stops before that.
-    static func run(
+    /// Starts the named stage in the stack's group and returns its base URL once it has bound.
+    static func run<App: ApplicationProtocol>(
         _ name: String,
-        _ app: some ApplicationProtocol,
-        ports: Ports,
-        into servers: inout [RunningServer]
+        in servers: ServerGroup,
+        _ build: (_ onServerRunning: @escaping @Sendable (Int) async -> Void) throws -> App
     ) async throws -> URL {
-        let group = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger)
-        )
-        let server = Task { try await group.run() }
-        servers.append(RunningServer(group: group, task: server))
-        Task {
-            if case .failure(let error) = await server.result { await ports.fail(name, error) }
-            await ports.fail(name, CancellationError())
-        }
-        switch await ports.wait(name) {
-        case .success(let port):
-            guard let url = URL(string: "http://127.0.0.1:\(port)") else {
-                throw CLIError("the \(name) server bound no usable port.", remedy: "Run it again.")
-            }
-            return url
-        case .failure(let error):
-            for other in servers { await other.group.triggerGracefulShutdown() }
+        do {
+            return try await servers.start(name, build).url
+        } catch {
             throw CLIError("the \(name) server of the local stack did not start: \(error)", remedy: "See docs/demo.md.")
         }
     }
@@ -350,26 +376,5 @@ struct StackTEE {
         default:
             return "attestation: this machine's TEE (\(choice.rawValue == "auto" ? "detected" : choice.rawValue))."
         }
-    }
-}
-
-/// Hands bound ports from the servers' `onServerRunning` callbacks to the code that waits for them.
-actor Ports {
-    private var results: [String: Result<Int, any Error>] = [:]
-    private var waiters: [String: [CheckedContinuation<Result<Int, any Error>, Never>]] = [:]
-
-    func set(_ name: String, _ port: Int) { deliver(name, .success(port)) }
-
-    func fail(_ name: String, _ error: any Error) { deliver(name, .failure(error)) }
-
-    private func deliver(_ name: String, _ result: Result<Int, any Error>) {
-        guard results[name] == nil else { return }
-        results[name] = result
-        for waiter in waiters.removeValue(forKey: name) ?? [] { waiter.resume(returning: result) }
-    }
-
-    func wait(_ name: String) async -> Result<Int, any Error> {
-        if let result = results[name] { return result }
-        return await withCheckedContinuation { waiters[name, default: []].append($0) }
     }
 }

@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
-import Hummingbird
 import Logging
 import VeilKeys
 import VeilLogServer
+import VeilServerKit
 import VeilTransparency
 import _VeilBytes
 
@@ -56,8 +56,7 @@ struct LogServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         _ = ProcessHardening.apply()
-        let parts = listen.split(separator: ":")
-        guard parts.count == 2, let port = Int(parts[1]), (0...65535).contains(port) else {
+        guard let address = ListenAddress(listen) else {
             throw CLIError("`\(listen)` is not HOST:PORT.", remedy: "Use e.g. --listen 127.0.0.1:8088.")
         }
         let key: SigningPrivateKey
@@ -120,8 +119,8 @@ struct LogServeCommand: AsyncParsableCommand {
             storage = .sqlite(path: (dataDir as NSString).appendingPathComponent("log.sqlite"))
         }
         let configuration = LogServerConfiguration(
-            host: String(parts[0]),
-            port: port,
+            host: address.host,
+            port: address.port,
             storage: storage,
             signer: signer,
             submitters: submitters,
@@ -131,16 +130,14 @@ struct LogServeCommand: AsyncParsableCommand {
         )
         var logger = Logger(label: "veil.log")
         logger.logLevel = .notice
-        let host = String(parts[0])
         let origin = self.origin
         let closed = submitters.isEmpty
-        let app = try LogServer.buildApplication(configuration, logger: logger) { port in
+        try await LogServer.run(configuration, logger: logger) { server in
             print(
-                "veil log: listening on http://\(host):\(port) origin=\(origin)\(closed ? " (closed to appends)" : "")"
+                "veil log: listening on \(server.url.absoluteString) origin=\(origin)\(closed ? " (closed to appends)" : "")"
             )
             print("veil log: verifier key \(signer.logKey.verifier.vkey)")
             fflush(nil)
         }
-        try await app.runService()
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import VeilNodeCLI
 
 /// `veil node`: the inference node.
 struct NodeCommand: AsyncParsableCommand {

@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
-import Hummingbird
 import Logging
 import VeilClient
 import VeilProxy
+import VeilServerKit
 import _VeilBytes
 
 /// `veil proxy`.
@@ -39,12 +39,11 @@ struct ProxyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let parts = listen.split(separator: ":")
-        guard parts.count == 2, let port = Int(parts[1]), (0...65535).contains(port) else {
+        guard let address = ListenAddress(listen) else {
             throw CLIError("`\(listen)` is not HOST:PORT.", remedy: "Use e.g. --listen 127.0.0.1:8440.")
         }
-        let host = String(parts[0])
-        guard allowRemote || ["127.0.0.1", "localhost", "::1"].contains(host) else {
+        let host = address.host
+        guard allowRemote || address.isLoopback else {
             throw CLIError(
                 "The proxy serves plaintext and \(host) is not a loopback address.",
                 remedy: "Listen on 127.0.0.1, or pass --allow-remote on a trusted network."
@@ -66,14 +65,22 @@ struct ProxyCommand: AsyncParsableCommand {
         logger.logLevel = .notice
         let relay = configuration.relayURL.absoluteString
         let relaxations = bundle.verification.relaxations
-        let app = OpenAIProxy.buildApplication(client: sdk, host: host, port: port, logger: logger) { port in
+        let running: (RunningServer) async -> Void = { server in
             print(
-                "veil proxy: listening on http://\(host):\(port)/v1 relay=\(relay) node=\(bundle.nodeID.prefix(16))"
+                "veil proxy: listening on \(server.url.absoluteString)/v1 relay=\(relay) node=\(bundle.nodeID.prefix(16))"
                     + (relaxations.isEmpty ? "" : " relaxations=\(relaxations.joined(separator: ","))")
                     + (bundle.release.map { " release=\($0.name)@\($0.version) leaf=\($0.leafIndex)" } ?? "")
             )
             fflush(nil)
         }
-        try await app.runService()
+        try await ServerGroup.serve("proxy", host: host, logger: logger, onRunning: running) {
+            OpenAIProxy.buildApplication(
+                client: sdk,
+                host: host,
+                port: address.port,
+                logger: logger,
+                onServerRunning: $0
+            )
+        }
     }
 }

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
-import Hummingbird
 import Logging
 import VeilRelayServer
+import VeilServerKit
 import _VeilBytes
 
 /// `veil relay serve`.
@@ -55,8 +55,7 @@ struct RelayServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         _ = ProcessHardening.apply()
-        let parts = listen.split(separator: ":")
-        guard parts.count == 2, let port = Int(parts[1]), (0...65535).contains(port) else {
+        guard let address = ListenAddress(listen) else {
             throw CLIError("`\(listen)` is not HOST:PORT.", remedy: "Use e.g. --listen 127.0.0.1:8480.")
         }
         guard !node.isEmpty else {
@@ -82,8 +81,8 @@ struct RelayServeCommand: AsyncParsableCommand {
             )
         }
         let configuration = RelayConfiguration(
-            host: String(parts[0]),
-            port: port,
+            host: address.host,
+            port: address.port,
             nodes: urls,
             balance: policy,
             maximumRequestBytes: maxRequestBytes,
@@ -92,19 +91,10 @@ struct RelayServeCommand: AsyncParsableCommand {
         )
         var logger = Logger(label: "veil.relay")
         logger.logLevel = .notice
-        let host = String(parts[0])
         let count = urls.count
-        let httpClient = RelayServer.makeHTTPClient(configuration)
-        let app = RelayServer.buildApplication(configuration, httpClient: httpClient, logger: logger) { port in
-            print("veil relay: listening on http://\(host):\(port) nodes=\(count) balance=\(policy.rawValue)")
+        try await RelayServer.run(configuration, logger: logger) { server in
+            print("veil relay: listening on \(server.url.absoluteString) nodes=\(count) balance=\(policy.rawValue)")
             fflush(nil)
         }
-        do {
-            try await app.runService()
-        } catch {
-            try? await httpClient.shutdown()
-            throw error
-        }
-        try? await httpClient.shutdown()
     }
 }

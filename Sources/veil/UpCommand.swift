@@ -1,7 +1,10 @@
 import ArgumentParser
 import Foundation
+import VeilAttestation
+import VeilAttesters
 import VeilClient
 import VeilInference
+import VeilNodeServer
 import _VeilBytes
 
 /// `veil up`: the demo's stack, left running for other clients (`veil chat`, `veil proxy`, the Swift SDK).

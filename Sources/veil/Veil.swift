@@ -1,4 +1,5 @@
 import ArgumentParser
+import VeilAttesters
 
 /// `veil`: the one command-line tool of Veil. Each subcommand lives in its own file and stays thin over the
 /// libraries.

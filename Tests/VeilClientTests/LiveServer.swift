@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import VeilServerKit
 
 /// Runs Hummingbird applications on 127.0.0.1, port 0, for the length of a test body.
 enum LiveServer {
@@ -11,29 +12,19 @@ enum LiveServer {
         services: [any Service] = []
     ) async throws -> (port: Int, stop: @Sendable () async -> Void)
     where Builder.Responder.Context: InitializableFromSource<ApplicationRequestContextSource> {
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "test.server")
         logger.logLevel = .critical
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            services: services,
-            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
-            logger: logger
-        )
-        let group = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger)
-        )
-        let task = Task { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw CancellationError() }
-        return (
-            port,
-            {
-                await group.triggerGracefulShutdown()
-                _ = await task.result
-            }
-        )
+        let group = ServerGroup(stages: ["server"], trapsSignals: false, logger: logger)
+        let server = try await group.start("server") { onServerRunning in
+            Application(
+                router: router,
+                configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                services: services,
+                onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+                logger: logger
+            )
+        }
+        return (server.port, { await group.shutdown() })
     }
 
     static func url(_ port: Int) -> URL { URL(string: "http://127.0.0.1:\(port)")! }

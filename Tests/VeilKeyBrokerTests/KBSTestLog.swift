@@ -6,6 +6,7 @@ import VeilAttestation
 import VeilKeys
 import VeilLogClient
 import VeilLogServer
+import VeilServerKit
 import VeilTransparency
 import _VeilBytes
 
@@ -34,42 +35,32 @@ struct KBSTestLog: Sendable {
 
     /// Runs the log until `body` returns, handing it a client that appends with the submitter key.
     func run<T: Sendable>(_ body: @escaping @Sendable (TransparencyLogClient) async throws -> T) async throws -> T {
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = try LogServer.buildApplication(
-            LogServerConfiguration(
-                host: "127.0.0.1",
-                port: 0,
-                storage: .memory,
-                signer: signer,
-                submitters: [submitter.publicKey]
-            )
-        ) { port in
-            continuation.yield(port)
-            continuation.finish()
+        let configuration = LogServerConfiguration(
+            host: "127.0.0.1",
+            port: 0,
+            storage: .memory,
+            signer: signer,
+            submitters: [submitter.publicKey]
+        )
+        let group = ServerGroup(stages: ["log"], trapsSignals: false)
+        let server: RunningServer
+        do {
+            server = try await group.start("log") { onServerRunning in
+                try LogServer.buildApplication(configuration, onServerRunning: onServerRunning)
+            }
+        } catch {
+            throw KeyBrokerTestError("the log did not start")
         }
-        let submitter = self.submitter
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                try await app.runService()
-                return nil
-            }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else {
-                group.cancelAll()
-                throw KeyBrokerTestError("the log did not start")
-            }
-            let result: T
-            do {
-                let client = try TransparencyLogClient(url: "http://127.0.0.1:\(port)", submitterKey: submitter)
-                result = try await body(client)
-            } catch {
-                group.cancelAll()
-                throw error
-            }
-            group.cancelAll()
-            while let next = try? await group.next() { _ = next }
-            return result
+        let result: T
+        do {
+            let client = try TransparencyLogClient(url: server.url.absoluteString, submitterKey: submitter)
+            result = try await body(client)
+        } catch {
+            await group.shutdown()
+            throw error
         }
+        await group.shutdown()
+        return result
     }
 
     /// A release entry for the SIMULATED measurement `measurement` (hex).

@@ -1,32 +1,88 @@
-import ArgumentParser
 import Foundation
 import VeilAttestation
-import VeilAttesters
 
 /// `--tee` of every command that produces evidence (`veil attest evidence`, `veil kbs get-resource`,
 /// `veil node serve`, `veil demo`, `veil up`).
-enum TEEChoice: String, ExpressibleByArgument, CaseIterable {
-    case auto, snp, tdx, tpm, simulated
+public enum TEEChoice: String, CaseIterable, Sendable {
+    /// A hardware TEE or TPM this machine offers (never the SIMULATED TEE).
+    case auto
+    /// AMD SEV-SNP.
+    case snp
+    /// Intel TDX.
+    case tdx
+    /// TPM 2.0.
+    case tpm
+    /// The SIMULATED TEE (development only).
+    case simulated
 }
 
 /// Builds an evidence producer from a command's options: the one place that maps `--tee` (and `auto`'s probing of
 /// configfs-tsm, the guest devices and the TPM) to an ``Attester``.
-struct AttesterFactory {
-    var tee: TEEChoice
-    var tpm: String = "/dev/tpmrm0"
-    var simulatedRoot: String?
-    var tsmRoot: String = ConfigFSTSMAttester.defaultRoot
-    var sevGuest: String = "/dev/sev-guest"
+public struct AttesterFactory: Sendable {
+    /// What `--tee` asked for.
+    public var tee: TEEChoice
+    /// The TPM: a device or `tcp://HOST:PORT` (swtpm).
+    public var tpm: String
+    /// The SIMULATED TEE's root directory (default ``SimulatedAttester/defaultRootDirectory``).
+    public var simulatedRoot: String?
+    /// configfs-tsm's report directory.
+    public var tsmRoot: String
+    /// The legacy SEV-SNP guest device.
+    public var sevGuest: String
     /// The SEV-SNP privilege level to ask for (configfs-tsm's `privlevel`; VMPL of the legacy device).
-    var vmpl: Int?
-    var pcrIndices: [Int]?
-    var eventLog: String = TPMAttester.defaultEventLogPath
+    public var vmpl: Int?
+    /// The PCRs a TPM quote covers (default: all 24).
+    public var pcrIndices: [Int]?
+    /// The TPM event log.
+    public var eventLog: String
     /// Extra members of the SIMULATED statement's configuration (e.g. `role: node`).
-    var simulatedConfiguration: [String: String] = [:]
+    public var simulatedConfiguration: [String: String]
     /// Measure this executable into PCR 23 before every TPM quote (nodes: a logged TPM release pins `pcr23`).
-    var measuresCode = false
+    public var measuresCode: Bool
 
-    func make() throws -> any Attester {
+    /// A factory for `tee` (the rest as the commands' defaults).
+    public init(
+        tee: TEEChoice,
+        tpm: String = "/dev/tpmrm0",
+        simulatedRoot: String? = nil,
+        tsmRoot: String = ConfigFSTSMAttester.defaultRoot,
+        sevGuest: String = "/dev/sev-guest",
+        vmpl: Int? = nil,
+        pcrIndices: [Int]? = nil,
+        eventLog: String = TPMAttester.defaultEventLogPath,
+        simulatedConfiguration: [String: String] = [:],
+        measuresCode: Bool = false
+    ) {
+        self.tee = tee
+        self.tpm = tpm
+        self.simulatedRoot = simulatedRoot
+        self.tsmRoot = tsmRoot
+        self.sevGuest = sevGuest
+        self.vmpl = vmpl
+        self.pcrIndices = pcrIndices
+        self.eventLog = eventLog
+        self.simulatedConfiguration = simulatedConfiguration
+        self.measuresCode = measuresCode
+    }
+
+    /// Why no attester could be made: what went wrong and what to do (printed as the CLI prints its errors).
+    public struct Failure: Error, CustomStringConvertible {
+        /// What went wrong.
+        public let problem: String
+        /// What to do about it.
+        public let remedy: String
+
+        init(_ problem: String, remedy: String) {
+            self.problem = problem
+            self.remedy = remedy
+        }
+
+        /// The problem, then the remedy on an indented line.
+        public var description: String { "\(problem)\n       \(remedy)" }
+    }
+
+    /// The evidence producer; throws ``Failure``.
+    public func make() throws -> any Attester {
         var choice = tee
         if choice == .auto {
             let interfaces = TEEInterfaces.probe()
@@ -38,7 +94,7 @@ struct AttesterFactory {
             } else if tpm.hasPrefix("tcp://") || interfaces.has("tpm") {
                 choice = .tpm
             } else {
-                throw CLIError(
+                throw Failure(
                     "this machine offers no TEE or TPM interface (see veil attest detect).",
                     remedy:
                         "Run inside an SEV-SNP or TDX guest or with a TPM, or ask for --tee simulated (development only)."
@@ -64,7 +120,7 @@ struct AttesterFactory {
                     measuredExecutable: measuresCode ? SimulatedAttester.currentExecutable : nil
                 )
             } catch {
-                throw CLIError(
+                throw Failure(
                     "cannot open the TPM at \(tpm): \(error)",
                     remedy: "Give --tpm /dev/tpmrm0 or tcp://HOST:PORT."
                 )

@@ -1,5 +1,5 @@
 import Foundation
-import _VeilBytes
+public import _VeilBytes
 
 /// What a command that handles plaintext (prompts, completions, weights) does first: restart itself once with
 /// glibc's per-thread cache off and turn on freed-chunk scrubbing (``HeapScrubbing``), so that nothing a request
@@ -7,13 +7,13 @@ import _VeilBytes
 ///
 /// `VEIL_HEAP_SCRUB=off` turns the scrubbing off, loudly: it exists so the forgetting test can show that its memory
 /// scan does find what an unscrubbed process leaves behind.
-enum PlaintextProcess {
+public enum PlaintextProcess {
     /// The environment variable that, set to `off`, disables scrubbing (a named, logged relaxation).
-    static let disableVariable = "VEIL_HEAP_SCRUB"
+    public static let disableVariable = "VEIL_HEAP_SCRUB"
 
     /// Prepares the process; may replace the process image (and then does not return).
     @discardableResult
-    static func prepare(label: String) -> HeapScrubbing.Status {
+    public static func prepare(label: String) -> HeapScrubbing.Status {
         let environment = ProcessInfo.processInfo.environment
         if environment[disableVariable] == "off" {
             FileHandle.standardError.write(
