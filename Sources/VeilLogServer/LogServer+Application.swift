@@ -6,7 +6,6 @@ public import ServiceLifecycle
 public import VeilKeys
 public import VeilServerKit
 public import VeilTransparency
-import VeilServerKit
 import VeilWire
 
 /// Everything `veil log serve` needs.

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import Logging
 public import PostgresNIO
 
@@ -34,6 +34,7 @@ public enum PostgresStorage {
 
     /// Runs `body` in one transaction that first takes the transaction-scoped advisory lock `lock`, so writers on
     /// every instance are serialized; throws the body's (or the commit's) own error, not the transaction wrapper.
+    @discardableResult
     public static func withLockedTransaction<T: Sendable>(
         _ client: PostgresClient,
         lock: Int64,
