@@ -1,0 +1,31 @@
+// swift-tools-version: 6.1
+//
+// An application that depends on Veil the way any other project would: by version, through a git URL.
+//
+// VEIL_PACKAGE_URL names the repository (scripts/build-example points it at a temporary tagged clone, `file://…`);
+// unset, it is the Veil repository this example sits in, which must then carry a version tag.
+
+import PackageDescription
+
+let veilURL =
+    Context.environment["VEIL_PACKAGE_URL"]
+    ?? "file://" + Context.packageDirectory + "/../.."
+
+let package = Package(
+    name: "ChatClient",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(url: veilURL, from: "0.14.0")
+    ],
+    targets: [
+        .executableTarget(
+            name: "ChatClient",
+            dependencies: [
+                .product(name: "VeilClient", package: "veil"),
+                .product(name: "VeilAttestation", package: "veil"),
+                .product(name: "VeilTransparency", package: "veil"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        )
+    ]
+)
