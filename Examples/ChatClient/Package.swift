@@ -3,13 +3,11 @@
 // An application that depends on Veil the way any other project would: by version, through a git URL.
 //
 // VEIL_PACKAGE_URL names the repository (scripts/build-example points it at a temporary tagged clone, `file://…`);
-// unset, it is the Veil repository this example sits in, which must then carry a version tag.
+// unset, it is the project's public repository.
 
 import PackageDescription
 
-let veilURL =
-    Context.environment["VEIL_PACKAGE_URL"]
-    ?? "file://" + Context.packageDirectory + "/../.."
+let veilURL = Context.environment["VEIL_PACKAGE_URL"] ?? "https://veil.dev/veil"
 
 let package = Package(
     name: "ChatClient",

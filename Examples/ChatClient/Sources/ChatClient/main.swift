@@ -49,7 +49,8 @@ do {
     if let key = endpoints.logKey {
         let text =
             LogKeyText.isVerifierKey(key)
-            ? key : try String(contentsOfFile: resolve(key), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            ? key
+            : try String(contentsOfFile: resolve(key), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         transparency = TransparencyVerifier(logs: [try LogKeyText.parse(text)], maximumCheckpointAge: 7200)
     }
     var collateral = BundleCollateralProvider()
