@@ -16,18 +16,19 @@ let veilSwiftSettings: [SwiftSetting] = [
 /// leaves the SIMD kernels without FMA, F16C or wide vectors. The fast path is opt-in, because SwiftPM refuses unsafe
 /// flags in a package that another package requires by version: set `VEIL_TARGET_CPU` when building the `veil` binary
 /// (`native` for the build machine's CPU, like llama.cpp's `GGML_NATIVE`, AVX-512 where present; `haswell` for
-/// AVX2/FMA/F16C, which every x86 server since 2015 has). Unset, the package carries no unsafe flags
-/// (docs/inference.md, "Kernel code generation").
-let kernelCodegenSettings: [SwiftSetting] = {
+/// AVX2/FMA/F16C, which every x86 server since 2015 has; the CPU must have AVX2). It compiles the kernels for that CPU
+/// and enables their AVX2 integer path (`VEIL_X86_SIMD`); unset, the package carries no unsafe flags and the kernels
+/// take their portable SIMD path (docs/inference.md, "Kernel code generation").
+let kernelCPU: String? = {
     #if arch(x86_64)
-    if let cpu = Context.environment["VEIL_TARGET_CPU"], !cpu.isEmpty {
-        return [.unsafeFlags(["-target-cpu", cpu])]
-    }
-    return []
-    #else
-    return []
+    if let cpu = Context.environment["VEIL_TARGET_CPU"], !cpu.isEmpty { return cpu }
     #endif
+    return nil
 }()
+/// The AVX2 integer path's compilation condition, for the kernels and the tests that model its rounding.
+let kernelConditionSettings: [SwiftSetting] = kernelCPU == nil ? [] : [.define("VEIL_X86_SIMD")]
+let kernelCodegenSettings: [SwiftSetting] =
+    kernelCPU.map { [.unsafeFlags(["-target-cpu", $0])] + kernelConditionSettings } ?? []
 
 let package = Package(
     name: "veil",
@@ -680,7 +681,7 @@ let package = Package(
         .testTarget(
             name: "VeilKernelsTests",
             dependencies: ["_VeilKernels", "VeilTestSupport"],
-            swiftSettings: veilSwiftSettings
+            swiftSettings: veilSwiftSettings + kernelConditionSettings
         ),
         .testTarget(
             name: "VeilTokenizersTests",
@@ -690,7 +691,7 @@ let package = Package(
         .testTarget(
             name: "VeilInferenceTests",
             dependencies: ["VeilInference", "_VeilKernels", "VeilTokenizers", "VeilTestSupport", "_VeilBytes"],
-            swiftSettings: veilSwiftSettings
+            swiftSettings: veilSwiftSettings + kernelConditionSettings
         ),
         /// Tests against the real SmolLM2 and MiniLM weights: run in a release build after `veil model pull`.
         .testTarget(
