@@ -13,18 +13,22 @@ let veilSwiftSettings: [SwiftSetting] = [
 ]
 
 /// Code generation for the compute kernels: Swift targets the x86-64 baseline (SSE2) unless told otherwise, which
-/// leaves the SIMD kernels without FMA, F16C or wide vectors. Like llama.cpp's default `GGML_NATIVE=ON`, the kernels
-/// are built for the build machine's CPU (`native`: AVX-512 where present, measured ~15% faster than AVX2 here).
-/// For binaries that must run on other machines set `VEIL_TARGET_CPU` (e.g. `haswell` for AVX2/FMA/F16C, which every
-/// x86 server since 2015 has).
-let kernelCodegenSettings: [SwiftSetting] = {
+/// leaves the SIMD kernels without FMA, F16C or wide vectors. The fast path is opt-in, because SwiftPM refuses unsafe
+/// flags in a package that another package requires by version: set `VEIL_TARGET_CPU` when building the `veil` binary
+/// (`native` for the build machine's CPU, like llama.cpp's `GGML_NATIVE`, AVX-512 where present; `haswell` for
+/// AVX2/FMA/F16C, which every x86 server since 2015 has; the CPU must have AVX2). It compiles the kernels for that CPU
+/// and enables their AVX2 integer path (`VEIL_X86_SIMD`); unset, the package carries no unsafe flags and the kernels
+/// take their portable SIMD path (docs/inference.md, "Kernel code generation").
+let kernelCPU: String? = {
     #if arch(x86_64)
-    let cpu = Context.environment["VEIL_TARGET_CPU"] ?? "native"
-    return [.unsafeFlags(["-target-cpu", cpu])]
-    #else
-    return []
+    if let cpu = Context.environment["VEIL_TARGET_CPU"], !cpu.isEmpty { return cpu }
     #endif
+    return nil
 }()
+/// The AVX2 integer path's compilation condition, for the kernels and the tests that model its rounding.
+let kernelConditionSettings: [SwiftSetting] = kernelCPU == nil ? [] : [.define("VEIL_X86_SIMD")]
+let kernelCodegenSettings: [SwiftSetting] =
+    kernelCPU.map { [.unsafeFlags(["-target-cpu", $0])] + kernelConditionSettings } ?? []
 
 let package = Package(
     name: "veil",
@@ -73,6 +77,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // `swift package generate-documentation` for the DocC catalogs (scripts/docs); no target links it.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.4.0"),
     ],
     targets: [
         // MARK: Foundation primitives
@@ -175,7 +181,6 @@ let package = Package(
             name: "VeilSEVSNP",
             dependencies: [
                 "VeilAttestation", "_VeilBytes", .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
@@ -186,8 +191,6 @@ let package = Package(
             name: "_VeilDCAP",
             dependencies: [
                 "VeilAttestation", "_VeilBytes", .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
-                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: veilSwiftSettings
@@ -211,7 +214,6 @@ let package = Package(
                 "VeilAttestation", "_VeilBytes", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
-                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: veilSwiftSettings
         ),
@@ -393,7 +395,6 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: veilSwiftSettings
         ),
@@ -606,7 +607,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VeilKeysTests",
-            dependencies: ["VeilKeys", "VeilTestSupport"],
+            dependencies: ["VeilKeys"],
             swiftSettings: veilSwiftSettings
         ),
         .testTarget(
@@ -692,17 +693,17 @@ let package = Package(
         .testTarget(
             name: "VeilKernelsTests",
             dependencies: ["_VeilKernels", "VeilTestSupport"],
-            swiftSettings: veilSwiftSettings
+            swiftSettings: veilSwiftSettings + kernelConditionSettings
         ),
         .testTarget(
             name: "VeilTokenizersTests",
-            dependencies: ["VeilTokenizers", "VeilInference", "VeilTestSupport"],
+            dependencies: ["VeilTokenizers"],
             swiftSettings: veilSwiftSettings
         ),
         .testTarget(
             name: "VeilInferenceTests",
             dependencies: ["VeilInference", "_VeilKernels", "VeilTokenizers", "VeilTestSupport", "_VeilBytes"],
-            swiftSettings: veilSwiftSettings
+            swiftSettings: veilSwiftSettings + kernelConditionSettings
         ),
         /// Tests against the real SmolLM2 and MiniLM weights: run in a release build after `veil model pull`.
         .testTarget(

@@ -1,4 +1,4 @@
-#if arch(x86_64)
+#if arch(x86_64) && VEIL_X86_SIMD
 import _Builtin_intrinsics.intel
 
 // Integer dot products for Q4_0, Q4_1 and Q8_0 weights on x86-64, as llama.cpp computes them: the activations are

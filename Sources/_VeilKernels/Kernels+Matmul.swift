@@ -76,7 +76,7 @@ extension Kernels {
         }
         // Direct decoders read the activations in place plus the sums of their blocks; on x86-64 quantised
         // weights meet activations quantised to 8 bits once here.
-        #if arch(x86_64)
+        #if arch(x86_64) && VEIL_X86_SIMD
         let direct =
             columns % 32 == 0
             && products.contains { hasDirectDecoder($0.weights.type) && !usesInt8Path($0.weights.type) }
@@ -84,7 +84,7 @@ extension Kernels {
         let direct = columns % 32 == 0 && products.contains { hasDirectDecoder($0.weights.type) }
         #endif
         let sums = direct ? BlockSums(input, stride: stride, tokens: tokens, columns: columns) : nil
-        #if arch(x86_64)
+        #if arch(x86_64) && VEIL_X86_SIMD
         let int8 = columns % 32 == 0 && products.contains { usesInt8Path($0.weights.type) }
         let quantized = int8 ? QuantizedActivations(input, stride: stride, tokens: tokens, columns: columns) : nil
         #endif
@@ -94,7 +94,7 @@ extension Kernels {
             let product = products[chunk.product]
             let rows = chunk.start..<chunk.end
             let output = product.output.pointer + product.outputOffset
-            #if arch(x86_64)
+            #if arch(x86_64) && VEIL_X86_SIMD
             if let quantized, usesInt8Path(product.weights.type) {
                 multiplyInt8(
                     product.weights,

@@ -20,7 +20,7 @@ struct LlamaTests {
         /// On x86-64 the engine multiplies quantised weights with activations quantised to 8-bit blocks of 32
         /// (as llama.cpp does); the naive model applies the same rounding so that the comparison stays tight.
         func activations(for name: String, _ x: [Double]) -> [Double] {
-            #if arch(x86_64)
+            #if arch(x86_64) && VEIL_X86_SIMD
             guard [.q4_0, .q4_1, .q8_0].contains(try! file.matrix(name).type) else { return x }
             var result = x
             for start in stride(from: 0, to: x.count, by: 32) {

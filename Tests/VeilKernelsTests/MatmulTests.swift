@@ -9,7 +9,7 @@ struct MatmulTests {
     /// On x86-64, quantised weights meet activations quantised to 8-bit blocks of 32 (scale = max|x| / 127, round
     /// to nearest even), as in llama.cpp; the naive product applies the same rounding to stay exact.
     static func kernelActivations(_ type: TensorType, _ x: [Float]) -> [Float] {
-        #if arch(x86_64)
+        #if arch(x86_64) && VEIL_X86_SIMD
         guard [.q4_0, .q4_1, .q8_0].contains(type) else { return x }
         var result = x
         for start in stride(from: 0, to: x.count, by: 32) {
