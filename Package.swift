@@ -107,7 +107,7 @@ let package = Package(
         .target(
             name: "VeilWire",
             dependencies: [
-                "_VeilBytes", "VeilKeys", "VeilAttestation", "VeilTransparency", "VeilOHTTP",
+                "_VeilBytes", "VeilAttestation", "VeilTransparency", "VeilOHTTP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -120,8 +120,6 @@ let package = Package(
             dependencies: [
                 "_VeilBytes", "VeilWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -133,7 +131,6 @@ let package = Package(
         .target(
             name: "VeilStorageKit",
             dependencies: [
-                "_VeilBytes",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -268,6 +265,7 @@ let package = Package(
                 "VeilKeys",
                 "VeilTransparency",
                 "VeilWire",
+                "VeilSealing",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -284,7 +282,6 @@ let package = Package(
                 "VeilWire",
                 "VeilServerKit",
                 "VeilStorageKit",
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -308,7 +305,6 @@ let package = Package(
                 "VeilTransparency",
                 "VeilStorageKit",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -320,12 +316,9 @@ let package = Package(
             name: "VeilKeyBrokerServer",
             dependencies: [
                 "_VeilBytes",
-                "VeilKeys",
-                "VeilAttestation",
                 "VeilKeyBroker",
                 "VeilWire",
                 "VeilServerKit",
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -422,7 +415,6 @@ let package = Package(
                 "VeilLogClient",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -444,7 +436,6 @@ let package = Package(
                 "VeilWire",
                 "VeilServerKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -466,7 +457,6 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: veilSwiftSettings
         ),
@@ -475,7 +465,7 @@ let package = Package(
         .target(
             name: "VeilProxy",
             dependencies: [
-                "_VeilBytes", "VeilWire", "VeilClient", "VeilServerKit", "VeilOHTTP",
+                "_VeilBytes", "VeilClient", "VeilOHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -491,7 +481,8 @@ let package = Package(
             ],
             swiftSettings: veilSwiftSettings
         ),
-        /// The whole stack in one process on loopback (broker, log, node, relay) for `veil demo` and `veil up`.
+        /// The whole stack in one process on loopback (log, broker, node, relay) for `veil demo` and `veil up`: one ordered
+        /// ServiceGroup; the composition `veil` runs (real deployments run each server alone).
         .target(
             name: "VeilLocalStack",
             dependencies: [
@@ -499,7 +490,9 @@ let package = Package(
                 "VeilLogServer", "VeilLogClient", "VeilKeyBroker", "VeilKeyBrokerClient", "VeilKeyBrokerServer",
                 "VeilNodeServer", "VeilRelayServer", "VeilClient", "VeilServerKit", "VeilVerifiers", "VeilWire",
                 "VeilInference",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -509,11 +502,11 @@ let package = Package(
         .target(
             name: "VeilBenchmarks",
             dependencies: [
-                "_VeilBytes", "_VeilKernels", "VeilKeys", "VeilSealing", "VeilAttestation", "VeilAttesters",
-                "VeilVerifiers", "VeilSimulated", "VeilSEVSNP", "VeilTDX", "VeilSGX", "VeilAzureVTPM",
-                "VeilTransparency", "VeilLogServer", "VeilLogClient", "VeilKeyBroker", "VeilKeyBrokerClient",
-                "VeilKeyBrokerServer", "VeilNodeServer", "VeilRelayServer", "VeilClient", "VeilOHTTP",
-                "VeilInference", "VeilTokenizers", "VeilServerKit", "VeilLocalStack", "VeilWire",
+                "_VeilBytes", "VeilKeys", "VeilSealing", "VeilAttestation", "VeilAttesters", "VeilSimulated",
+                "VeilSEVSNP", "VeilTDX", "VeilSGX", "VeilAzureVTPM",
+                "VeilTransparency", "VeilLogServer", "VeilKeyBroker", "VeilKeyBrokerClient",
+                "VeilKeyBrokerServer", "VeilNodeServer", "VeilOHTTP",
+                "VeilInference", "VeilTokenizers", "VeilWire",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -538,20 +531,13 @@ let package = Package(
                 "VeilKeys",
                 "VeilSealing",
                 "VeilAttestation",
-                "VeilSEVSNP",
-                "VeilTDX",
-                "VeilSGX",
-                "VeilTPM",
-                "VeilAzureVTPM",
                 "VeilTransparency",
                 "VeilLogServer",
                 "VeilLogClient",
-                "VeilSimulated",
                 "VeilAttesters",
                 "VeilInference",
                 "VeilTokenizers",
                 "VeilNodeServer",
-                "VeilOHTTP",
                 "VeilKeyBroker",
                 "VeilKeyBrokerClient",
                 "VeilKeyBrokerServer",
@@ -561,15 +547,13 @@ let package = Package(
                 "VeilServerKit",
                 "VeilVerifiers",
                 "VeilProxy",
-                "VeilNodeCLI",
                 "VeilLocalStack",
+                "VeilNodeCLI",
                 "VeilBenchmarks",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: veilSwiftSettings
@@ -754,7 +738,6 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

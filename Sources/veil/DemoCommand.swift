@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import VeilAttestation
 import VeilAttesters
+import VeilLocalStack
 import VeilClient
 import VeilKeyBrokerClient
 import VeilTransparency

@@ -132,19 +132,10 @@ struct SealCommand: AsyncParsableCommand {
         print("  key id:    \(header.keyEnvelope.keyID)")
         print("  owner:     \(manifest.owner.kind.rawValue) \(manifest.owner.thumbprint)")
         if let log, let logSubmitterKey {
-            let entry = LogEntry.model(Self.logEntry(header))
+            let entry = LogEntry.model(LogEntry.Model(sealed: header))
             let result = try await LogSubmission.append(entry, log: log, submitterKeyPath: logSubmitterKey)
             print("  logged:    model entry at index \(result.index)\(result.duplicate ? " (already in the log)" : "")")
         }
-    }
-
-    /// The `model` log entry of a sealed file: its name, manifest digest and owner key.
-    static func logEntry(_ header: SealedModel.Header) -> LogEntry.Model {
-        LogEntry.Model(
-            name: header.manifest.metadata.modelName,
-            manifestSHA256: Hex.encode(header.manifestDigest),
-            ownerKey: header.manifest.owner.thumbprint
-        )
     }
 
     static func detectFormat(_ path: String) -> SealedModel.ModelFormat {

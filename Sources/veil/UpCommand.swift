@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VeilAttestation
 import VeilAttesters
+import VeilLocalStack
 import VeilClient
 import VeilInference
 import VeilNodeServer

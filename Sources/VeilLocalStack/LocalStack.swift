@@ -1,12 +1,12 @@
 import AsyncHTTPClient
-import Foundation
+public import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
 import VeilServerKit
-import VeilAttestation
-import VeilAttesters
-import VeilClient
+public import VeilAttestation
+public import VeilAttesters
+public import VeilClient
 import VeilInference
 import VeilKeyBroker
 import VeilWire
@@ -16,58 +16,86 @@ import VeilKeys
 import VeilNodeServer
 import VeilRelayServer
 import VeilSealing
-import VeilTransparency
+public import VeilTransparency
 import VeilVerifiers
 import _VeilBytes
 
 /// The whole Veil stack in this process, on loopback: a key broker (SQLite in the data directory), an inference
 /// node that attests to it and unseals its model with the released key, and a relay in front of the node. `veil demo`
 /// and `veil up` run it; every part is the same code `veil kbs serve`, `veil node serve` and `veil relay serve` run.
-struct LocalStack {
+public struct LocalStack: Sendable {
     /// What to run.
-    struct Options {
+    public struct Options {
         /// The plaintext GGUF the model owner seals.
-        var modelPath: String
+        public var modelPath: String
         /// The model's name (its id in `/v1/models`).
-        var modelName: String
+        public var modelName: String
         /// Where keys, the sealed model and the broker's database live.
-        var dataDirectory: URL
+        public var dataDirectory: URL
         /// What produces the node's evidence (``StackTEE/attester``).
-        var attester: any Attester
+        public var attester: any Attester
         /// Ports (0: any free port).
-        var kbsPort = 0
-        var logPort = 0
-        var nodePort = 0
-        var relayPort = 0
+        public var kbsPort = 0
+        /// The log's port (0: any free port).
+        public var logPort = 0
+        /// The node's port (0: any free port).
+        public var nodePort = 0
+        /// The relay's port (0: any free port).
+        public var relayPort = 0
+
+        /// What to run; ports default to any free port.
+        public init(
+            modelPath: String,
+            modelName: String,
+            dataDirectory: URL,
+            attester: any Attester,
+            kbsPort: Int = 0,
+            logPort: Int = 0,
+            nodePort: Int = 0,
+            relayPort: Int = 0
+        ) {
+            self.modelPath = modelPath
+            self.modelName = modelName
+            self.dataDirectory = dataDirectory
+            self.attester = attester
+            self.kbsPort = kbsPort
+            self.logPort = logPort
+            self.nodePort = nodePort
+            self.relayPort = relayPort
+        }
     }
 
     /// How long each step took.
-    struct Timings {
-        var seal: Duration = .zero
-        var attestation: Duration = .zero
-        var keyRelease: Duration = .zero
-        var unsealAndLoad: Duration = .zero
+    public struct Timings: Sendable {
+        /// Sealing the model.
+        public var seal: Duration = .zero
+        /// Evidence to EAR token.
+        public var attestation: Duration = .zero
+        /// The model key's release (JWE to the TEE key).
+        public var keyRelease: Duration = .zero
+        /// Unsealing into locked memory and loading.
+        public var unsealAndLoad: Duration = .zero
     }
 
     /// The oldest log checkpoint the stack's broker and clients accept (the log re-signs its checkpoint every minute
     /// on request; the node refetches its inclusion proof at every attestation).
-    static let logCheckpointAge: TimeInterval = 3600
+    public static let logCheckpointAge: TimeInterval = 3600
 
     /// The broker resource that holds the model key.
-    static let resourcePath = "default/models/model-key"
+    public static let resourcePath = "default/models/model-key"
     /// The tenant (broker repository) the node serves: its EARs are bound to it, and clients require it.
-    static let tenant = "default"
+    public static let tenant = "default"
 
-    let endpoints: LocalStackEndpoints
-    let timings: Timings
-    let tee: AttestationPlatform
-    let adminKeyPath: String
+    public let endpoints: LocalStackEndpoints
+    public let timings: Timings
+    public let tee: AttestationPlatform
+    public let adminKeyPath: String
     /// The stack's log key, which its clients pin.
-    let logKey: LogKey
+    public let logKey: LogKey
     /// The TPM attestation key clients must pin (`--tee tpm`), PEM.
-    let attestationKeyPEM: String?
-    let sealedPath: String
-    let sealedBytes: Int
+    public let attestationKeyPEM: String?
+    public let sealedPath: String
+    public let sealedBytes: Int
     private let servers: ServerGroup
     private let relayClient: HTTPClient
 
@@ -75,7 +103,7 @@ struct LocalStack {
     static let stages = ["log", "kbs", "node", "relay"]
 
     /// Starts the three servers; `say` narrates each step.
-    static func start(_ options: Options, say: @escaping (String) -> Void) async throws -> LocalStack {
+    public static func start(_ options: Options, say: @escaping (String) -> Void) async throws -> LocalStack {
         let directory = options.dataDirectory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
@@ -198,26 +226,29 @@ struct LocalStack {
 
         // The owner registers the model key under a release policy that names the TEE the node will use.
         let platform = attester.tee.rawValue
-        let admin = try KBSAdminClient(url: kbsURL.absoluteString, adminKeyPath: adminKey)
-        let secret = try SecretFile.read(modelKey)
+        let adminSigningKey = try KeyFile.readSigningKey(adminKey)
+        let admin = KBSAdminClient(baseURL: kbsURL.absoluteString) { try AdminToken.sign(key: adminSigningKey) }
+        func send(_ method: KBSAdminClient.Method, _ path: String, _ body: [UInt8], _ type: String) async throws {
+            do { try await admin.request(method, path, body: body, contentType: type) } catch {
+                let problem = error.problemType ?? "HTTP \(error.status ?? 0)"
+                throw LocalStackError(
+                    "The local broker refused: \(problem) (\(error.detail)).",
+                    remedy: "See docs/kbs.md."
+                )
+            }
+        }
+        guard let key = FileManager.default.contents(atPath: modelKey), !key.isEmpty else {
+            throw LocalStackError("Cannot read \(modelKey).", remedy: "Remove it; veil up makes a new one.")
+        }
+        let secret = SecureBytes(key)
         do {
-            try await admin.send(
-                .PUT,
-                "resources/" + resourcePath,
-                body: Array(secret),
-                contentType: "application/octet-stream"
-            )
+            try await send(.PUT, "resources/" + resourcePath, Array(secret), "application/octet-stream")
         } catch {
             // `veil up` on an existing data directory: the key is already registered; rotate it to this run's.
-            try await admin.send(
-                .POST,
-                "resources/" + resourcePath + "/rotate",
-                body: Array(secret),
-                contentType: "application/octet-stream"
-            )
+            try await send(.POST, "resources/" + resourcePath + "/rotate", Array(secret), "application/octet-stream")
         }
         let policy = #"{"version":1,"platforms":["\#(platform)"],"require_logged_release":true}"#
-        try await admin.send(.PUT, "policies/resource/" + resourcePath, body: Array(policy.utf8))
+        try await send(.PUT, "policies/resource/" + resourcePath, Array(policy.utf8), "application/json")
         say("registered the model key as \(resourcePath) under the release policy \(policy)")
 
         // The node: attest (evidence binds its OHTTP keys), obtain the key, unseal into locked memory, serve.
@@ -300,13 +331,13 @@ struct LocalStack {
     }
 
     /// Stops the servers (graceful shutdown: the relay first, then the node, then the broker, then the log).
-    func stop() async {
+    public func stop() async {
         await servers.shutdown()
         try? await relayClient.shutdown()
     }
 
     /// Waits until the servers stop (SIGINT/SIGTERM shut them down gracefully, in the same order).
-    func wait() async {
+    public func wait() async {
         try? await servers.wait()
         try? await relayClient.shutdown()
     }
@@ -320,7 +351,10 @@ struct LocalStack {
         do {
             return try await servers.start(name, build).url
         } catch {
-            throw CLIError("the \(name) server of the local stack did not start: \(error)", remedy: "See docs/demo.md.")
+            throw LocalStackError(
+                "the \(name) server of the local stack did not start: \(error)",
+                remedy: "See docs/demo.md."
+            )
         }
     }
 
@@ -333,15 +367,15 @@ struct LocalStack {
 
 /// The TEE `veil demo` and `veil up` give the node: what `--tee` names, or with `auto` a hardware TEE or TPM when this
 /// machine has one, else a software TPM (swtpm) when installed, else the SIMULATED TEE. Always said out loud.
-struct StackTEE {
-    let choice: TEEChoice
-    let tpm: String
+public struct StackTEE: Sendable {
+    public let choice: TEEChoice
+    public let tpm: String
     /// The node's evidence producer for that choice, made once.
-    let attester: any Attester
+    public let attester: any Attester
     /// The swtpm started for this run (stopped when released).
-    let softwareTPM: SoftwareTPM?
+    public let softwareTPM: SoftwareTPM?
 
-    init(_ requested: TEEChoice, tpm: String) throws {
+    public init(_ requested: TEEChoice, tpm: String) throws {
         func make(_ choice: TEEChoice, _ tpm: String) throws -> any Attester {
             try AttesterFactory(
                 tee: choice,
@@ -366,7 +400,7 @@ struct StackTEE {
     }
 
     /// One line saying what attests the node.
-    var label: String {
+    public var label: String {
         switch choice {
         case .simulated:
             return "TEE: SIMULATED — this machine's evidence proves nothing; only the demo's policy admits it."

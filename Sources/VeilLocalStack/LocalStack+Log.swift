@@ -15,14 +15,14 @@ import _VeilBytes
 /// The local stack's transparency log: what "approved" means to its broker and its clients.
 extension LocalStack {
     /// The log's origin (its checkpoints' first line and its key's name).
-    static let logOrigin = "localhost/veil-up"
+    public static let logOrigin = "localhost/veil-up"
 
     /// A running log and what was logged in it.
     struct StackLog {
         /// The log's base URL.
         let url: URL
         /// The key clients and the broker pin.
-        let logKey: LogKey
+        public let logKey: LogKey
         /// The broker's client for its appends (policies, key releases, audit heads) and for proofs.
         let client: TransparencyLogClient
         /// The node release entry the node staples the inclusion of.
@@ -54,7 +54,10 @@ extension LocalStack {
         let ownerKey = try KeyFile.readPublicKey(path("owner.jwk") + ".pub")
         let brokerKey = try KeyFile.readPublicKey(path("log-broker.jwk") + ".pub")
         guard case .ed25519(let logKey) = try KeyFile.readSigningKey(path("log.jwk")) else {
-            throw CLIError("\(path("log.jwk")) is not an Ed25519 key.", remedy: "Remove it; veil up makes a new one.")
+            throw LocalStackError(
+                "\(path("log.jwk")) is not an Ed25519 key.",
+                remedy: "Remove it; veil up makes a new one."
+            )
         }
         let signer = try CheckpointSigner(origin: logOrigin, key: logKey)
         let configuration = LogServerConfiguration(
@@ -104,7 +107,7 @@ extension LocalStack {
         )
 
         let sealed = try SealedModel.inspect(contentsOf: sealedPath)
-        let model = try await client("owner.jwk").append(.model(SealCommand.logEntry(sealed.header)))
+        let model = try await client("owner.jwk").append(.model(LogEntry.Model(sealed: sealed.header)))
         say("logged the sealed model \(sealed.header.manifest.metadata.modelName) at index \(model.index)")
         return StackLog(
             url: url,
@@ -132,7 +135,7 @@ extension LocalStack {
         )
         guard let claims = report.claims else {
             let failed = report.checks.first { !$0.passed }
-            throw CLIError(
+            throw LocalStackError(
                 "this machine's own \(attester.tee.rawValue) evidence does not verify: \(failed?.name ?? "?"): \(failed?.detail ?? "")",
                 remedy: "Check the TEE with veil attest detect and veil attest explain."
             )
