@@ -642,6 +642,7 @@ let package = Package(
             dependencies: [
                 "VeilLogServer",
                 "VeilTransparency",
+                "VeilWire",
                 "VeilKeys",
                 "VeilTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
