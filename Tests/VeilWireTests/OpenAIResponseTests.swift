@@ -4,9 +4,10 @@ import VeilWire
 
 @Suite("OpenAI response types")
 struct OpenAIResponseTests {
+    /// JSON with sorted keys (the encoder's member order is not fixed).
     static func json(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
@@ -22,9 +23,9 @@ struct OpenAIResponseTests {
         )
         #expect(
             try Self.json(chunk)
-                == #"{"id":"chatcmpl-1","object":"chat.completion.chunk","created":7,"model":"m","#
-                + #""choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null,"logprobs":null}],"#
-                + #""system_fingerprint":"fp","usage":null}"#
+                == #"{"choices":[{"delta":{"content":"hi"},"finish_reason":null,"index":0,"logprobs":null}],"created":7,"#
+                + #""id":"chatcmpl-1","model":"m","object":"chat.completion.chunk","system_fingerprint":"fp","#
+                + #""usage":null}"#
         )
         let decoded = try JSONDecoder().decode(OpenAI.ChatCompletionChunk.self, from: Data(try Self.json(chunk).utf8))
         #expect(decoded == chunk)
@@ -49,7 +50,7 @@ struct OpenAIResponseTests {
             from: Data(#"{"error":{"message":"no","type":"x","param":null,"code":null}}"#.utf8)
         )
         #expect(error.error.message == "no")
-        #expect(try Self.json(error) == #"{"error":{"message":"no","type":"x","param":null,"code":null}}"#)
+        #expect(try Self.json(error) == #"{"error":{"code":null,"message":"no","param":null,"type":"x"}}"#)
     }
 
     @Test("embeddings decode as floats or as base64 float32 bytes")
