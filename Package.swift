@@ -626,6 +626,7 @@ let package = Package(
             dependencies: [
                 "VeilLogServer",
                 "VeilTransparency",
+                "VeilWire",
                 "VeilKeys",
                 "VeilTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

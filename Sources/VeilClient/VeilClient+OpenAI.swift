@@ -72,13 +72,12 @@ extension VeilClient {
             temperature: options.wireTemperature,
             seed: try options.wireSeed()
         )
-        let json = try await postJSON("/v1/chat/completions", body, framing: .single)
-        let choice = (json["choices"] as? [[String: Any]])?.first
-        let message = choice?["message"] as? [String: Any]
+        let answer = try await postJSON("/v1/chat/completions", body, as: OpenAI.ChatCompletion.self)
+        let choice = answer.choices.first
         return Completion(
-            text: message?["content"] as? String ?? "",
-            finishReason: choice?["finish_reason"] as? String,
-            model: json["model"] as? String
+            text: choice?.message.content ?? "",
+            finishReason: choice?.finishReason,
+            model: answer.model
         )
     }
 
@@ -97,8 +96,8 @@ extension VeilClient {
                 seed: try options.wireSeed()
             )
         }
-        return streamDeltas("/v1/chat/completions", body) { choice in
-            (choice["delta"] as? [String: Any])?["content"] as? String
+        return streamDeltas("/v1/chat/completions", body, as: OpenAI.ChatCompletionChunk.self) { chunk in
+            chunk.choices.first.map { ($0.delta.content, $0.finishReason) }
         }
     }
 
@@ -111,13 +110,9 @@ extension VeilClient {
             temperature: options.wireTemperature,
             seed: try options.wireSeed()
         )
-        let json = try await postJSON("/v1/completions", body, framing: .single)
-        let choice = (json["choices"] as? [[String: Any]])?.first
-        return Completion(
-            text: choice?["text"] as? String ?? "",
-            finishReason: choice?["finish_reason"] as? String,
-            model: json["model"] as? String
-        )
+        let answer = try await postJSON("/v1/completions", body, as: OpenAI.Completion.self)
+        let choice = answer.choices.first
+        return Completion(text: choice?.text ?? "", finishReason: choice?.finishReason, model: answer.model)
     }
 
     /// `POST /v1/completions` with `stream: true`.
@@ -137,39 +132,36 @@ extension VeilClient {
                 seed: try options.wireSeed()
             )
         }
-        return streamDeltas("/v1/completions", body) { $0["text"] as? String }
+        return streamDeltas("/v1/completions", body, as: OpenAI.Completion.self) { chunk in
+            chunk.choices.first.map { ($0.text, $0.finishReason) }
+        }
     }
 
     /// `POST /v1/embeddings`: one vector per input.
     public func embeddings(_ inputs: [String], model: String? = nil) async throws -> [[Float]] {
-        let json = try await postJSON(
+        let answer = try await postJSON(
             "/v1/embeddings",
             OpenAI.EmbeddingRequest(model: model ?? "default", input: .array(inputs)),
-            framing: .single
+            as: OpenAI.EmbeddingList.self,
+            malformed: "the embeddings answer has no data"
         )
-        guard let data = json["data"] as? [[String: Any]] else {
-            throw VeilClientError(.upstream, "the embeddings answer has no data")
-        }
-        return data.sorted { (JSONNumber.double($0["index"]) ?? 0) < (JSONNumber.double($1["index"]) ?? 0) }.map {
-            entry in
-            (entry["embedding"] as? [Any] ?? []).compactMap { JSONNumber.double($0).map(Float.init) }
-        }
+        return answer.data.sorted { $0.index < $1.index }.map(\.embedding.vector)
     }
 
     /// `GET /v1/models`: the model ids the node serves.
     public func models() async throws -> [String] {
         let response = try await send(BinaryHTTP.Request(method: "GET", path: "/v1/models"), framing: .single)
-        let json = try await Self.decodeJSON(response)
-        return (json["data"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        return try await Self.decode(OpenAI.ModelList.self, response).data.map(\.id)
     }
 
-    private func postJSON(
+    private func postJSON<Answer: Decodable>(
         _ path: String,
         _ body: some Encodable,
-        framing: Framing
-    ) async throws -> [String: Any] {
-        let response = try await send(Self.jsonRequest(path, body), framing: framing)
-        return try await Self.decodeJSON(response)
+        as type: Answer.Type,
+        malformed: String = "the node's answer is not a JSON object"
+    ) async throws -> Answer {
+        let response = try await send(Self.jsonRequest(path, body), framing: .single)
+        return try await Self.decode(type, response, malformed: malformed)
     }
 
     static func jsonRequest(_ path: String, _ body: some Encodable) throws -> BinaryHTTP.Request {
@@ -184,30 +176,38 @@ extension VeilClient {
         )
     }
 
-    static func decodeJSON(_ response: InnerResponse) async throws -> [String: Any] {
+    /// Reads a JSON answer as `type`; a non-2xx answer throws with its OpenAI error message.
+    static func decode<Answer: Decodable>(
+        _ type: Answer.Type,
+        _ response: InnerResponse,
+        malformed: String = "the node's answer is not a JSON object"
+    ) async throws -> Answer {
         let content: SecureBytes
         do {
             content = try await response.collect()
         } catch let error as StreamedResponse.ContentTooLarge {
             throw VeilClientError(.transport, "the response exceeds \(error.limit) bytes")
         }
-        let object = (try? JSONSerialization.jsonObject(with: Data(content))) as? [String: Any]
+        let data = Data(content)
         guard (200..<300).contains(response.status) else {
-            let error = object?["error"] as? [String: Any]
+            let message = (try? JSONDecoder().decode(OpenAI.ErrorBody.self, from: data))?.error.message
             throw VeilClientError(
                 .upstream,
-                "the node answered \(response.status): \(error?["message"] as? String ?? "no message")",
+                "the node answered \(response.status): \(message ?? "no message")",
                 status: response.status
             )
         }
-        guard let object else { throw VeilClientError(.upstream, "the node's answer is not a JSON object") }
-        return object
+        guard let answer = try? JSONDecoder().decode(type, from: data) else {
+            throw VeilClientError(.upstream, malformed)
+        }
+        return answer
     }
 
-    private func streamDeltas(
+    private func streamDeltas<Chunk: Decodable & Sendable>(
         _ path: String,
         _ body: Result<some Encodable, VeilClientError>,
-        text: @escaping @Sendable ([String: Any]) -> String?
+        as type: Chunk.Type,
+        read: @escaping @Sendable (Chunk) -> (text: String?, finishReason: String?)?
     ) -> AsyncThrowingStream<Delta, any Error> {
         let request: BinaryHTTP.Request
         do {
@@ -221,25 +221,24 @@ extension VeilClient {
                 do {
                     let response = try await client.send(request, framing: .chunked)
                     guard (200..<300).contains(response.status) else {
-                        _ = try await Self.decodeJSON(response)
+                        _ = try await Self.decode(OpenAI.ErrorBody.self, response)
                         throw VeilClientError(.upstream, "the node answered \(response.status)")
                     }
                     var parser = ServerSentEvents.Parser()
                     stream: for try await piece in response.body {
                         for event in parser.receive(piece) {
                             if event == "[DONE]" { break stream }
-                            guard
-                                let chunk = (try? JSONSerialization.jsonObject(with: Data(event.utf8)))
-                                    as? [String: Any]
-                            else { continue }
-                            if let error = chunk["error"] as? [String: Any] {
-                                throw VeilClientError(.upstream, error["message"] as? String ?? "the stream failed")
+                            let data = Data(event.utf8)
+                            if let failure = try? JSONDecoder().decode(OpenAI.ErrorBody.self, from: data) {
+                                let message = failure.error.message
+                                throw VeilClientError(.upstream, message.isEmpty ? "the stream failed" : message)
                             }
-                            guard let choice = (chunk["choices"] as? [[String: Any]])?.first else { continue }
-                            let finish = choice["finish_reason"] as? String
-                            let piece = text(choice) ?? ""
-                            if !piece.isEmpty || finish != nil {
-                                continuation.yield(Delta(text: piece, finishReason: finish))
+                            guard let chunk = try? JSONDecoder().decode(type, from: data),
+                                let (newText, finish) = read(chunk)
+                            else { continue }
+                            let text = newText ?? ""
+                            if !text.isEmpty || finish != nil {
+                                continuation.yield(Delta(text: text, finishReason: finish))
                             }
                         }
                     }

@@ -138,8 +138,7 @@ public struct BuiltInBackend: InferenceBackend {
                         OpenAI.ChatChoice(
                             index: 0,
                             message: OpenAI.AssistantMessage(role: "assistant", content: summary.text),
-                            finishReason: Self.finishReason(summary),
-                            logprobs: nil
+                            finishReason: Self.finishReason(summary)
                         )
                     ],
                     usage: Self.usage(summary),

@@ -4,6 +4,7 @@ public import Logging
 import NIOCore
 public import VeilClient
 import VeilOHTTP
+import VeilWire
 import _VeilBytes
 
 /// The local OpenAI-compatible endpoint behind `veil proxy` (docs/client.md): every `/v1/*` request is sent
@@ -105,8 +106,10 @@ public enum OpenAIProxy {
 
     /// An OpenAI-style error body, so OpenAI clients raise a readable error.
     static func openAIError(_ status: Int, _ message: String, type: String) -> Response {
-        let object: [String: Any] = ["error": ["message": message, "type": type, "code": NSNull(), "param": NSNull()]]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        let body = OpenAI.ErrorBody(error: .init(message: message, type: type, param: nil, code: nil))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = (try? encoder.encode(body)) ?? Data()
         return Response(
             status: HTTPResponse.Status(code: status),
             headers: [.contentType: "application/json"],

@@ -87,21 +87,6 @@ public enum LogAPI {
             self.hashes = hashes
         }
     }
-
-    /// An RFC 9457 problem details object.
-    public struct Problem: Sendable, Hashable, Codable {
-        public var type: String
-        public var title: String
-        public var status: Int
-        public var detail: String?
-
-        public init(type: String, title: String, status: Int, detail: String?) {
-            self.type = type
-            self.title = title
-            self.status = status
-            self.detail = detail
-        }
-    }
 }
 
 /// Something that appends entries to a transparency log (the HTTP client in `VeilLogClient`, or an in-process log).

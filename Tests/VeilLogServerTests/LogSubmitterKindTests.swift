@@ -5,6 +5,7 @@ import Testing
 import VeilKeys
 import VeilLogServer
 import VeilTransparency
+import VeilWire
 
 /// Whoever may append a `release` defines what "approved" means to everyone who pins the log. A submitter limited
 /// to other kinds (a model owner, a broker) cannot approve code.
@@ -48,8 +49,8 @@ struct LogSubmitterKindTests {
             }
             let forged = try await post(release, owner)
             #expect(forged.status == .forbidden)
-            let problem = try JSONDecoder().decode(LogAPI.Problem.self, from: Data(forged.body.readableBytesView))
-            #expect(problem.type.hasSuffix("/kind-not-allowed"))
+            let problem = try #require(Problem(decoding: Array(forged.body.readableBytesView)))
+            #expect(problem.typeURI.hasSuffix("/kind-not-allowed"))
             #expect(problem.detail?.contains("not release") == true)
             #expect(try await post(model, releaser).status == .forbidden)
             #expect(try await service.checkpoint().treeSize == 0, "a refused append logs nothing")
