@@ -76,7 +76,7 @@ struct GenerateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let languageModel = try ModelResolution.languageModel(model)
+        let languageModel = try ModelResolution.cli { try ModelResolution.languageModel(model) }
         let ids: [Int]
         if let chat {
             ids = languageModel.tokenize(chat: [ChatMessage(role: "user", content: chat)])
