@@ -56,9 +56,6 @@ struct AttestOptions: ParsableArguments {
         }
     }
 
-    /// Evidence is kilobytes; anything above this is refused unread.
-    static let maximumEvidenceSize = 16 << 20
-
     static func parseTime(_ text: String) -> Date? {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
@@ -69,49 +66,24 @@ struct AttestOptions: ParsableArguments {
 
     /// Runs verification and appraisal.
     func run() throws -> AttestationResult {
-        let size = (try? FileManager.default.attributesOfItem(atPath: evidence)[.size] as? Int) ?? 0
-        guard size <= Self.maximumEvidenceSize else {
-            let context = VerificationContext(time: at.flatMap(Self.parseTime) ?? Date())
-            return Appraiser.appraise(
-                VerificationReport.unrecognised(count: size),
-                policies: PolicySet([]),
-                context: context
-            )
-        }
-        guard let data = FileManager.default.contents(atPath: evidence) else {
-            throw ValidationError("cannot read the evidence file \(evidence).")
-        }
-        var document = PolicyDocument.baseline
-        if let policy {
-            guard let policyData = FileManager.default.contents(atPath: policy) else {
-                throw ValidationError("cannot read the policy file \(policy).")
-            }
-            do {
-                document = try PolicyDocument.decode(policyData)
-            } catch {
-                throw ValidationError("\(error.reason)")
-            }
-        }
         let flags = VerificationOptions(
             allowDebug: allowDebug,
             skipTCBCollateral: skipTCBCollateral,
             allowMissingCRL: allowMissingCRL,
             allowSimulated: allowSimulated
         )
-        var provider: any CollateralProvider = BundleCollateralProvider()
-        if let collateral {
-            guard FileManager.default.fileExists(atPath: collateral) else {
-                throw ValidationError("the collateral path \(collateral) does not exist.")
-            }
-            provider = FileCollateralProvider(url: URL(fileURLWithPath: collateral))
+        do {
+            return try EvidenceRouter.verifyFile(
+                evidence,
+                policy: policy,
+                collateral: collateral,
+                time: at.flatMap(Self.parseTime) ?? Date(),
+                nonce: try nonce.map { try Hex.decode($0) },
+                flags: flags
+            )
+        } catch let error as EvidenceRouter.FileError {
+            throw ValidationError(error.description)
         }
-        let context = VerificationContext(
-            time: at.flatMap(Self.parseTime) ?? Date(),
-            nonce: try nonce.map { try Hex.decode($0) },
-            options: flags.union(document.options),
-            collateral: provider
-        )
-        return try EvidenceRouter.verify(Array(data), document: document, context: context)
     }
 
     /// The EAR token for a result, when --ear-key was given.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VeilBenchmarks
+import VeilInference
 
 /// `veil bench e2e`: the same streaming chat request encrypted end to end through the node (chunked OHTTP over
 /// loopback HTTP, in this process) versus sent in plaintext straight to the engine; time to first token and
@@ -32,7 +33,7 @@ struct BenchE2ECommand: AsyncParsableCommand {
 
     func run() async throws {
         let output = try await E2EBenchmark(
-            model: try ModelResolution.languageModel(model),
+            model: try ModelResolution.cli { try ModelResolution.languageModel(model) },
             prompt: prompt,
             tokens: tokens,
             runs: runs

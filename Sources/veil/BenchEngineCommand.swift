@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VeilBenchmarks
+import VeilInference
 
 /// `veil bench engine`: decode and prefill tokens/s of SmolLM2, sentences/s of MiniLM.
 struct BenchEngineCommand: AsyncParsableCommand {
@@ -30,8 +31,8 @@ struct BenchEngineCommand: AsyncParsableCommand {
 
     func run() async throws {
         let output = try await EngineBenchmark(
-            languageModel: try ModelResolution.languageModel(model),
-            embedder: embedModel.isEmpty ? nil : try ModelResolution.embedder(embedModel),
+            languageModel: try ModelResolution.cli { try ModelResolution.languageModel(model) },
+            embedder: embedModel.isEmpty ? nil : try ModelResolution.cli { try ModelResolution.embedder(embedModel) },
             prefill: prefill,
             decode: decode,
             repetitions: repetitions

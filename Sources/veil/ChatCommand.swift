@@ -51,10 +51,9 @@ struct ChatCommand: AsyncParsableCommand {
         }
         if verbose || format == .text { printSummary(bundle) }
         let options = VeilClient.GenerationOptions(model: model, maxTokens: maxTokens, temperature: temperature)
-        var history: [VeilClient.ChatMessage] = system.map { [.init(role: "system", content: $0)] } ?? []
+        var session = VeilClient.ChatSession(system: system, options: options)
         if let prompt {
-            history.append(.init(role: "user", content: prompt))
-            let answer = try await answer(sdk, history, options, bundle: bundle)
+            let answer = try await answer(prompt, in: &session, using: sdk, remember: false)
             if format == .json {
                 try JSONOutput.print(
                     ChatJSON(
@@ -71,25 +70,20 @@ struct ChatCommand: AsyncParsableCommand {
         while true {
             FileHandle.standardError.write(Data("> ".utf8))
             guard let line = readLine(), !line.isEmpty, line != "/exit" else { break }
-            history.append(.init(role: "user", content: line))
-            let answer = try await answer(sdk, history, options, bundle: bundle)
-            history.append(.init(role: "assistant", content: answer))
+            _ = try await answer(line, in: &session, using: sdk)
         }
     }
 
     private func answer(
-        _ sdk: VeilClient,
-        _ history: [VeilClient.ChatMessage],
-        _ options: VeilClient.GenerationOptions,
-        bundle: VerifiedBundle
+        _ prompt: String,
+        in session: inout VeilClient.ChatSession,
+        using sdk: VeilClient,
+        remember: Bool = true
     ) async throws -> String {
-        var text = ""
+        let text: String
         do {
-            for try await delta in sdk.streamChatCompletion(history, options: options) {
-                text += delta.text
-                if format == .text {
-                    FileHandle.standardOutput.write(Data(delta.text.utf8))
-                }
+            text = try await session.ask(prompt, using: sdk, remember: remember) { delta in
+                if format == .text { FileHandle.standardOutput.write(Data(delta.utf8)) }
             }
         } catch let error as VeilClientError {
             throw CLIError(error.detail, remedy: remedy(for: error))

@@ -237,7 +237,9 @@ struct DemoCommand: AsyncParsableCommand {
 
     /// The model's GGUF path: a path as given, or a built-in model pulled into the cache (once).
     static func resolveModel(_ model: String) throws -> String {
-        let path = try ModelResolution.languageModelPath(model, pullIfMissing: true)
+        let path = try ModelResolution.cli {
+            try ModelResolution.languageModelPath(model, pullIfMissing: true) { print($0) }
+        }
         guard FileManager.default.fileExists(atPath: path) else {
             throw CLIError("no model file \(model).", remedy: "Give a GGUF path or smollm2-135m-instruct.")
         }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import VeilInference
-import VeilTokenizers
 
 /// `veil generate`: run a language model on a prompt or a chat message, streaming the completion.
 struct GenerateCommand: AsyncParsableCommand {
@@ -76,13 +75,8 @@ struct GenerateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let languageModel = try ModelResolution.languageModel(model)
-        let ids: [Int]
-        if let chat {
-            ids = languageModel.tokenize(chat: [ChatMessage(role: "user", content: chat)])
-        } else {
-            ids = languageModel.tokenize(prompt ?? "", parseSpecial: parseSpecial)
-        }
+        let languageModel = try ModelResolution.cli { try ModelResolution.languageModel(model) }
+        let ids = languageModel.promptTokens(prompt: prompt, chat: chat, parseSpecial: parseSpecial)
         guard !ids.isEmpty else {
             throw CLIError("The prompt is empty.", remedy: "Pass some text to --prompt or --chat.")
         }
@@ -94,17 +88,10 @@ struct GenerateCommand: AsyncParsableCommand {
         parameters.repetitionPenalty = repeatPenalty
         parameters.seed = seed
         parameters.stopStrings = stop
-        var summary: GenerationSummary?
+        let summary: GenerationSummary?
         do {
-            for try await event in languageModel.generate(ids, parameters: parameters, topLogits: topLogits) {
-                switch event {
-                case .token(_, let text):
-                    if format == .text {
-                        FileHandle.standardOutput.write(Data(text.utf8))
-                    }
-                case .finished(let result):
-                    summary = result
-                }
+            summary = try await languageModel.complete(ids, parameters: parameters, topLogits: topLogits) { text in
+                if format == .text { FileHandle.standardOutput.write(Data(text.utf8)) }
             }
         } catch {
             throw CLIError("Generation failed: \(error).", remedy: "Shorten the prompt or lower --max-tokens.")

@@ -30,7 +30,14 @@ extension KBSAdminClient {
         body: [UInt8]? = nil,
         contentType: String = "application/json"
     ) async throws -> (status: Int, body: [UInt8]) {
-        do { return try await request(method, path, body: body, contentType: contentType) } catch {
+        try await cli { client throws(KBSClientError) in
+            try await client.request(method, path, body: body, contentType: contentType)
+        }
+    }
+
+    /// Runs `body` with this client, with its failures as CLI errors.
+    func cli<T>(_ body: (KBSAdminClient) async throws(KBSClientError) -> T) async throws -> T {
+        do { return try await body(self) } catch {
             guard error.code == .problem else {
                 throw CLIError(
                     "Could not reach the broker at \(baseURL): \(error.detail).",

@@ -26,13 +26,7 @@ struct KBSStoreOptions: ParsableArguments {
         } else {
             throw CLIError("Give --data-dir or --postgres.", remedy: "Point at the broker's store.")
         }
-        let (storage, services) = try KeyBrokerServer.openStorage(configuration)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            for service in services { group.addTask { try await service.run() } }
-            defer { group.cancelAll() }
-            try await storage.migrate()
-            return try await body(storage)
-        }
+        return try await KeyBrokerServer.withStorage(configuration, body)
     }
 }
 

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import VeilAttestation
 import VeilKeyBroker
-import _VeilBytes
 
 /// `veil kbs policy test`.
 struct KBSPolicyTestCommand: AsyncParsableCommand {
@@ -59,11 +58,10 @@ struct KBSPolicyTestCommand: AsyncParsableCommand {
                 }
                 claims = try EARClaims.verify(token: text, jwks: try JWKS(json: data), now: Date())
             } else {
-                let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-                guard parts.count == 3, let payload = try? Base64URL.decode(parts[1]),
-                    let object = (try? JSONSerialization.jsonObject(with: Data(payload))) as? [String: Any]
-                else { throw CLIError("The token is not a JWT.", remedy: "Give the token from /kbs/v0/attest.") }
-                claims = try EARClaims(object)
+                guard let unverified = try EARClaims(unverifiedToken: text) else {
+                    throw CLIError("The token is not a JWT.", remedy: "Give the token from /kbs/v0/attest.")
+                }
+                claims = unverified
             }
         } catch let error as CLIError {
             throw error

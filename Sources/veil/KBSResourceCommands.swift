@@ -42,14 +42,10 @@ struct KBSResourcePutCommand: AsyncParsableCommand {
         }
         let client = try admin.client()
         let secret = try SecretFile.read(file)
-        let response = try await client.send(
-            .PUT,
-            "resources/" + resource.path,
-            body: Array(secret),
-            contentType: "application/octet-stream"
-        )
-        if let policyBytes { try await client.send(.PUT, "policies/resource/" + resource.path, body: policyBytes) }
-        try KBSResourceOutput.print(response.body, format: format, verb: "stored")
+        let body = try await client.cli { client throws(KBSClientError) in
+            try await client.putResource(resource.path, secret: secret, policy: policyBytes)
+        }
+        try KBSResourceOutput.print(body, format: format, verb: "stored")
     }
 }
 
@@ -82,14 +78,10 @@ struct KBSResourceRotateCommand: AsyncParsableCommand {
         let resource = try SecretFile.path(path)
         let client = try admin.client()
         let secret = try SecretFile.read(file)
-        let query = grace.map { "?grace_seconds=\($0)" } ?? ""
-        let response = try await client.send(
-            .POST,
-            "resources/" + resource.path + "/rotate" + query,
-            body: Array(secret),
-            contentType: "application/octet-stream"
-        )
-        try KBSResourceOutput.print(response.body, format: format, verb: "rotated")
+        let body = try await client.cli { client throws(KBSClientError) in
+            try await client.rotateResource(resource.path, secret: secret, graceSeconds: grace)
+        }
+        try KBSResourceOutput.print(body, format: format, verb: "rotated")
     }
 }
 
@@ -109,12 +101,14 @@ struct KBSResourceListCommand: AsyncParsableCommand {
 
     func run() async throws {
         let client = try admin.client()
-        let response = try await client.send(.GET, "resources" + (repository.map { "?repository=\($0)" } ?? ""))
+        let body = try await client.cli { client throws(KBSClientError) in
+            try await client.listResources(repository: repository)
+        }
         if format == .json {
-            print(String(decoding: response.body, as: UTF8.self))
+            print(String(decoding: body, as: UTF8.self))
             return
         }
-        let list = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [[String: Any]] ?? []
+        let list = (try? JSONSerialization.jsonObject(with: Data(body))) as? [[String: Any]] ?? []
         if list.isEmpty { print("no resources") }
         for item in list {
             let versions = (item["readable_versions"] as? [Int] ?? []).map(String.init).joined(separator: ",")
@@ -139,7 +133,7 @@ struct KBSResourceDeleteCommand: AsyncParsableCommand {
 
     func run() async throws {
         let resource = try SecretFile.path(path)
-        try await admin.client().send(.DELETE, "resources/" + resource.path)
+        try await admin.client().cli { client throws(KBSClientError) in try await client.deleteResource(resource.path) }
         print("deleted \(resource.path)")
     }
 }

@@ -104,12 +104,7 @@ struct SealCommand: AsyncParsableCommand {
             return
         }
         guard let model else { return }
-        let format = modelFormat ?? Self.detectFormat(model)
-        let metadata = SealedModel.Metadata(
-            modelName: name ?? URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent,
-            sourceFileName: URL(fileURLWithPath: model).lastPathComponent,
-            format: format
-        )
+        let metadata = SealedModel.Metadata(modelAt: model, name: name, format: modelFormat)
         let header = try withCLIErrors(file: model) {
             try SealedModel.seal(
                 model,
@@ -136,12 +131,5 @@ struct SealCommand: AsyncParsableCommand {
             let result = try await LogSubmission.append(entry, log: log, submitterKeyPath: logSubmitterKey)
             print("  logged:    model entry at index \(result.index)\(result.duplicate ? " (already in the log)" : "")")
         }
-    }
-
-    static func detectFormat(_ path: String) -> SealedModel.ModelFormat {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return .other }
-        defer { try? handle.close() }
-        let prefix = (try? handle.read(upToCount: 16)) ?? Data()
-        return SealedModel.ModelFormat.detect(prefix: Array(prefix))
     }
 }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import VeilInference
 
 /// `veil tokenize`: show the token ids of a text.
@@ -27,22 +26,10 @@ struct TokenizeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let isEmbedder =
-            ModelStore.KnownModel.named(model).map { $0.primary == nil }
-            ?? FileManager.default.fileExists(atPath: model + "/vocab.txt")
-        let output: Output
-        if isEmbedder {
-            let embedder = try ModelResolution.embedder(model)
-            let ids = embedder.tokenize(text)
-            output = Output(tokens: ids, pieces: ids.map { embedder.tokenizer.vocabulary[$0] })
-        } else {
-            let languageModel = try ModelResolution.languageModel(model)
-            let ids = languageModel.tokenize(text, parseSpecial: parseSpecial)
-            output = Output(
-                tokens: ids,
-                pieces: ids.map { String(decoding: languageModel.tokenizer.piece($0, special: true), as: UTF8.self) }
-            )
+        let (tokens, pieces) = try ModelResolution.cli {
+            try ModelResolution.tokenize(text, model: model, parseSpecial: parseSpecial)
         }
+        let output = Output(tokens: tokens, pieces: pieces)
         switch format {
         case .json: try JSONOutput.print(output)
         case .text:

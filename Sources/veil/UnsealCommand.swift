@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import VeilKeys
 import VeilSealing
-import _VeilBytes
 
 /// `veil unseal`: decrypt a sealed model to a file — for debugging only; nodes unseal into locked memory.
 struct UnsealCommand: ParsableCommand {
@@ -74,9 +73,7 @@ struct UnsealCommand: ParsableCommand {
         }
         reporter.finish()
         do {
-            let writer = try AtomicFileWriter(path: out, mode: 0o600, overwrite: force)
-            try writer.write(unsealed.plaintext, range: 0..<unsealed.plaintext.count)
-            try writer.commit()
+            try unsealed.writePlaintext(to: out, overwrite: force)
         } catch {
             throw CLIError("\(error)", remedy: "Check that the output directory exists and is writable.")
         }
