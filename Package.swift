@@ -536,7 +536,6 @@ let package = Package(
                 "VeilLogClient",
                 "VeilAttesters",
                 "VeilInference",
-                "VeilTokenizers",
                 "VeilNodeServer",
                 "VeilKeyBroker",
                 "VeilKeyBrokerClient",

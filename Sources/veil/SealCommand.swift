@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Foundation
 import VeilKeys
+import VeilLogClient
 import VeilTransparency
 public import VeilSealing
 import _VeilBytes
