@@ -1,3 +1,4 @@
+public import _VeilBytes
 import Foundation
 import VeilAttestation
 
@@ -66,20 +67,7 @@ public struct AttesterFactory: Sendable {
     }
 
     /// Why no attester could be made: what went wrong and what to do (printed as the CLI prints its errors).
-    public struct Failure: Error, CustomStringConvertible {
-        /// What went wrong.
-        public let problem: String
-        /// What to do about it.
-        public let remedy: String
-
-        init(_ problem: String, remedy: String) {
-            self.problem = problem
-            self.remedy = remedy
-        }
-
-        /// The problem, then the remedy on an indented line.
-        public var description: String { "\(problem)\n       \(remedy)" }
-    }
+    public typealias Failure = RemedialError
 
     /// The evidence producer; throws ``Failure``.
     public func make() throws -> any Attester {

@@ -1,16 +1,4 @@
-/// Why the local stack could not start, said to a person: what went wrong and what to do.
-public struct LocalStackError: Error, CustomStringConvertible, Sendable {
-    /// What went wrong.
-    public let problem: String
-    /// What to do about it.
-    public let remedy: String
+public import _VeilBytes
 
-    /// An error with its remedy.
-    public init(_ problem: String, remedy: String) {
-        self.problem = problem
-        self.remedy = remedy
-    }
-
-    /// The problem and the remedy on two lines, as the CLI prints its own errors.
-    public var description: String { "\(problem)\n       \(remedy)" }
-}
+/// Why the local stack could not start: what went wrong and what to do.
+public typealias LocalStackError = RemedialError

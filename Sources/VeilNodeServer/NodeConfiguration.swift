@@ -1,3 +1,4 @@
+public import _VeilBytes
 import Foundation
 public import VeilAttesters
 import VeilWire
@@ -106,18 +107,4 @@ public enum NodeDuration {
 }
 
 /// Why the node could not start: what went wrong and what to do (printed as the CLI prints its errors).
-public struct NodeStartupError: Error, CustomStringConvertible {
-    /// What went wrong.
-    public let problem: String
-    /// What to do about it.
-    public let remedy: String
-
-    /// An error saying `problem` and what to do.
-    public init(_ problem: String, remedy: String) {
-        self.problem = problem
-        self.remedy = remedy
-    }
-
-    /// The problem, then the remedy on an indented line.
-    public var description: String { "\(problem)\n       \(remedy)" }
-}
+public typealias NodeStartupError = RemedialError
