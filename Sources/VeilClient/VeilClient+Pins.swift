@@ -1,3 +1,4 @@
+public import _VeilBytes
 import Foundation
 import VeilAttestation
 public import VeilTransparency
@@ -5,21 +6,7 @@ public import VeilTransparency
 extension VeilClient {
     /// Why a client configuration could not be assembled from what a person gave: one sentence saying what went
     /// wrong (``problem``), one saying what to do (``remedy``).
-    public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
-        /// What went wrong.
-        public let problem: String
-        /// What to do about it.
-        public let remedy: String
-
-        /// An error with its problem and remedy.
-        public init(_ problem: String, remedy: String) {
-            self.problem = problem
-            self.remedy = remedy
-        }
-
-        /// The problem sentence.
-        public var description: String { problem }
-    }
+    public typealias ConfigurationError = RemedialError
 
     /// What a client is told to trust, as given on a command line: the relay, the policy file, the broker's JWKS,
     /// the transparency log's key, collateral and relaxations. `nil` means "the local stack's default" where one

@@ -1,23 +1,10 @@
+public import _VeilBytes
 import Foundation
 
 /// Resolves a `--model PATH|NAME` argument: a known model's name (from Veil's ``ModelStore`` cache) or a path.
 public enum ModelResolution {
     /// Why a model argument could not be resolved or loaded: what went wrong and what to do about it.
-    public struct Failure: Error, CustomStringConvertible, Sendable {
-        /// One sentence saying what went wrong.
-        public let problem: String
-        /// One sentence saying what to do.
-        public let remedy: String
-
-        /// A failure with its problem and remedy.
-        public init(_ problem: String, remedy: String) {
-            self.problem = problem
-            self.remedy = remedy
-        }
-
-        /// The problem.
-        public var description: String { problem }
-    }
+    public typealias Failure = RemedialError
 
     /// The kind of model an argument names.
     public enum Kind: Sendable, Hashable {
