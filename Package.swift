@@ -563,7 +563,8 @@ let package = Package(
         .target(
             name: "VeilTestSupport",
             dependencies: [
-                "_VeilBytes", "VeilOHTTP",
+                "_VeilBytes", "VeilOHTTP", "VeilStorageKit",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

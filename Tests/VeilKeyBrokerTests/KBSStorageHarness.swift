@@ -42,32 +42,13 @@ enum KBSStorageKind: String, CaseIterable, CustomTestStringConvertible, Sendable
 enum KBSPostgresDatabase {
     /// Creates a database, runs `body` with a store on it, drops the database.
     static func with(url: String, _ body: (PostgresKeyBrokerStorage) async throws -> Void) async throws {
-        try await withDatabase(url: url) { databaseURL in
-            let client = try PostgresKeyBrokerStorage.client(url: databaseURL)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await client.run() }
-                defer { group.cancelAll() }
-                try await body(PostgresKeyBrokerStorage(client: client))
-            }
+        try await TestPostgres.withClient(url: url, prefix: "veil_kbs_test") {
+            try await body(PostgresKeyBrokerStorage(client: $0))
         }
     }
 
     /// Creates a database, runs `body` with its URL, drops the database.
     static func withDatabase(url: String, _ body: (String) async throws -> Void) async throws {
-        let admin = try PostgresKeyBrokerStorage.client(url: url)
-        let name = "veil_kbs_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16))"
-        try await withThrowingTaskGroup(of: Void.self) { adminGroup in
-            adminGroup.addTask { await admin.run() }
-            try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
-            var failure: (any Error)?
-            do {
-                try await body(TestPostgres.url(url, database: name))
-            } catch {
-                failure = error
-            }
-            try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"))
-            adminGroup.cancelAll()
-            if let failure { throw failure }
-        }
+        try await TestPostgres.withDatabase(url: url, prefix: "veil_kbs_test", body)
     }
 }
