@@ -37,17 +37,24 @@ struct ForgettingTests {
 
     /// The control: the same exchange with freed-memory scrubbing turned off (`VEIL_HEAP_SCRUB=off`) leaves the
     /// prompt's canary in the node's freed heap, and the scan finds it — so the scan's silence above means something.
+    /// Freed memory is a probabilistic witness: on a loaded machine the allocator can reuse the freed block before the
+    /// scan reads it, so the control runs up to three exchanges (each on a fresh node) and requires the scan to find
+    /// the canary in at least one; every run's wire must still be clean. The test above, with scrubbing on, runs once
+    /// and must find nothing.
     @Test("control: without freed-memory scrubbing the scan finds the prompt's canary")
     func controlWithoutScrubbing() async throws {
-        let findings = try await ForgettingProbe.run(
-            modelPath: Self.model.path,
-            weightsProbe: Self.model.probe,
-            environment: ["VEIL_HEAP_SCRUB": "off"]
-        )
-        #expect(
-            findings.inMemory.contains("prompt canary"),
-            "an unscrubbed node still holds the prompt in freed memory"
-        )
-        #expect(findings.onTheWire.isEmpty, "seen in the clear on the wire: \(findings.onTheWire)")
+        var runs = 0
+        var found = false
+        while runs < 3, !found {
+            runs += 1
+            let findings = try await ForgettingProbe.run(
+                modelPath: Self.model.path,
+                weightsProbe: Self.model.probe,
+                environment: ["VEIL_HEAP_SCRUB": "off"]
+            )
+            #expect(findings.onTheWire.isEmpty, "seen in the clear on the wire: \(findings.onTheWire)")
+            found = findings.inMemory.contains("prompt canary")
+        }
+        #expect(found, "an unscrubbed node still holds the prompt in freed memory (none of \(runs) runs found it)")
     }
 }
