@@ -16,22 +16,31 @@ struct SmolLM2ForgettingTests {
         let probe = [UInt8](try #require(try handle.read(upToCount: 32)))
         try handle.close()
 
-        let findings = try await ForgettingProbe.run(
-            modelPath: path,
-            weightsProbe: probe,
-            requests: 2,
-            maxTokens: 40,
-            prompt: { "Repeat this code exactly, and nothing else: \($0)" }
-        )
-        #expect(findings.inMemory.isEmpty, "found in the node's memory: \(findings.inMemory)")
-        #expect(findings.onTheWire.isEmpty, "seen in the clear on the wire: \(findings.onTheWire)")
-        #expect(findings.inLogs.isEmpty, "found in the node's logs: \(findings.inLogs)")
-        #expect(findings.weightsFound, "the scan must find the model's weights in the node's memory")
-        #expect(findings.unreadableRegions.isEmpty, "unreadable: \(findings.unreadableRegions)")
-        #expect(findings.tapsCarriedExchange)
-        #expect(findings.completions.allSatisfy { $0.utf8.count >= 12 }, "completions: \(findings.completions)")
-        // The model did repeat the canary's random part, so the completions scanned for carry it too.
-        let secret = String(findings.canary.dropFirst("CANARY-".count).prefix(24))
-        #expect(findings.completions.contains { $0.contains(secret) }, "completions: \(findings.completions)")
+        // The canary is random, and for a few canaries the greedy model paraphrases instead of repeating it; the scan
+        // means most when the completions carry the canary, so up to three runs (each with a fresh canary and node)
+        // look for one where the model repeated it. Every run must leave nothing behind.
+        var repeated = false
+        var runs = 0
+        while runs < 3, !repeated {
+            runs += 1
+            let findings = try await ForgettingProbe.run(
+                modelPath: path,
+                weightsProbe: probe,
+                requests: 2,
+                maxTokens: 40,
+                prompt: { "Repeat this code exactly, and nothing else: \($0)" }
+            )
+            #expect(findings.inMemory.isEmpty, "found in the node's memory: \(findings.inMemory)")
+            #expect(findings.onTheWire.isEmpty, "seen in the clear on the wire: \(findings.onTheWire)")
+            #expect(findings.inLogs.isEmpty, "found in the node's logs: \(findings.inLogs)")
+            #expect(findings.weightsFound, "the scan must find the model's weights in the node's memory")
+            #expect(findings.unreadableRegions.isEmpty, "unreadable: \(findings.unreadableRegions)")
+            #expect(findings.tapsCarriedExchange)
+            #expect(findings.completions.allSatisfy { $0.utf8.count >= 12 }, "completions: \(findings.completions)")
+            // The model repeated the canary's random part, so the completions scanned for carry it too.
+            let secret = String(findings.canary.dropFirst("CANARY-".count).prefix(24))
+            repeated = findings.completions.contains { $0.contains(secret) }
+        }
+        #expect(repeated, "in none of \(runs) runs did the model repeat the canary")
     }
 }
