@@ -193,3 +193,23 @@ public struct E2EBenchmark: Sendable {
         return Timing(firstToken: (first - start).seconds, perToken: perToken)
     }
 }
+
+extension E2EBenchmark.Output: BenchmarkReport {
+    public var text: String {
+        [
+            String(
+                format: "time to first token: plaintext %.2f ms, encrypted %.2f ms (%+.2f%%)",
+                plaintextTTFTMilliseconds,
+                encryptedTTFTMilliseconds,
+                ttftOverheadPercent
+            ),
+            String(
+                format: "per-token latency:   plaintext %.3f ms, encrypted %.3f ms (%+.2f%%)",
+                plaintextPerTokenMilliseconds,
+                encryptedPerTokenMilliseconds,
+                perTokenOverheadPercent
+            ),
+            "\(tokens) tokens, \(runs) runs per path, \(keyEncapsulation) + AES-256-GCM, chunked OHTTP over loopback HTTP",
+        ].joined(separator: "\n")
+    }
+}

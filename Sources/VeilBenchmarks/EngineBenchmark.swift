@@ -120,3 +120,22 @@ public struct EngineBenchmark: Sendable {
         "She finished the marathon in under four hours.", "Quantum computers use qubits instead of bits.",
     ]
 }
+
+extension EngineBenchmark.Output: BenchmarkReport {
+    public var text: String {
+        var lines = [
+            String(format: "threads            %d", threads),
+            String(format: "prefill pp%-5d    %.1f tokens/s", prefillTokens, prefillTokensPerSecond),
+            String(format: "decode  tg%-5d    %.1f tokens/s", decodeTokens, decodeTokensPerSecond),
+        ]
+        if let sentencesPerSecond {
+            lines.append(String(format: "embed (batch 32)   %.1f sentences/s", sentencesPerSecond))
+        }
+        lines += [
+            String(format: "peak RSS           %.1f MiB", Double(peakResidentBytes) / 1_048_576),
+            String(format: "decode CPU time    %.2f ms/token (all threads)", decodeCPUMillisecondsPerToken),
+            "load average       \(loadAverage) (other work on the machine lowers these figures)",
+        ]
+        return lines.joined(separator: "\n")
+    }
+}

@@ -257,3 +257,22 @@ public struct LogBenchmark: Sendable {
     /// Rounds microseconds to 0.1 µs, as the report states them.
     static func rounded(_ micros: Double) -> Double { (micros * 10).rounded() / 10 }
 }
+
+extension LogBenchmark.Report: BenchmarkReport {
+    public var text: String {
+        var lines = [
+            "veil bench log (SQLite, synchronous=FULL) at \(entries) entries",
+            "  batch load (\(batchSize)/transaction): \(Int(batchLoadAppendsPerSecond)) appends/s",
+            "  single appends (1/transaction):    \(Int(singleAppendsPerSecond)) appends/s",
+            "  inclusion proof generation:        p50 \(inclusionProofMicrosP50) µs, p99 \(inclusionProofMicrosP99) µs",
+            "  consistency proof generation:      p50 \(consistencyProofMicrosP50) µs, p99 \(consistencyProofMicrosP99) µs",
+            "  inclusion proof verification:      \(inclusionVerifyMicros) µs",
+            "  consistency proof verification:    \(consistencyVerifyMicros) µs",
+        ]
+        if let rate = httpAppendsPerSecond {
+            lines.append("  HTTP appends (\(httpClients) clients, JWS):    \(Int(rate)) appends/s")
+        }
+        lines.append("  database size:                     \(databaseBytes / 1_048_576) MiB")
+        return lines.joined(separator: "\n")
+    }
+}

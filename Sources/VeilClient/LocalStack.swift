@@ -1,4 +1,5 @@
 public import Foundation
+import _VeilBytes
 
 /// The endpoints of a local stack started by `veil up`, read from `endpoints.json` (default
 /// `~/.veil/up/endpoints.json`): `{"relay": …, "kbs": …, "jwks": …, "node": …, "log": …, "log_key": …, "ak_pem": …,
@@ -73,5 +74,17 @@ public struct LocalStackEndpoints: Sendable, Hashable, Codable {
         } catch {
             throw VeilClientError(.configuration, "\(path.path) is not a Veil endpoints file: \(error)")
         }
+    }
+
+    /// Writes `DIR/endpoints.json` atomically (mode 0644: it holds no secret) and returns its path.
+    @discardableResult
+    public func write(directory: String) throws -> String {
+        let path = URL(fileURLWithPath: directory).appendingPathComponent("endpoints.json").path
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let writer = try AtomicFileWriter(path: path, mode: 0o644, overwrite: true)
+        try writer.write(Array(try encoder.encode(self)))
+        try writer.commit()
+        return path
     }
 }

@@ -36,3 +36,17 @@ public struct VeilClientError: Error, Hashable, Sendable, CustomStringConvertibl
 
     public var description: String { "veil client \(code.rawValue): \(detail)" }
 }
+
+extension VeilClientError {
+    /// What a person should do about this failure (`veil chat`).
+    public var remedy: String {
+        switch code {
+        case .verificationFailed:
+            return "Nothing was sent. Check the node, the log key (--log-key) or the policy (--policy; "
+                + "--allow-simulated, --accept-any-measurement for development)."
+        case .transport: return "Check that the relay is running (--relay URL, or `veil up`)."
+        case .configuration: return "Check --jwks, --log-key and --policy."
+        default: return "Try again; if it persists, check the node's and relay's logs."
+        }
+    }
+}

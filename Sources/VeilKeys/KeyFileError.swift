@@ -30,3 +30,15 @@ public struct KeyFileError: Error, Hashable, Sendable, CustomStringConvertible {
         return detail
     }
 }
+
+extension KeyFileError {
+    /// What a person should do about this failure, in one sentence (the CLI prints it under the error).
+    public var remedy: String {
+        switch code {
+        case .insecurePermissions: return "Run chmod 600 on the key file."
+        case .wrongKind:
+            return "--key-file takes an aes256 key; --signing-key a private ed25519/p256 key; --owner-key a public key."
+        default: return "Create keys with `veil keygen aes256|ed25519|p256 --out FILE`."
+        }
+    }
+}

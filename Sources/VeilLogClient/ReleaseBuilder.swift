@@ -86,3 +86,16 @@ public enum ReleaseBuilder {
         do { return try body() } catch { throw .measurement(error) }
     }
 }
+
+extension ReleaseBuilder.Failure {
+    /// What to do about it.
+    public var remedy: String {
+        switch self {
+        case .notComputable: return "Use simulated or tpm; give hardware TEE measurements with --measurement."
+        case .malformedMeasurement:
+            return "For example sev-snp:measurement=<96 hex digits> or tdx:mrtd=<96 hex digits>."
+        case .measurement: return "Check --executable."
+        case .invalid: return "See docs/formats/log-entries.md."
+        }
+    }
+}

@@ -89,3 +89,33 @@ public struct SealedModelError: Error, Hashable, Sendable, CustomStringConvertib
         return "\(check) check failed: \(detail)"
     }
 }
+
+extension SealedModelError {
+    /// What a person should do about this failure, in one sentence (the CLI prints it under the error).
+    public var remedy: String {
+        switch code {
+        case .notASealedModel, .unsupportedVersion:
+            return "Give a .veil file written by `veil seal` (this Veil reads format version 1)."
+        case .malformedHeader, .truncated, .chunkMissing, .chunkOutOfOrder, .chunkFromAnotherFile,
+            .chunkAuthenticationFailed, .trailingData, .digestMismatch, .signatureInvalid:
+            return
+                "The file is damaged or was tampered with: nothing was unsealed. Obtain an intact copy from its owner."
+        case .unexpectedSigner:
+            return "Pass the owner's public key with --owner-key (repeatable), or obtain the file from its owner."
+        case .keyUnwrapFailed:
+            return "Give the aes256 key the file was sealed with (see its key id with `veil inspect`)."
+        case .memoryNotLocked:
+            return "Raise the memory-lock limit (ulimit -l) or pass --allow-unlocked-memory (development only)."
+        case .limitExceeded:
+            return "Check the chunk size (1 byte to 64 MiB) and that the model fits in memory."
+        case .invalidArgument:
+            return "Check the command's arguments (`veil help`)."
+        case .unreadable:
+            return "Check that the file exists and is readable."
+        case .unwritable:
+            return "Check that the output directory exists and is writable; pass --force to replace an existing file."
+        case .sourceChanged:
+            return "Make sure nothing writes to the model while it is sealed, then seal it again."
+        }
+    }
+}

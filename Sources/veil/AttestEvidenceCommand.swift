@@ -94,7 +94,7 @@ struct AttestEvidenceCommand: AsyncParsableCommand {
         } else {
             binding = .veil(nonce: try Hex.decode(nonce), publicKeys: keys, initData: initBytes)
         }
-        let attester = try makeAttester()
+        let attester = try teeOptions.attester(tee, vmpl: vmpl, eventLog: eventLog)
         if attester.tee == .simulated {
             FileHandle.standardError.write(
                 Data("WARNING: SIMULATED TEE: this evidence proves nothing; every default policy rejects it.\n".utf8)
@@ -106,7 +106,7 @@ struct AttestEvidenceCommand: AsyncParsableCommand {
         } catch {
             throw CLIError(
                 "could not produce \(attester.tee.rawValue) evidence: \(error.reason)",
-                remedy: Self.remedy(error)
+                remedy: error.remedy
             )
         }
         if let akOut { try writeAttestationKey(bundle, to: akOut) }
@@ -129,13 +129,9 @@ struct AttestEvidenceCommand: AsyncParsableCommand {
         )
     }
 
-    /// Enrollment: the AK is a primary key the TPM derives the same way every time, so the key this TPM just
-    /// used is the one to pin for it.
+    /// Enrollment: writes the AK this TPM just used (``EvidenceBundle/tpmAttestationKeyPEM``) to `path`.
     func writeAttestationKey(_ bundle: EvidenceBundle, to path: String) throws {
-        guard bundle.tee == .tpm,
-            let object = try? JSONSerialization.jsonObject(with: Data(bundle.evidence)) as? [String: Any],
-            let pem = object["ak_pem"] as? String
-        else {
+        guard let pem = bundle.tpmAttestationKeyPEM else {
             throw CLIError("--ak-out applies to TPM evidence only.", remedy: "Use it with --tee tpm.")
         }
         do {
@@ -156,40 +152,6 @@ struct AttestEvidenceCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("cannot read the TEE public key \(path): \(error)", remedy: "Give a JWK file.")
         }
-        // The KBS wraps released resources to this key with ECDH-ES, so that is the algorithm it is bound with.
-        let members: [String: String?] = [
-            "kty": jwk.kty, "crv": jwk.crv, "x": jwk.x, "y": jwk.y, "alg": jwk.kty == "EC" ? "ECDH-ES" : jwk.alg,
-        ]
-        return .kbs(
-            runtimeData: ReportDataBinding.kbsRuntimeData(nonce: nonce, teePublicKey: members.compactMapValues { $0 }),
-            hash: ReportDataBinding.KBSHash(rawValue: kbsHash) ?? .sha384
-        )
-    }
-
-    /// The attester for the chosen TEE.
-    func makeAttester() throws -> any Attester {
-        try AttesterFactory(
-            tee: tee,
-            tpm: teeOptions.tpm,
-            simulatedRoot: teeOptions.simulatedRoot,
-            tsmRoot: teeOptions.tsmRoot,
-            sevGuest: teeOptions.sevGuest,
-            vmpl: vmpl,
-            pcrIndices: teeOptions.pcrIndices,
-            eventLog: eventLog
-        ).make()
-    }
-
-    static func remedy(_ error: AttesterError) -> String {
-        switch error.code {
-        case .unavailable: return "Run inside the TEE you asked for, or choose another --tee (see veil attest detect)."
-        case .missingProvider, .wrongProvider:
-            return "Load the guest driver for this TEE (sev-guest or tdx-guest) or choose the matching --tee."
-        case .generationRace: return "Another process used the same report entry; run the command again."
-        case .privilegeLevel: return "Request a --vmpl at or above the guest's privlevel_floor."
-        case .tpm: return "Check that the TPM is reachable and not in failure mode (for swtpm: is it running?)."
-        case .simulatedKey: return "Check the --simulated-root directory and its root.jwk (mode 0600)."
-        default: return "Run the command again; if it persists, report it with the message above."
-        }
+        return .kbs(nonce: nonce, teePublicKey: jwk, hash: ReportDataBinding.KBSHash(rawValue: kbsHash) ?? .sha384)
     }
 }

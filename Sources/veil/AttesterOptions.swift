@@ -33,4 +33,22 @@ struct AttesterOptions: ParsableArguments {
         guard !parts.isEmpty, parts.allSatisfy({ $0.map { (0..<24).contains($0) } == true }) else { return nil }
         return Array(Set(parts.compactMap { $0 })).sorted()
     }
+
+    /// The attester for `tee` on this machine, with these options.
+    func attester(
+        _ tee: TEEChoice,
+        vmpl: Int? = nil,
+        eventLog: String = TPMAttester.defaultEventLogPath
+    ) throws -> any Attester {
+        try AttesterFactory(
+            tee: tee,
+            tpm: tpm,
+            simulatedRoot: simulatedRoot,
+            tsmRoot: tsmRoot,
+            sevGuest: sevGuest,
+            vmpl: vmpl,
+            pcrIndices: pcrIndices,
+            eventLog: eventLog
+        ).make()
+    }
 }

@@ -38,32 +38,6 @@ struct BenchE2ECommand: AsyncParsableCommand {
             tokens: tokens,
             runs: runs
         ).run()
-        let plainTTFT = output.plaintextTTFTMilliseconds
-        let secureTTFT = output.encryptedTTFTMilliseconds
-        let plainToken = output.plaintextPerTokenMilliseconds
-        let secureToken = output.encryptedPerTokenMilliseconds
-        switch format {
-        case .json: try JSONOutput.print(output)
-        case .text:
-            print(
-                String(
-                    format: "time to first token: plaintext %.2f ms, encrypted %.2f ms (%+.2f%%)",
-                    plainTTFT,
-                    secureTTFT,
-                    output.ttftOverheadPercent
-                )
-            )
-            print(
-                String(
-                    format: "per-token latency:   plaintext %.3f ms, encrypted %.3f ms (%+.2f%%)",
-                    plainToken,
-                    secureToken,
-                    output.perTokenOverheadPercent
-                )
-            )
-            print(
-                "\(tokens) tokens, \(runs) runs per path, \(output.keyEncapsulation) + AES-256-GCM, chunked OHTTP over loopback HTTP"
-            )
-        }
+        try format.print(output)
     }
 }

@@ -37,22 +37,6 @@ struct BenchEngineCommand: AsyncParsableCommand {
             decode: decode,
             repetitions: repetitions
         ).run()
-        let sentenceRate = output.sentencesPerSecond
-        switch format {
-        case .json: try JSONOutput.print(output)
-        case .text:
-            print(String(format: "threads            %d", output.threads))
-            print(String(format: "prefill pp%-5d    %.1f tokens/s", prefill, output.prefillTokensPerSecond))
-            print(String(format: "decode  tg%-5d    %.1f tokens/s", decode, output.decodeTokensPerSecond))
-            if let sentenceRate { print(String(format: "embed (batch 32)   %.1f sentences/s", sentenceRate)) }
-            print(String(format: "peak RSS           %.1f MiB", Double(output.peakResidentBytes) / 1_048_576))
-            print(
-                String(
-                    format: "decode CPU time    %.2f ms/token (all threads)",
-                    output.decodeCPUMillisecondsPerToken
-                )
-            )
-            print("load average       \(output.loadAverage) (other work on the machine lowers these figures)")
-        }
+        try format.print(output)
     }
 }

@@ -49,25 +49,6 @@ struct BenchLogCommand: AsyncParsableCommand {
             httpClients: httpClients,
             dir: dir
         ).run()
-        let size = report.entries
-        switch format {
-        case .json: try JSONOutput.print(report)
-        case .text:
-            print("veil bench log (SQLite, synchronous=FULL) at \(size) entries")
-            print("  batch load (\(batch)/transaction): \(Int(report.batchLoadAppendsPerSecond)) appends/s")
-            print("  single appends (1/transaction):    \(Int(report.singleAppendsPerSecond)) appends/s")
-            print(
-                "  inclusion proof generation:        p50 \(report.inclusionProofMicrosP50) µs, p99 \(report.inclusionProofMicrosP99) µs"
-            )
-            print(
-                "  consistency proof generation:      p50 \(report.consistencyProofMicrosP50) µs, p99 \(report.consistencyProofMicrosP99) µs"
-            )
-            print("  inclusion proof verification:      \(report.inclusionVerifyMicros) µs")
-            print("  consistency proof verification:    \(report.consistencyVerifyMicros) µs")
-            if let rate = report.httpAppendsPerSecond {
-                print("  HTTP appends (\(httpClients) clients, JWS):    \(Int(rate)) appends/s")
-            }
-            print("  database size:                     \(report.databaseBytes / 1_048_576) MiB")
-        }
+        try format.print(report)
     }
 }

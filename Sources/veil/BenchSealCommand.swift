@@ -55,51 +55,6 @@ struct BenchSealCommand: ParsableCommand {
             runs: runs,
             workerCommand: ["bench", "seal"]
         ).run()
-        switch format {
-        case .json: try JSONOutput.print(report)
-        case .text: print(report.text)
-        }
-    }
-}
-
-extension SealBenchmark.Report {
-    /// Sealing reads the model twice: one SHA-256 pass, one AES-GCM pass.
-    var sealBound: Double { 1 / (1 / rawSha256MBPerS + 1 / rawAeadSealMBPerS) }
-    /// Unsealing decrypts and hashes each chunk.
-    var unsealBound: Double { 1 / (1 / rawSha256MBPerS + 1 / rawAeadOpenMBPerS) }
-
-    var text: String {
-        func rate(_ value: Double) -> String { String(format: "%8.1f MB/s", value) }
-        func ratio(_ value: Double) -> String { String(format: "%.2f×", value) }
-        func megabytes(_ value: Int) -> String { String(format: "%.1f MB", Double(value) / 1e6) }
-        let chunks = Double(chunkSize)
-        return [
-            "veil bench seal: \(megabytes(plaintextBytes)) model, \(chunkSize)-byte chunks, sealed \(megabytes(sealedBytes)) "
-                + "in \(directory)",
-            "",
-            "raw swift-crypto (same run, in memory; best of \(runs) for each):",
-            "  AES-256-GCM seal   \(rate(rawAeadSealMBPerS))",
-            "  AES-256-GCM open   \(rate(rawAeadOpenMBPerS))",
-            "  SHA-256            \(rate(rawSha256MBPerS))",
-            "",
-            "sealed-model (file to file / file to locked memory, child processes; best of \(runs) by wall clock, "
-                + "then per CPU second):",
-            "  seal               \(rate(sealMBPerS))  = \(ratio(sealMBPerS / rawAeadSealMBPerS)) raw AEAD seal; "
-                + "\(ratio(sealMBPerS / sealBound)) of the SHA-256 + AEAD bound (\(String(format: "%.1f", sealBound)) MB/s)",
-            "  seal (CPU)         \(rate(sealCpuMBPerS))  = \(ratio(sealCpuMBPerS / rawAeadSealMBPerS)) raw AEAD seal; "
-                + "\(ratio(sealCpuMBPerS / sealBound)) of the bound",
-            "  unseal             \(rate(unsealMBPerS))  = \(ratio(unsealMBPerS / rawAeadOpenMBPerS)) raw AEAD open; "
-                + "\(ratio(unsealMBPerS / unsealBound)) of the SHA-256 + AEAD bound (\(String(format: "%.1f", unsealBound)) MB/s)",
-            "  unseal (CPU)       \(rate(unsealCpuMBPerS))  = \(ratio(unsealCpuMBPerS / rawAeadOpenMBPerS)) raw AEAD open; "
-                + "\(ratio(unsealCpuMBPerS / unsealBound)) of the bound",
-            "  (seal reads the model twice: SHA-256, then AES-GCM; unseal also faults in and locks the region; "
-                + "load average \(loadAverage))",
-            "",
-            "peak resident memory above the process's start (\(peakMeasurement)):",
-            "  seal               \(megabytes(sealPeakRssDeltaBytes)) = \(String(format: "%.1f", Double(sealPeakRssDeltaBytes) / chunks)) chunks",
-            "  unseal             \(megabytes(unsealPeakRssDeltaBytes)) = plaintext + "
-                + "\(String(format: "%.1f", Double(unsealPeakRssDeltaBytes - plaintextBytes) / chunks)) chunks "
-                + "(region \(unsealMemoryLock))",
-        ].joined(separator: "\n")
+        try format.print(report)
     }
 }

@@ -47,7 +47,7 @@ struct ChatCommand: AsyncParsableCommand {
             bundle = try await sdk.verifiedBundle()
         } catch {
             if let report = try? await sdk.inspect() { printSteps(report) }
-            throw CLIError(error.detail, remedy: remedy(for: error))
+            throw CLIError(error.detail, remedy: error.remedy)
         }
         if verbose || format == .text { printSummary(bundle) }
         let options = VeilClient.GenerationOptions(model: model, maxTokens: maxTokens, temperature: temperature)
@@ -86,7 +86,7 @@ struct ChatCommand: AsyncParsableCommand {
                 if format == .text { FileHandle.standardOutput.write(Data(delta.utf8)) }
             }
         } catch let error as VeilClientError {
-            throw CLIError(error.detail, remedy: remedy(for: error))
+            throw CLIError(error.detail, remedy: error.remedy)
         }
         if format == .text { FileHandle.standardOutput.write(Data("\n".utf8)) }
         return text
@@ -106,17 +106,6 @@ struct ChatCommand: AsyncParsableCommand {
 
     private func printSteps(_ report: BundleVerification) {
         FileHandle.standardError.write(Data((report.lines.joined(separator: "\n") + "\n").utf8))
-    }
-
-    private func remedy(for error: VeilClientError) -> String {
-        switch error.code {
-        case .verificationFailed:
-            return "Nothing was sent. Check the node, the log key (--log-key) or the policy (--policy; "
-                + "--allow-simulated, --accept-any-measurement for development)."
-        case .transport: return "Check that the relay is running (--relay URL, or `veil up`)."
-        case .configuration: return "Check --jwks, --log-key and --policy."
-        default: return "Try again; if it persists, check the node's and relay's logs."
-        }
     }
 }
 

@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
 import VeilClient
-import VeilKeys
-import VeilTransparency
+import VeilLogClient
 
 /// The options `veil chat` and `veil proxy` share: where the relay is and what the client trusts.
 struct ClientOptions: ParsableArguments {
@@ -100,46 +99,9 @@ struct ClientOptions: ParsableArguments {
         options.collateral = collateral
         options.attestationKey = ak
         do {
-            return try VeilClient.configuration(options, readLogKey: Self.readLogKey)
+            return try VeilClient.configuration(options, readLogKey: LogTrust.readLogKey)
         } catch let error as VeilClient.ConfigurationError {
             throw CLIError(error.problem, remedy: error.remedy)
-        }
-    }
-
-    /// A log key from a verifier key string, a file holding one, or a public key file with `origin`.
-    static func readLogKey(_ text: String, origin: String?) throws -> LogKey {
-        if LogKeyText.isVerifierKey(text) {
-            return try LogTrust.verifyStep { () throws(TransparencyError) in
-                try LogKeyText.parse(text, origin: origin)
-            }
-        }
-        guard let data = FileManager.default.contents(atPath: text) else {
-            throw CLIError(
-                "Cannot read the log key \(text).",
-                remedy: "Give the log's verifier key (printed by veil log serve) or its public key file."
-            )
-        }
-        let contents = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        if LogKeyText.isVerifierKey(contents) {
-            return try LogTrust.verifyStep { () throws(TransparencyError) in
-                try LogKeyText.parse(contents, origin: origin)
-            }
-        }
-        guard let origin else {
-            throw CLIError(
-                "The log key \(text) is a bare public key, which does not name the log.",
-                remedy: "Add --log-origin ORIGIN (the first line of the log's checkpoint), or give its verifier key."
-            )
-        }
-        let key: SigningPublicKey
-        do { key = try KeyFile.readPublicKey(text) } catch {
-            throw CLIError(error.description, remedy: "Give the log's public key file (FILE.pub) or verifier key.")
-        }
-        guard case .ed25519(let publicKey) = key else {
-            throw CLIError("The log key \(text) is not an Ed25519 key.", remedy: "Logs sign with Ed25519 keys.")
-        }
-        return try LogTrust.verifyStep { () throws(TransparencyError) in
-            try LogKey(origin: origin, publicKey: publicKey)
         }
     }
 }

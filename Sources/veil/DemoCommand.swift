@@ -1,13 +1,8 @@
 import ArgumentParser
-import AsyncHTTPClient
 import Foundation
-import NIOCore
-import VeilAttestation
 import VeilAttesters
 import VeilLocalStack
 import VeilClient
-import VeilKeyBrokerClient
-import VeilTransparency
 import VeilInference
 import VeilNodeServer
 import _VeilBytes
@@ -95,22 +90,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     /// The client's side, then what each party saw.
     private func converse(with stack: LocalStack, say: (String) -> Void) async throws {
-        let client = VeilClient(
-            configuration: VeilClient.Configuration(
-                relayURL: stack.endpoints.relay,
-                allowSimulated: stack.tee == .simulated,
-                brokerJWKS: stack.endpoints.jwks.map { .url($0) },
-                requireEAR: true,
-                collateral: BundleCollateralProvider(
-                    stack.attestationKeyPEM.map { [("ak.pem", Array($0.utf8))] } ?? []
-                ),
-                transparency: TransparencyVerifier(
-                    logs: [stack.logKey],
-                    maximumCheckpointAge: LocalStack.logCheckpointAge
-                ),
-                requiredTenant: LocalStack.tenant
-            )
-        )
+        let client = VeilClient(configuration: stack.clientConfiguration)
         let verifyStart = ContinuousClock.now
         let bundle = try await client.verifiedBundle()
         let coldVerify = ContinuousClock.now - verifyStart
@@ -152,14 +132,14 @@ struct DemoCommand: AsyncParsableCommand {
         let tokensPerSecond = pieces > 1 ? Double(pieces - 1) / max(decode.seconds, 1e-9) : 0
 
         say("what each party saw:")
-        let relay = try await relayView(stack.endpoints.relay)
+        let relay = try await stack.relayView()
         print(
             "      relay:      \(relay.requests) forwarded request(s); \(relay.requestBytes) bytes of ciphertext in, "
                 + "\(relay.responseBytes) bytes of ciphertext out; no keys, no plaintext, client headers stripped"
         )
-        let audit = try await brokerView(stack)
+        let audit = try await stack.brokerView()
         print("      key broker: \(audit) — digests only, never the key or the evidence")
-        print("      log:        \(try await logView(stack)) — public, append-only; what every party checks")
+        print("      log:        \(try await stack.logView()) — public, append-only; what every party checks")
         let enclave =
             stack.tee == .simulated ? "its SIMULATED TEE" : stack.tee == .tpm ? "the TPM-attested node" : "its TEE"
         print(
@@ -184,55 +164,6 @@ struct DemoCommand: AsyncParsableCommand {
             "      " + "tokens per second".padding(toLength: 38, withPad: " ", startingAt: 0)
                 + String(format: "%.1f", tokensPerSecond)
         )
-    }
-
-    /// The relay's own counters (its Prometheus text): all it knows is sizes.
-    private func relayView(_ relay: URL) async throws -> (requests: Int, requestBytes: Int, responseBytes: Int) {
-        let response = try await HTTPClient.shared.execute(
-            HTTPClientRequest(url: relay.appendingPathComponent("metrics").absoluteString),
-            timeout: .seconds(10)
-        )
-        let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
-        func value(_ name: String) -> Int {
-            text.split(separator: "\n").filter { $0.hasPrefix(name) }.compactMap {
-                $0.split(separator: " ").last.flatMap { Double($0) }.map { Int($0) }
-            }.reduce(0, +)
-        }
-        return (
-            value("veil_relay_requests_total"), value("veil_relay_request_bytes_total"),
-            value("veil_relay_response_bytes_total")
-        )
-    }
-
-    /// The broker's audit trail, summarised by kind.
-    private func brokerView(_ stack: LocalStack) async throws -> String {
-        guard let kbs = stack.endpoints.kbs else { return "not running" }
-        let admin = try KBSAdminClient(url: kbs.absoluteString, adminKeyPath: stack.adminKeyPath)
-        let body = try await admin.send(.GET, "audit").body
-        var counts: [String: Int] = [:]
-        for line in String(decoding: body, as: UTF8.self).split(separator: "\n") {
-            let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
-            if let kind = object?["kind"] as? String { counts[kind, default: 0] += 1 }
-        }
-        let total = counts.values.reduce(0, +)
-        return "\(total) audit entries ("
-            + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
-            .joined(separator: ", ") + "), hash-chained"
-    }
-
-    /// The log's entries by kind: the node release, the model, the policy version, the key release, audit heads.
-    private func logView(_ stack: LocalStack) async throws -> String {
-        guard let url = stack.endpoints.log else { return "not running" }
-        let log = try LogClient(url.absoluteString)
-        let note = try await log.checkpoint()
-        let size = try LogTrust.verifyStep { () throws(TransparencyError) in
-            try Checkpoint(text: try SignedNote(parsing: note).text).treeSize
-        }
-        var counts: [String: Int] = [:]
-        for index in 0..<size { counts[try await log.entry(index).kind.rawValue, default: 0] += 1 }
-        return "\(size) entries ("
-            + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-            + "), checkpoint signed by \(LocalStack.logOrigin)"
     }
 
     /// The model's GGUF path: a path as given, or a built-in model pulled into the cache (once).

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VeilKeyBroker
 import VeilKeyBrokerServer
+import VeilLogClient
 import VeilTransparency
 
 /// Where the audit commands read the store from.
@@ -14,19 +15,7 @@ struct KBSStoreOptions: ParsableArguments {
 
     /// Runs `body` with the opened, migrated store.
     func withStorage<T: Sendable>(_ body: @Sendable (any KeyBrokerStorage) async throws -> T) async throws -> T {
-        let configuration: KeyBrokerServerConfiguration.Storage
-        if let postgres {
-            configuration = .postgres(url: postgres)
-        } else if let dataDir {
-            let path = (dataDir as NSString).appendingPathComponent("kbs.sqlite")
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw CLIError("\(path) does not exist.", remedy: "Give the --data-dir that veil kbs serve uses.")
-            }
-            configuration = .sqlite(path: path)
-        } else {
-            throw CLIError("Give --data-dir or --postgres.", remedy: "Point at the broker's store.")
-        }
-        return try await KeyBrokerServer.withStorage(configuration, body)
+        try await KeyBrokerServer.withStorage(dataDirectory: dataDir, postgres: postgres, body)
     }
 }
 
@@ -63,7 +52,7 @@ struct KBSAuditVerifyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let anchors = try verifiedAnchors()
+        let anchors = try LogTrust.auditHeads(bundles: anchor, logKey: logKey, origin: logOrigin)
         let report = try await store.withStorage { storage in
             try await AuditChain.verify(storage: storage, anchors: anchors)
         }
@@ -86,40 +75,6 @@ struct KBSAuditVerifyCommand: AsyncParsableCommand {
             print("audit trail BROKEN at entry \(report.firstBroken ?? 0): \(report.reason ?? "")")
         }
         if !report.isIntact { throw ExitCode(1) }
-    }
-}
-
-extension KBSAuditVerifyCommand {
-    /// The `audit-head` entries of the --anchor bundles, each verified against the pinned log key.
-    func verifiedAnchors() throws -> [LogEntry.AuditHead] {
-        guard !anchor.isEmpty else { return [] }
-        guard let logKey else {
-            throw CLIError("--anchor needs --log-key.", remedy: "Give the log's public key to verify the anchor.")
-        }
-        var heads: [LogEntry.AuditHead] = []
-        for path in anchor {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw CLIError(
-                    "Cannot read \(path).",
-                    remedy: "Give an inclusion bundle (JSON) of an audit-head entry."
-                )
-            }
-            let bundle = try LogTrust.verifyStep { () throws(TransparencyError) in try InclusionBundle.decode(data) }
-            let key = try LogTrust.logKey(path: logKey, origin: logOrigin, checkpointNote: bundle.checkpoint)
-            // An anchor is history: its checkpoint may be old, but it must be signed by the pinned log key.
-            let verifier = TransparencyVerifier(logs: [key], maximumCheckpointAge: 100 * 365 * 86_400)
-            let inclusion = try LogTrust.verifyStep { () throws(TransparencyError) in
-                try verifier.verifyInclusion(bundle: bundle, now: Date())
-            }
-            guard case .auditHead(let head) = inclusion.entry else {
-                throw CLIError(
-                    "\(path) proves a \(inclusion.entry.kind.rawValue) entry.",
-                    remedy: "Give an audit-head."
-                )
-            }
-            heads.append(head)
-        }
-        return heads
     }
 }
 
@@ -167,8 +122,8 @@ struct KBSRekeyCommand: AsyncParsableCommand {
     var newKekFile: String
 
     func run() async throws {
-        let old = try KBSServeCommand.loadKEK(oldKekFile)
-        let new = try KBSServeCommand.loadKEK(newKekFile)
+        let old = try KeyEncryptionKey.load(file: oldKekFile)
+        let new = try KeyEncryptionKey.load(file: newKekFile)
         let count = try await store.withStorage { storage in
             try await KeyBrokerService.rekey(storage: storage, from: old, to: new)
         }

@@ -83,7 +83,7 @@ struct KBSGetResourceCommand: AsyncParsableCommand {
 
     func run() async throws {
         let resourcePath = try KBS.ResourcePath(path)
-        let attester = try makeAttester()
+        let attester = try teeOptions.attester(tee)
         if attester.tee == .simulated {
             FileHandle.standardError.write(
                 Data("WARNING: SIMULATED TEE: this evidence proves nothing; brokers accept it only by policy.\n".utf8)
@@ -105,7 +105,7 @@ struct KBSGetResourceCommand: AsyncParsableCommand {
             session = try await client.attest(tee: KBS.TEE(platform: attester.tee), attester: attester, teeKey: key)
             secret = try await client.resource(resourcePath, session: session)
         } catch let error as KBSClientError {
-            throw CLIError("the key broker exchange failed: \(error)", remedy: Self.remedy(error))
+            throw CLIError("the key broker exchange failed: \(error)", remedy: error.remedy)
         }
         do {
             let writer = try AtomicFileWriter(path: out, mode: 0o600, overwrite: force)
@@ -130,36 +130,6 @@ struct KBSGetResourceCommand: AsyncParsableCommand {
         case .json: try JSONOutput.print(summary)
         case .text:
             print("released \(summary.path) (\(summary.bytes) bytes) to \(out) after \(summary.tee) attestation")
-        }
-    }
-
-    /// The attester for the chosen TEE (the same choice as `veil attest evidence`).
-    func makeAttester() throws -> any Attester {
-        try AttesterFactory(
-            tee: tee,
-            tpm: teeOptions.tpm,
-            simulatedRoot: teeOptions.simulatedRoot,
-            tsmRoot: teeOptions.tsmRoot,
-            sevGuest: teeOptions.sevGuest,
-            pcrIndices: teeOptions.pcrIndices
-        ).make()
-    }
-
-    static func remedy(_ error: KBSClientError) -> String {
-        switch error.code {
-        case .unreachable: return "Check --kbs and that the broker runs (veil kbs serve)."
-        case .evidenceUnavailable: return "Check --tee (see veil attest detect) and the TEE or TPM interface."
-        case .unexpectedResponse: return "Check that --kbs points at a Veil or Trustee key broker."
-        case .protocolFailure: return "The released resource did not unwrap: report it to the broker's operator."
-        case .problem:
-            switch error.problemSlug {
-            case "policy-denied": return "The broker's release policy does not accept this TEE's attestation."
-            case "evidence-invalid": return "The broker could not verify the evidence; check the TEE's collateral."
-            case "not-found": return "Check --path: the broker has no such resource."
-            case "forbidden": return "This attestation may not read this repository."
-            case "rate-limited": return "Wait a moment and retry."
-            default: return "See the broker's problem type above (docs/protocols/kbs.md lists them)."
-            }
         }
     }
 }

@@ -41,33 +41,8 @@ struct KBSPolicyTestCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let policyData = FileManager.default.contents(atPath: policy) else {
-            throw CLIError("Cannot read \(policy).", remedy: "Give a release policy JSON file.")
-        }
-        let parsedPolicy: ReleasePolicy
-        do { parsedPolicy = try ReleasePolicy.decode(policyData) } catch {
-            throw CLIError("The policy is not valid: \(error.detail)", remedy: "See docs/kbs.md (Release policies).")
-        }
-        let text = (FileManager.default.contents(atPath: token).map { String(decoding: $0, as: UTF8.self) } ?? token)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        let claims: EARClaims
-        do {
-            if let jwks {
-                guard let data = FileManager.default.contents(atPath: jwks) else {
-                    throw CLIError("Cannot read \(jwks).", remedy: "Save the broker's /kbs/v0/jwks to a file.")
-                }
-                claims = try EARClaims.verify(token: text, jwks: try JWKS(json: data), now: Date())
-            } else {
-                guard let unverified = try EARClaims(unverifiedToken: text) else {
-                    throw CLIError("The token is not a JWT.", remedy: "Give the token from /kbs/v0/attest.")
-                }
-                claims = unverified
-            }
-        } catch let error as CLIError {
-            throw error
-        } catch {
-            throw CLIError("The token is not usable: \(error)", remedy: "Give an unexpired token from this broker.")
-        }
+        let parsedPolicy = try ReleasePolicy.load(path: policy)
+        let claims = try EARClaims.read(token: token, jwksPath: jwks)
         let decision = parsedPolicy.evaluate(claims, now: Date())
         if format == .json {
             try JSONOutput.print(

@@ -27,22 +27,10 @@ struct KBSResourcePutCommand: AsyncParsableCommand {
 
     func run() async throws {
         let resource = try SecretFile.path(path)
-        var policyBytes: [UInt8]?
-        if let policy {
-            guard let data = FileManager.default.contents(atPath: policy) else {
-                throw CLIError("Cannot read \(policy).", remedy: "Give a release policy JSON file.")
-            }
-            do { _ = try ReleasePolicy.decode(data) } catch {
-                throw CLIError(
-                    "The policy is not valid: \(error.detail)",
-                    remedy: "See docs/kbs.md (Release policies)."
-                )
-            }
-            policyBytes = Array(data)
-        }
+        let policyBytes = try policy.map { try ReleasePolicy.validatedFile(path: $0) }
         let client = try admin.client()
         let secret = try SecretFile.read(file)
-        let body = try await client.cli { client throws(KBSClientError) in
+        let body = try await client.remedial { client throws(KBSClientError) in
             try await client.putResource(resource.path, secret: secret, policy: policyBytes)
         }
         try KBSResourceOutput.print(body, format: format, verb: "stored")
@@ -78,7 +66,7 @@ struct KBSResourceRotateCommand: AsyncParsableCommand {
         let resource = try SecretFile.path(path)
         let client = try admin.client()
         let secret = try SecretFile.read(file)
-        let body = try await client.cli { client throws(KBSClientError) in
+        let body = try await client.remedial { client throws(KBSClientError) in
             try await client.rotateResource(resource.path, secret: secret, graceSeconds: grace)
         }
         try KBSResourceOutput.print(body, format: format, verb: "rotated")
@@ -101,7 +89,7 @@ struct KBSResourceListCommand: AsyncParsableCommand {
 
     func run() async throws {
         let client = try admin.client()
-        let body = try await client.cli { client throws(KBSClientError) in
+        let body = try await client.remedial { client throws(KBSClientError) in
             try await client.listResources(repository: repository)
         }
         if format == .json {
@@ -133,7 +121,9 @@ struct KBSResourceDeleteCommand: AsyncParsableCommand {
 
     func run() async throws {
         let resource = try SecretFile.path(path)
-        try await admin.client().cli { client throws(KBSClientError) in try await client.deleteResource(resource.path) }
+        try await admin.client().remedial { client throws(KBSClientError) in
+            try await client.deleteResource(resource.path)
+        }
         print("deleted \(resource.path)")
     }
 }

@@ -1,13 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
-import VeilAttestation
 import VeilKeyBroker
 import VeilKeyBrokerServer
-import VeilKeys
-import VeilLogClient
-import VeilServerKit
-import VeilTransparency
 import VeilVerifiers
 import _VeilBytes
 
@@ -91,60 +86,37 @@ struct KBSServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         _ = ProcessHardening.apply()
-        guard let address = ListenAddress(listen) else {
-            throw CLIError("`\(listen)` is not HOST:PORT.", remedy: "Use e.g. --listen 127.0.0.1:8090.")
-        }
-        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
-        let kek = try KBSServeCommand.loadKEK(kekFile)
-        let signer: TokenSigner
-        do {
-            signer = try TokenSigner.file(tokenKey ?? (dataDir as NSString).appendingPathComponent("token-signing.jwk"))
-        } catch {
-            throw CLIError(error.detail, remedy: "Give a p256 key file (veil keygen p256) with --token-key.")
-        }
-        var policy = PolicyDocument.baseline
-        if let attestationPolicy {
-            do {
-                policy = try PolicyDocument.decode(try Data(contentsOf: URL(fileURLWithPath: attestationPolicy)))
-            } catch {
-                throw CLIError("The attestation policy is not usable: \(error)", remedy: "See docs/attestation.md.")
-            }
-        }
-        let (transparency, transparencyLog) = try await logSettings()
-        guard !audience.isEmpty, audience.utf8.count <= 128 else {
-            throw CLIError("--audience must be 1-128 characters.", remedy: "Use e.g. --audience veil-kbs.")
-        }
-        let settings = KeyBrokerSettings(
-            verifier: EvidenceRouter.bundleVerifier,
-            adminKeys: try adminKeys(),
-            tokenLifetime: TimeInterval(tokenLifetime),
-            attestationPolicy: policy,
-            transparency: transparency,
-            audience: audience,
-            transparencyLog: transparencyLog,
-            anchorInterval: anchorInterval > 0 ? anchorInterval : nil
+        var options = KeyBrokerServerConfiguration.Operator(dataDirectory: dataDir)
+        options.listen = listen
+        options.adminKeys = adminKey
+        options.tenantAdminKeys = tenantAdminKey
+        options.auditorKeys = auditorKey
+        options.postgres = postgres
+        options.kekFile = kekFile
+        options.tokenKey = tokenKey
+        options.attestationPolicy = attestationPolicy
+        options.tokenLifetime = tokenLifetime
+        options.rateLimit = rateLimit
+        options.log = log
+        options.logSubmitterKey = logSubmitterKey
+        options.logKey = logKey
+        options.logOrigin = logOrigin
+        options.maxCheckpointAge = maxCheckpointAge
+        options.audience = audience
+        options.anchorInterval = anchorInterval
+        let configuration = try await KeyBrokerServerConfiguration.load(
+            options,
+            verifier: EvidenceRouter.bundleVerifier
         )
-        let storage: KeyBrokerServerConfiguration.Storage
-        if let url = postgres ?? ProcessInfo.processInfo.environment["VEIL_KBS_POSTGRES_URL"], !url.isEmpty {
-            storage = .postgres(url: url)
-        } else {
-            storage = .sqlite(path: (dataDir as NSString).appendingPathComponent("kbs.sqlite"))
-        }
-        let configuration = KeyBrokerServerConfiguration(
-            host: address.host,
-            port: address.port,
-            storage: storage,
-            kek: kek,
-            signer: signer,
-            settings: settings,
-            rateLimit: (rateLimit, max(rateLimit * 2, 10))
-        )
+        let settings = configuration.settings
         var logger = Logger(label: "veil.kbs")
         logger.logLevel = .notice
         let closed = settings.adminKeys.isEmpty
         try await KeyBrokerServer.run(configuration, logger: logger) { server in
             print("veil kbs: listening on \(server.url.absoluteString)\(closed ? " (admin API closed)" : "")")
-            print("veil kbs: token key \(signer.keyID), KEK \(kek.id), audience \(settings.audience)")
+            print(
+                "veil kbs: token key \(configuration.signer.keyID), KEK \(configuration.kek.id), audience \(settings.audience)"
+            )
             if let logs = settings.transparency?.logs {
                 print("veil kbs: trusts the log \(logs.map(\.origin).joined(separator: ", ")) for logged releases")
             }
@@ -153,81 +125,5 @@ struct KBSServeCommand: AsyncParsableCommand {
             }
             fflush(nil)
         }
-    }
-
-    /// The trusted log (--log-key, --log-origin or --log's origin) and the appender (--log, --log-submitter-key).
-    func logSettings() async throws -> (TransparencyVerifier?, (any TransparencyLogAppending)?) {
-        var verifier: TransparencyVerifier?
-        if let logKey {
-            guard maxCheckpointAge > 0 else {
-                throw CLIError("--max-checkpoint-age must be positive.", remedy: "Use e.g. 3600.")
-            }
-            var note = ""
-            if logOrigin == nil {
-                guard let log else {
-                    throw CLIError(
-                        "--log-key needs --log-origin or --log to read the origin from.",
-                        remedy: "Give the log's origin (its checkpoint's first line) with --log-origin."
-                    )
-                }
-                note = try await LogClient(log).checkpoint()
-            }
-            let key = try LogTrust.logKey(path: logKey, origin: logOrigin, checkpointNote: note)
-            verifier = TransparencyVerifier(logs: [key], maximumCheckpointAge: maxCheckpointAge)
-        }
-        var appender: (any TransparencyLogAppending)?
-        switch (log, logSubmitterKey) {
-        case (let url?, let keyPath?):
-            let key: SigningPrivateKey
-            do { key = try KeyFile.readSigningKey(keyPath) } catch {
-                throw CLIError(error.description, remedy: "Give the log submitter's private key file.")
-            }
-            do { appender = try TransparencyLogClient(url: url, submitterKey: key) } catch {
-                throw CLIError("`\(url)` is not an http(s) URL.", remedy: "Give the log's base URL with --log.")
-            }
-        case (nil, _?):
-            throw CLIError("--log-submitter-key needs --log.", remedy: "Give the log's base URL with --log.")
-        default:
-            break
-        }
-        return (verifier, appender)
-    }
-
-    func adminKeys() throws -> [AdminKey] {
-        var keys: [AdminKey] = []
-        func read(_ path: String) throws -> SigningPublicKey {
-            do { return try KeyFile.readPublicKey(path) } catch {
-                throw CLIError(error.description, remedy: "Give the FILE.pub written by `veil keygen ed25519`.")
-            }
-        }
-        for path in adminKey { keys.append(AdminKey(key: try read(path), role: .admin)) }
-        for path in auditorKey { keys.append(AdminKey(key: try read(path), role: .auditor)) }
-        for entry in tenantAdminKey {
-            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, (try? ResourceID.validate(parts[0])) != nil else {
-                throw CLIError(
-                    "`\(entry)` is not REPO=FILE.pub.",
-                    remedy: "Use e.g. --tenant-admin-key acme=acme.jwk.pub."
-                )
-            }
-            keys.append(AdminKey(key: try read(parts[1]), role: .tenantAdmin, repository: parts[0]))
-        }
-        return keys
-    }
-
-    /// The KEK from a file, else from VEIL_KBS_KEK.
-    static func loadKEK(_ file: String?) throws -> KeyEncryptionKey {
-        do {
-            if let file { return try KeyEncryptionKey.file(file) }
-            if let value = ProcessInfo.processInfo.environment[KeyEncryptionKey.environmentVariable], !value.isEmpty {
-                return try KeyEncryptionKey.environment(value)
-            }
-        } catch {
-            throw CLIError(error.detail, remedy: "Create a KEK with `veil keygen aes256 --out kek.jwk`.")
-        }
-        throw CLIError(
-            "No key-encryption key: give --kek-file or set VEIL_KBS_KEK.",
-            remedy: "Create one with `veil keygen aes256 --out kek.jwk` and keep it apart from the data directory."
-        )
     }
 }

@@ -1,5 +1,6 @@
 public import ArgumentParser
 import Foundation
+import VeilLogClient
 import VeilKeys
 public import VeilTransparency
 

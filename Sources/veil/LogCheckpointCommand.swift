@@ -1,4 +1,5 @@
 import ArgumentParser
+import VeilLogClient
 
 /// `veil log checkpoint`.
 struct LogCheckpointCommand: AsyncParsableCommand {
@@ -12,6 +13,6 @@ struct LogCheckpointCommand: AsyncParsableCommand {
     var log: String
 
     func run() async throws {
-        print(try await LogClient(log).checkpoint(), terminator: "")
+        print(try await RemedialLogClient(log).checkpoint(), terminator: "")
     }
 }

@@ -36,59 +36,27 @@ struct LogMonitorCommand: AsyncParsableCommand {
     var interval: Int = 30
 
     func run() async throws {
-        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
-        let client = try LogClient(log)
+        let monitor = try LogMonitorRound(stateDirectory: state, logKeyPath: logKey, origin: origin)
+        let client = try RemedialLogClient(log)
         while true {
-            try await round(client)
+            let verdict: LogMonitor.Verdict
+            let size: UInt64
+            do {
+                (verdict, size) = try await monitor.run(client) { index, entry in
+                    print("entry \(index): \(entry.kind.rawValue) \(Hex.encode(entry.leafHash))")
+                }
+            } catch let alert as LogMonitorRound.Alert {
+                FileHandle.standardError.write(Data("ALERT: \(alert.problem)\n".utf8))
+                throw ExitCode(2)
+            }
+            switch verdict {
+            case .first: print("first checkpoint: size \(size) (trusted on first use)")
+            case .unchanged: print("unchanged: size \(size)")
+            case .grew(let from, let to): print("consistent: grew from \(from) to \(to)")
+            }
+            fflush(nil)
             if once { return }
             try await Task.sleep(for: .seconds(max(1, interval)))
         }
-    }
-
-    private var statePath: String { (state as NSString).appendingPathComponent("checkpoint") }
-
-    private func round(_ client: LogClient) async throws {
-        let note = try await client.checkpoint()
-        let key = try LogTrust.logKey(path: logKey, origin: origin, checkpointNote: note)
-        let latest = try LogTrust.verifyStep { () throws(TransparencyError) in
-            try VerifiedCheckpoint(note: note, log: key)
-        }
-        var previous: Checkpoint?
-        if let saved = FileManager.default.contents(atPath: statePath) {
-            previous = try LogTrust.verifyStep { () throws(TransparencyError) in
-                try VerifiedCheckpoint(note: String(decoding: saved, as: UTF8.self), log: key).checkpoint
-            }
-        }
-        let verdict: LogMonitor.Verdict
-        do {
-            if let previous {
-                verdict = try await client.check { log async throws(LogCheckError) in
-                    try await log.checkConsistency(old: previous, new: latest.checkpoint)
-                }
-            } else {
-                verdict = .first
-            }
-        } catch let error as CLIError {
-            let alert = "ALERT: \(error.problem)\n"
-            FileHandle.standardError.write(Data(alert.utf8))
-            try? Data((alert + "\nlatest checkpoint:\n" + note).utf8).write(
-                to: URL(fileURLWithPath: (state as NSString).appendingPathComponent("alert")),
-                options: .atomic
-            )
-            throw ExitCode(2)
-        }
-        let to = latest.checkpoint.treeSize
-        try await client.check { log async throws(LogCheckError) in
-            try await log.verifyEntries(from: previous?.treeSize ?? 0, to: to) { index, entry in
-                print("entry \(index): \(entry.kind.rawValue) \(Hex.encode(entry.leafHash))")
-            }
-        }
-        try Data(note.utf8).write(to: URL(fileURLWithPath: statePath), options: .atomic)
-        switch verdict {
-        case .first: print("first checkpoint: size \(to) (trusted on first use)")
-        case .unchanged: print("unchanged: size \(to)")
-        case .grew(let from, let to): print("consistent: grew from \(from) to \(to)")
-        }
-        fflush(nil)
     }
 }

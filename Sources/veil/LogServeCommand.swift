@@ -1,10 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
-import VeilKeys
 import VeilLogServer
-import VeilServerKit
-import VeilTransparency
 import _VeilBytes
 
 /// `veil log serve`.
@@ -56,87 +53,22 @@ struct LogServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         _ = ProcessHardening.apply()
-        guard let address = ListenAddress(listen) else {
-            throw CLIError("`\(listen)` is not HOST:PORT.", remedy: "Use e.g. --listen 127.0.0.1:8088.")
-        }
-        let key: SigningPrivateKey
-        do { key = try KeyFile.readSigningKey(signingKey) } catch {
-            throw CLIError(error.description, remedy: "Create one with `veil keygen ed25519 --out FILE`.")
-        }
-        guard case .ed25519(let ed25519) = key else {
-            throw CLIError(
-                "The signing key must be Ed25519.",
-                remedy: "Create one with `veil keygen ed25519 --out FILE`."
-            )
-        }
-        let signer: CheckpointSigner
-        do { signer = try CheckpointSigner(origin: origin, key: ed25519) } catch {
-            throw CLIError(
-                "The origin is not usable: \(error.detail)",
-                remedy: "Use a schema-less URL like log.example.com/veil."
-            )
-        }
-        var submitters: [SigningPublicKey] = []
-        var submitterKinds: [String: Set<LogEntry.Kind>] = [:]
-        for argument in submitterKey {
-            let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)
-            let key: SigningPublicKey
-            do { key = try KeyFile.readPublicKey(parts[0]) } catch {
-                throw CLIError(error.description, remedy: "Give the submitter's FILE.pub from veil keygen.")
-            }
-            submitters.append(key)
-            if parts.count == 2 {
-                var kinds: Set<LogEntry.Kind> = []
-                for name in parts[1].split(separator: ",") {
-                    guard let kind = LogEntry.Kind(rawValue: String(name)) else {
-                        throw CLIError(
-                            "`\(name)` in --submitter-key \(argument) is not an entry kind.",
-                            remedy: "Use release, model, policy, key-release or audit-head."
-                        )
-                    }
-                    kinds.insert(kind)
-                }
-                submitterKinds[key.thumbprint] = kinds
-            }
-        }
-        var witnesses: [NoteVerifierKey] = []
-        for vkey in witnessKey {
-            do throws(TransparencyError) {
-                let key = try NoteVerifierKey(vkey: vkey)
-                guard key.type == .cosignatureV1 else {
-                    throw TransparencyError(.malformedKey, "a witness key must be of type 0x04 (cosignature/v1)")
-                }
-                witnesses.append(key)
-            } catch {
-                throw CLIError("The witness key is not usable: \(error.detail)", remedy: "Give the witness's vkey.")
-            }
-        }
-        let storage: LogServerConfiguration.Storage
-        if let url = postgresURL ?? ProcessInfo.processInfo.environment["VEIL_LOG_POSTGRES_URL"], !url.isEmpty {
-            storage = .postgres(url: url)
-        } else {
-            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
-            storage = .sqlite(path: (dataDir as NSString).appendingPathComponent("log.sqlite"))
-        }
-        let configuration = LogServerConfiguration(
-            host: address.host,
-            port: address.port,
-            storage: storage,
-            signer: signer,
-            submitters: submitters,
-            submitterKinds: submitterKinds,
-            checkpointRefresh: TimeInterval(checkpointRefresh),
-            witnesses: witnesses
-        )
+        var options = LogServerConfiguration.Operator(dataDirectory: dataDir, origin: origin, signingKey: signingKey)
+        options.listen = listen
+        options.submitterKeys = submitterKey
+        options.postgresURL = postgresURL
+        options.witnessKeys = witnessKey
+        options.checkpointRefresh = checkpointRefresh
+        let configuration = try LogServerConfiguration.load(options)
         var logger = Logger(label: "veil.log")
         logger.logLevel = .notice
         let origin = self.origin
-        let closed = submitters.isEmpty
+        let closed = configuration.submitters.isEmpty
         try await LogServer.run(configuration, logger: logger) { server in
             print(
                 "veil log: listening on \(server.url.absoluteString) origin=\(origin)\(closed ? " (closed to appends)" : "")"
             )
-            print("veil log: verifier key \(signer.logKey.verifier.vkey)")
+            print("veil log: verifier key \(configuration.signer.logKey.verifier.vkey)")
             fflush(nil)
         }
     }

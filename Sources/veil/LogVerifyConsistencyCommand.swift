@@ -32,7 +32,7 @@ struct LogVerifyConsistencyCommand: AsyncParsableCommand {
         guard let saved = FileManager.default.contents(atPath: from) else {
             throw CLIError("Cannot read \(from).", remedy: "Save one with `veil log checkpoint --log URL > FILE`.")
         }
-        let client = try LogClient(log)
+        let client = try RemedialLogClient(log)
         let latestNote = try await client.checkpoint()
         let key = try LogTrust.logKey(path: logKey, origin: origin, checkpointNote: latestNote)
         let old = try LogTrust.verifyStep { () throws(TransparencyError) in

@@ -62,31 +62,16 @@ struct LogVerifyInclusionCommand: AsyncParsableCommand {
             }
             hash = decoded
         }
-        let client = try LogClient(log)
-        let note = try await client.checkpoint()
-        let key = try LogTrust.logKey(path: logKey, origin: origin, checkpointNote: note)
-        let checkpoint = try LogTrust.verifyStep { () throws(TransparencyError) in
-            try VerifiedCheckpoint(note: note, log: key)
-        }
-        let size = checkpoint.checkpoint.treeSize
-        guard size > 0 else { throw CLIError("The log is empty.", remedy: "Nothing can be included in it yet.") }
-        let proof = try await client.check { log async throws(LogCheckError) in
-            try await log.verifyInclusion(leafHash: hash, in: checkpoint.checkpoint)
-        }
-        print("included: entry \(proof.leafIndex) in the tree of size \(size) signed by \(key.origin)")
+        let client = try RemedialLogClient(log)
+        let inclusion = try await client.verifyInclusion(leafHash: hash, logKeyPath: logKey, origin: origin)
+        print(
+            "included: entry \(inclusion.leafIndex) in the tree of size \(inclusion.treeSize) signed by \(inclusion.origin)"
+        )
         if let bundleOut {
-            if leafData == nil {
-                let entry = try await client.entry(proof.leafIndex)
-                leafData = try? Base64.decode(entry.leafData)
-            }
-            guard let leafData, Merkle.leafHash(leafData) == hash else {
-                throw CLIError("The log's entry does not match its leaf hash.", remedy: LogTrust.remedy(for: .badProof))
-            }
-            let bundle = InclusionBundle(
-                checkpoint: note,
-                leafIndex: proof.leafIndex,
+            let bundle = try await client.inclusionBundle(
+                inclusion,
+                leafHash: hash,
                 leafData: leafData,
-                proof: proof.proof,
                 expiresAt: Date().addingTimeInterval(TimeInterval(expiresIn))
             )
             try bundle.encoded().write(to: URL(fileURLWithPath: bundleOut), options: .atomic)

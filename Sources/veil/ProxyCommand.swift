@@ -39,16 +39,9 @@ struct ProxyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let address = ListenAddress(listen) else {
-            throw CLIError("`\(listen)` is not HOST:PORT.", remedy: "Use e.g. --listen 127.0.0.1:8440.")
-        }
+        // validate() has checked --listen and --allow-remote.
+        guard let address = ListenAddress(listen) else { throw ValidationError("--listen must be HOST:PORT.") }
         let host = address.host
-        guard allowRemote || address.isLoopback else {
-            throw CLIError(
-                "The proxy serves plaintext and \(host) is not a loopback address.",
-                remedy: "Listen on 127.0.0.1, or pass --allow-remote on a trusted network."
-            )
-        }
         let configuration = try client.configuration()
         let sdk = VeilClient(configuration: configuration)
         let bundle: VerifiedBundle

@@ -55,31 +55,11 @@ struct RelayServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         _ = ProcessHardening.apply()
-        guard let address = ListenAddress(listen) else {
-            throw CLIError("`\(listen)` is not HOST:PORT.", remedy: "Use e.g. --listen 127.0.0.1:8480.")
+        // validate() has checked every option.
+        guard let address = ListenAddress(listen), let policy = RelayConfiguration.Balance(rawValue: balance) else {
+            throw ValidationError("--listen must be HOST:PORT and --balance a policy.")
         }
-        guard !node.isEmpty else {
-            throw CLIError(
-                "No node given.",
-                remedy: "Pass --node URL once per node, e.g. --node http://127.0.0.1:8443."
-            )
-        }
-        var urls: [URL] = []
-        for text in node {
-            guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host != nil else {
-                throw CLIError("`\(text)` is not an http(s) URL.", remedy: "Use e.g. --node http://127.0.0.1:8443.")
-            }
-            urls.append(url)
-        }
-        guard let policy = RelayConfiguration.Balance(rawValue: balance) else {
-            throw CLIError("`\(balance)` is not a balancing policy.", remedy: "Use round-robin or least-outstanding.")
-        }
-        guard maxRequestBytes > 0, requestTimeout > 0, healthInterval > 0 else {
-            throw CLIError(
-                "Limits must be positive.",
-                remedy: "Check --max-request-bytes, --request-timeout, --health-interval."
-            )
-        }
+        let urls = node.compactMap(URL.init(string:))
         let configuration = RelayConfiguration(
             host: address.host,
             port: address.port,

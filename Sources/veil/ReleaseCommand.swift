@@ -119,16 +119,3 @@ struct ReleaseCommand: AsyncParsableCommand {
         var index: UInt64?
     }
 }
-
-extension ReleaseBuilder.Failure {
-    /// What to do about it.
-    var remedy: String {
-        switch self {
-        case .notComputable: return "Use simulated or tpm; give hardware TEE measurements with --measurement."
-        case .malformedMeasurement:
-            return "For example sev-snp:measurement=<96 hex digits> or tdx:mrtd=<96 hex digits>."
-        case .measurement: return "Check --executable."
-        case .invalid: return "See docs/formats/log-entries.md."
-        }
-    }
-}

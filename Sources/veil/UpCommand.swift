@@ -63,18 +63,13 @@ struct UpCommand: AsyncParsableCommand {
             ),
             say: { print("veil up: \($0)") }
         )
-        let endpointsPath = directory.appendingPathComponent("endpoints.json")
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let writer = try AtomicFileWriter(path: endpointsPath.path, mode: 0o644, overwrite: true)
-        try writer.write(Array(try encoder.encode(stack.endpoints)))
-        try writer.commit()
+        let endpointsPath = try stack.endpoints.write(directory: dataDir)
         print("veil up: relay  \(stack.endpoints.relay.absoluteString)   (clients talk to this)")
         print(
             "veil up: broker \(stack.endpoints.kbs?.absoluteString ?? "-")   JWKS \(stack.endpoints.jwks?.absoluteString ?? "-")"
         )
         print("veil up: node   \(stack.endpoints.node?.absoluteString ?? "-")")
-        print("veil up: endpoints written to \(endpointsPath.path)")
+        print("veil up: endpoints written to \(endpointsPath)")
         let relaxation = stack.tee == .simulated ? " --allow-simulated" : ""
         print("veil up: try `veil chat\(relaxation) \"Hello\"` or `veil proxy\(relaxation)`; Ctrl-C stops")
         fflush(nil)

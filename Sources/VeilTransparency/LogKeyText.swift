@@ -1,5 +1,4 @@
 import Foundation
-public import VeilTransparency
 
 /// A transparency log's key as people pass it around: its note verifier key, `origin+keyid+base64(0x01 || key)`,
 /// the line `veil log serve` prints (and `veil up` writes to endpoints.json as `log_key`).
