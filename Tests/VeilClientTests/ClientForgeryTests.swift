@@ -7,6 +7,7 @@ import VeilClient
 import VeilLogClient
 import VeilNodeServer
 import VeilOHTTP
+import VeilServerTestSupport
 import VeilTestSupport
 import VeilTransparency
 import _CryptoExtras

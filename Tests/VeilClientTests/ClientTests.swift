@@ -5,6 +5,7 @@ import Testing
 import VeilAttestation
 import VeilClient
 import VeilOHTTP
+import VeilServerTestSupport
 import VeilTestSupport
 import VeilWire
 import _VeilBytes

@@ -5,6 +5,7 @@ import NIOCore
 import Testing
 import VeilClient
 import VeilProxy
+import VeilServerTestSupport
 import VeilTestSupport
 import _VeilBytes
 

@@ -7,6 +7,7 @@ import NIOCore
 import Testing
 import VeilOHTTP
 import VeilRelayServer
+import VeilServerTestSupport
 import VeilTestSupport
 import _VeilBytes
 
