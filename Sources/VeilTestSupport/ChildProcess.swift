@@ -57,4 +57,3 @@ public enum ChildProcess {
         return Result(exitCode: status, output: text)
     }
 }
-

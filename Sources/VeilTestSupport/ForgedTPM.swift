@@ -120,7 +120,8 @@ public enum ForgedTPM {
     }
 
     /// A self-made "AK certificate chain": a self-signed root and an AK certificate for `akKey`.
-    public static func certificateChain(akKey: P256.Signing.PrivateKey) throws -> (root: Certificate, leaf: Certificate) {
+    public static func certificateChain(akKey: P256.Signing.PrivateKey) throws -> (root: Certificate, leaf: Certificate)
+    {
         let rootKey = P256.Signing.PrivateKey()
         func name(_ text: String) throws -> DistinguishedName { try DistinguishedName { CommonName(text) } }
         let window = (time.addingTimeInterval(-86_400), time.addingTimeInterval(86_400 * 365))

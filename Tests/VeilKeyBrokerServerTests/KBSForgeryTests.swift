@@ -69,7 +69,12 @@ struct KBSForgeryTests {
         try await broker.app().test(.router) { client in
             try await broker.put(client, "acme/key/model", "the model key", policy: Self.tpmPolicy)
             let (response, attested) = try await broker.attest(client, teeKey: .generateP256()) { binding in
-                try ForgedTPM.evidence(binding: binding, pcrs: [23: Self.approvedPCR], key: .p256(forger), carrier: .pem)
+                try ForgedTPM.evidence(
+                    binding: binding,
+                    pcrs: [23: Self.approvedPCR],
+                    key: .p256(forger),
+                    carrier: .pem
+                )
             }
             #expect(KBSTestBroker.problem(response) == "evidence-invalid")
             #expect(attested == nil)
