@@ -15,7 +15,7 @@ public enum ForgedTPM {
     public static let nonce: [UInt8] = Array("forged nonce".utf8)
 
     /// A signing key: RSA-2048 (PKCS#1 v1.5) or ECDSA P-256.
-    public enum Key {
+    public enum Key: Sendable {
         case rsa(_RSA.Signing.PrivateKey)
         case p256(P256.Signing.PrivateKey)
 

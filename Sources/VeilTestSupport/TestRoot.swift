@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Fresh private directories for SIMULATED TEE roots and test data.
 public enum TestRoot {
