@@ -1,15 +1,13 @@
 import Foundation
 import PostgresNIO
-public import Testing
 public import VeilKeyBroker
 import VeilTestSupport
 
-/// The storage back ends every storage test runs against.
-public enum KBSStorageKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
+/// The storage back ends every storage test runs against (a test argument: Swift Testing names it by its case,
+/// `sqlite` or `postgres`).
+public enum KBSStorageKind: String, CaseIterable, Sendable {
     case sqlite
     case postgres
-
-    public var testDescription: String { rawValue }
 
     /// Runs `body` with a fresh, migrated store and a way to run raw SQL on it; PostgreSQL gets its own database.
     public func withStorage(
