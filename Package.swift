@@ -564,10 +564,16 @@ let package = Package(
 
         // MARK: Test support and tests
 
+        /// What every test target may share (no server code): shared-fixture lookup, seeded RNG, running the `veil`
+        /// binary and child processes, tiny models, throwaway PostgreSQL databases, the attestation vectors, the forged
+        /// TPM.
         .target(
             name: "VeilTestSupport",
             dependencies: [
-                "_VeilBytes", "VeilOHTTP", "VeilStorageKit",
+                "_VeilBytes", "VeilOHTTP", "VeilStorageKit", "VeilAttestation", "VeilTPM",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -576,16 +582,67 @@ let package = Package(
             ],
             swiftSettings: veilSwiftSettings
         ),
+        /// The key broker's storage back ends (SQLite, PostgreSQL) for its domain and server tests.
+        .target(
+            name: "VeilKeyBrokerTestSupport",
+            dependencies: [
+                "VeilKeyBroker", "VeilTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        /// Live servers on loopback for the relay, client, proxy and CLI tests: a test node, the real relay, log and
+        /// node server (the trust stack). Only test targets that run servers depend on it.
+        .target(
+            name: "VeilServerTestSupport",
+            dependencies: [
+                "_VeilBytes", "VeilTestSupport", "VeilAttestation", "VeilAttesters", "VeilOHTTP", "VeilTransparency",
+                "VeilServerKit", "VeilRelayServer", "VeilClient", "VeilLogClient", "VeilLogServer", "VeilNodeServer",
+                "VeilWire",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
         .testTarget(
             name: "VeilBytesTests",
             dependencies: ["_VeilBytes", "VeilTestSupport"],
             swiftSettings: veilSwiftSettings
         ),
+        /// The attestation core (claims, policies, EAR, collateral) and what spans platforms: every verifier fuzzed,
+        /// policies failing closed, the synthetic PKIs.
         .testTarget(
             name: "VeilAttestationTests",
             dependencies: [
                 "VeilAttestation", "VeilSEVSNP", "VeilTDX", "VeilSGX", "_VeilDCAP", "VeilTPM", "VeilAzureVTPM",
                 "_VeilBytes", "VeilTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        .testTarget(
+            name: "VeilSEVSNPTests",
+            dependencies: ["VeilSEVSNP", "VeilAttestation", "VeilTestSupport"],
+            swiftSettings: veilSwiftSettings
+        ),
+        /// The DCAP quote core through both of its users: TDX and SGX real vectors, quote mutations, collateral layouts.
+        .testTarget(
+            name: "VeilDCAPTests",
+            dependencies: ["_VeilDCAP", "VeilTDX", "VeilSGX", "VeilAttestation", "VeilTestSupport"],
+            swiftSettings: veilSwiftSettings
+        ),
+        /// TPM quotes, forged and real, including the Azure vTPM vectors that carry them.
+        .testTarget(
+            name: "VeilTPMTests",
+            dependencies: [
+                "VeilTPM", "VeilAzureVTPM", "VeilAttestation", "_VeilBytes", "VeilTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -638,12 +695,23 @@ let package = Package(
             ],
             swiftSettings: veilSwiftSettings
         ),
+        /// The broker's domain: release policies, storage (SQLite and PostgreSQL), admin tokens.
         .testTarget(
             name: "VeilKeyBrokerTests",
             dependencies: [
-                "VeilKeyBroker", "VeilKeyBrokerServer", "VeilAttestation", "VeilAttesters", "VeilSimulated", "VeilKeys",
+                "VeilKeyBroker", "VeilKeys", "_VeilBytes", "VeilKeyBrokerTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        /// The broker's HTTP server: KBS protocol, admin API, forgeries, the log, audit tampering, `veil kbs serve`.
+        .testTarget(
+            name: "VeilKeyBrokerServerTests",
+            dependencies: [
+                "VeilKeyBrokerServer", "VeilKeyBroker", "VeilAttestation", "VeilAttesters", "VeilSimulated", "VeilKeys",
                 "_VeilBytes",
                 "VeilTestSupport",
+                "VeilKeyBrokerTestSupport",
                 "VeilTPM",
                 "VeilWire",
                 "VeilTransparency",
@@ -652,9 +720,10 @@ let package = Package(
                 "VeilServerKit",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: veilSwiftSettings
         ),
@@ -721,38 +790,63 @@ let package = Package(
             dependencies: ["VeilBenchmarks"],
             swiftSettings: veilSwiftSettings
         ),
+        /// Integration suite: the `veil` executable as a process (its subcommands, `veil chat` and `veil relay serve`).
         .testTarget(
             name: "VeilCLITests",
             dependencies: [
-                "VeilTestSupport", "VeilAttestation", "VeilAttesters", "_VeilBytes",
+                "VeilTestSupport", "VeilServerTestSupport", "VeilAttestation", "VeilAttesters", "_VeilBytes",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: veilSwiftSettings
         ),
-        /// The relay, the client SDK and the proxy, against in-process test nodes and real `veil` processes.
+        /// The OHTTP relay against in-process test nodes.
         .testTarget(
-            name: "VeilClientTests",
+            name: "VeilRelayServerTests",
             dependencies: [
-                "VeilClient", "VeilRelayServer", "VeilOHTTP", "VeilAttestation", "VeilAttesters", "VeilSimulated",
-                "VeilKeys", "VeilTestSupport", "_VeilBytes", "VeilNodeServer", "VeilInference", "VeilKeyBroker",
-                "VeilKeyBrokerClient", "VeilKeyBrokerServer", "VeilTransparency", "VeilLogServer",
-                "VeilLogClient",
-                "VeilWire",
-                "VeilProxy",
-                "VeilServerKit",
+                "VeilRelayServer", "VeilOHTTP", "_VeilBytes", "VeilTestSupport", "VeilServerTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: veilSwiftSettings
         ),
-        /// DESIGN invariants 1 and 2 against real processes: the node's memory after a request, the relay's traffic.
+        /// The client SDK against test nodes, the real node server, relay, log and key broker.
+        .testTarget(
+            name: "VeilClientTests",
+            dependencies: [
+                "VeilClient", "VeilOHTTP", "VeilAttestation", "VeilAttesters", "VeilSimulated",
+                "VeilKeys", "VeilTestSupport", "VeilServerTestSupport", "_VeilBytes", "VeilNodeServer", "VeilInference",
+                "VeilKeyBroker", "VeilKeyBrokerClient", "VeilKeyBrokerServer", "VeilTransparency", "VeilLogClient",
+                "VeilWire",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        /// The local OpenAI-compatible proxy, in process and driven by the real `openai` package.
+        .testTarget(
+            name: "VeilProxyTests",
+            dependencies: [
+                "VeilProxy", "VeilClient", "_VeilBytes", "VeilTestSupport", "VeilServerTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        /// Integration suite: DESIGN invariants 1 and 2 against real processes (the node's memory after a request, the
+        /// relay's traffic) and the whole path (`veil node serve`, `veil relay serve`, the SDK, `veil chat`, `veil
+        /// proxy`).
         .testTarget(
             name: "VeilEndToEndTests",
-            dependencies: ["VeilTestSupport"],
+            dependencies: [
+                "VeilTestSupport", "VeilClient",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: veilSwiftSettings
         ),
     ]

@@ -6,6 +6,7 @@ import VeilSEVSNP
 import VeilSGX
 import VeilTDX
 import VeilTPM
+import VeilTestSupport
 
 /// The claim catalog is exact: every claim a verifier establishes on every real vector is in it, so a policy can
 /// name it; names outside it (such as `mr_td`) are refused when a policy is read.

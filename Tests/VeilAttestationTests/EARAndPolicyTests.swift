@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import VeilAttestation
 import VeilSEVSNP
+import VeilTestSupport
 
 @Suite("EAR results and policies")
 struct EARAndPolicyTests {

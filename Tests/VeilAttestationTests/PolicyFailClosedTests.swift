@@ -6,6 +6,7 @@ import VeilAzureVTPM
 import VeilSEVSNP
 import VeilTDX
 import VeilTPM
+import VeilTestSupport
 import _VeilBytes
 
 /// Policies fail closed: a named platform list is exhaustive, an unknown name is an error, SEV-SNP has a VMPL and

@@ -5,6 +5,7 @@ import VeilAttestation
 import VeilAzureVTPM
 import VeilSEVSNP
 import VeilTPM
+import VeilTestSupport
 import X509
 import _VeilBytes
 

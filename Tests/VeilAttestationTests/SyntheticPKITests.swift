@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VeilAttestation
 import VeilTDX
+import VeilTestSupport
 import X509
 import Crypto
 import SwiftASN1

@@ -10,6 +10,7 @@ import VeilKeyBrokerClient
 import VeilKeyBrokerServer
 import VeilKeys
 import VeilNodeServer
+import VeilServerTestSupport
 import VeilSimulated
 import VeilTestSupport
 import _VeilBytes

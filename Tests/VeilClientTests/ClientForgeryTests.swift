@@ -7,6 +7,8 @@ import VeilClient
 import VeilLogClient
 import VeilNodeServer
 import VeilOHTTP
+import VeilServerTestSupport
+import VeilTestSupport
 import VeilTransparency
 import _CryptoExtras
 import _VeilBytes
@@ -311,10 +313,10 @@ struct ClientForgeryTests {
                 var forged = object
                 guard let text = object["runtime_data"] as? String, let runtime = try? Base64URL.decode(text),
                     let evidence = try? ForgedTPM.evidence(
-                        runtimeData: runtime,
+                        binding: .kbs(runtimeData: runtime, hash: .sha384),
                         pcrs: [0: [UInt8](repeating: 0, count: 32), 23: pcr23],
-                        key: forger,
-                        pem: pem
+                        key: .rsa(forger),
+                        carrier: pem ? .pem : .jwk
                     )
                 else { return object }
                 forged["evidence"] = try? JSONSerialization.jsonObject(with: Data(evidence.json()))

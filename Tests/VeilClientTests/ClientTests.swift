@@ -5,39 +5,10 @@ import Testing
 import VeilAttestation
 import VeilClient
 import VeilOHTTP
+import VeilServerTestSupport
 import VeilTestSupport
 import VeilWire
 import _VeilBytes
-
-/// A test node behind a relay, for one test.
-struct Stack {
-    let node: TestNode
-    let relay: RelayHarness
-    let stopNode: @Sendable () async -> Void
-
-    static func start(keyIDs: [UInt8] = [7, 8]) async throws -> Stack {
-        let node = try await TestNode(keyIDs: keyIDs, rootDirectory: try TestRoot.make())
-        let (port, stop) = try await LiveServer.start(node.router)
-        let relay = try await RelayHarness.start(nodes: [LiveServer.url(port)])
-        return Stack(node: node, relay: relay, stopNode: stop)
-    }
-
-    func stop() async {
-        await relay.stop()
-        await stopNode()
-    }
-
-    /// A client that accepts the SIMULATED TEE (named relaxation) and pins the test node's code.
-    func client(_ change: (inout VeilClient.Configuration) -> Void = { _ in }) -> VeilClient {
-        var configuration = VeilClient.Configuration(
-            relayURL: relay.url,
-            policy: (try? node.pinningPolicy()) ?? .baseline,
-            allowSimulated: true
-        )
-        change(&configuration)
-        return VeilClient(configuration: configuration)
-    }
-}
 
 @Suite("Client SDK")
 struct ClientTests {

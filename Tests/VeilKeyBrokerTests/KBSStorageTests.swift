@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Testing
 import VeilKeyBroker
+import VeilKeyBrokerTestSupport
 import _VeilBytes
 
 @Suite("Key broker storage (SQLite and PostgreSQL)")

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Testing
 import VeilAttestation
 import VeilKeyBroker
+import VeilTestSupport
 import VeilWire
 import VeilKeyBrokerServer
 import VeilLogClient
@@ -46,10 +47,11 @@ struct KBSForgeryTests {
         try await broker.app().test(.router) { client in
             try await broker.put(client, "acme/key/model", "the model key", policy: Self.tpmPolicy)
             let (response, attested) = try await broker.attest(client, teeKey: .generateP256()) { binding in
-                try ForgedTPM.bundle(
+                try ForgedTPM.evidence(
                     binding: binding,
                     pcrs: [0: [UInt8](repeating: 0, count: 32), 23: Self.approvedPCR],
-                    key: .jwk(forger)
+                    key: .rsa(forger),
+                    carrier: .jwk
                 )
             }
             #expect(response.status == .unauthorized)
@@ -67,7 +69,12 @@ struct KBSForgeryTests {
         try await broker.app().test(.router) { client in
             try await broker.put(client, "acme/key/model", "the model key", policy: Self.tpmPolicy)
             let (response, attested) = try await broker.attest(client, teeKey: .generateP256()) { binding in
-                try ForgedTPM.bundle(binding: binding, pcrs: [23: Self.approvedPCR], key: .pem(forger))
+                try ForgedTPM.evidence(
+                    binding: binding,
+                    pcrs: [23: Self.approvedPCR],
+                    key: .p256(forger),
+                    carrier: .pem
+                )
             }
             #expect(KBSTestBroker.problem(response) == "evidence-invalid")
             #expect(attested == nil)

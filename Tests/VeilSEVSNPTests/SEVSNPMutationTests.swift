@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VeilAttestation
 import VeilSEVSNP
+import VeilTestSupport
 
 @Suite("SEV-SNP mutation and bad input")
 struct SEVSNPMutationTests {

@@ -1,18 +1,18 @@
 import Crypto
 import Foundation
-import Hummingbird
+public import Hummingbird
 import NIOCore
-import VeilAttestation
+public import VeilAttestation
 import VeilAttesters
-import VeilOHTTP
-import VeilTransparency
-import _VeilBytes
+public import VeilOHTTP
+public import VeilTransparency
+public import _VeilBytes
 
 /// A small node for client and relay tests, built directly from VeilOHTTP's gateway and chunked receivers: it
 /// serves an attestation bundle in the node format (SIMULATED TEE evidence, measuring a small file of its own,
 /// bound over runtime data that carries the key configurations, and its log inclusion when it has one), attests
 /// anew over a client's `?nonce=`, and answers OpenAI routes with an echo, streaming SSE through chunked OHTTP.
-final class TestNode: @unchecked Sendable {
+public final class TestNode: @unchecked Sendable {
     private let lock = NSLock()
     private var gateway: OHTTP.Gateway
     private var bundleJSON: [UInt8] = []
@@ -20,14 +20,14 @@ final class TestNode: @unchecked Sendable {
     private var _nonceRequests = 0
     private var _seenHeaders: [[String: String]] = []
     private var _logInclusion: [UInt8]?
-    let nodeID: String
-    let rootDirectory: String
+    public let nodeID: String
+    public let rootDirectory: String
     /// The file the SIMULATED TEE measures as this node's code.
-    let executable: String
+    public let executable: String
     /// A hook to change the bundle (tampering tests).
-    var bundleOverride: (@Sendable ([String: Any]) -> [String: Any])?
+    public var bundleOverride: (@Sendable ([String: Any]) -> [String: Any])?
 
-    init(keyIDs: [UInt8] = [7, 8], rootDirectory: String, code: String = "veil test node") async throws {
+    public init(keyIDs: [UInt8] = [7, 8], rootDirectory: String, code: String = "veil test node") async throws {
         nodeID = Hex.encode(SymmetricKey.randomNonSecretBytes(count: 8))
         self.rootDirectory = rootDirectory
         executable = URL(fileURLWithPath: rootDirectory).appendingPathComponent("node-binary").path
@@ -36,22 +36,22 @@ final class TestNode: @unchecked Sendable {
         try await attest()
     }
 
-    static func keys(_ ids: [UInt8]) throws -> [OHTTP.GatewayKey] {
+    public static func keys(_ ids: [UInt8]) throws -> [OHTTP.GatewayKey] {
         try ids.enumerated().map { index, id in
             try OHTTP.GatewayKey.generate(keyID: id, kem: index == 0 ? .xWing : .x25519)
         }
     }
 
-    var requests: Int { lock.withLock { _requests } }
-    var nonceRequests: Int { lock.withLock { _nonceRequests } }
-    var seenHeaders: [[String: String]] { lock.withLock { _seenHeaders } }
-    var keyConfigs: [OHTTP.KeyConfig] { lock.withLock { gateway.keys.map(\.config) } }
+    public var requests: Int { lock.withLock { _requests } }
+    public var nonceRequests: Int { lock.withLock { _nonceRequests } }
+    public var seenHeaders: [[String: String]] { lock.withLock { _seenHeaders } }
+    public var keyConfigs: [OHTTP.KeyConfig] { lock.withLock { gateway.keys.map(\.config) } }
 
     /// The SIMULATED `measurement` of this node's code (lowercase hex).
-    var measurement: String { get throws { Hex.encode(try SimulatedAttester.measure(executable)) } }
+    public var measurement: String { get throws { Hex.encode(try SimulatedAttester.measure(executable)) } }
 
     /// A policy that pins this node's code (the SIMULATED measurement), as a client pins reference values.
-    func pinningPolicy() throws -> PolicyDocument {
+    public func pinningPolicy() throws -> PolicyDocument {
         var document = PolicyDocument.baseline
         document.platforms = [
             "simulated": .init(referenceValues: ["measurement": [try measurement]])
@@ -60,14 +60,14 @@ final class TestNode: @unchecked Sendable {
     }
 
     /// Staples (and binds) this inclusion bundle from now on, and re-attests.
-    func setLogInclusion(_ inclusion: InclusionBundle?) async throws {
+    public func setLogInclusion(_ inclusion: InclusionBundle?) async throws {
         let json = try inclusion.map { Array(try $0.encoded()) }
         lock.withLock { _logInclusion = json }
         try await attest()
     }
 
     /// Replaces the keys (the old ids become stale) and re-attests.
-    func rotate(to ids: [UInt8]) async throws {
+    public func rotate(to ids: [UInt8]) async throws {
         let keys = try Self.keys(ids)
         lock.withLock { gateway = OHTTP.Gateway(keys: keys) }
         try await attest()
@@ -79,7 +79,7 @@ final class TestNode: @unchecked Sendable {
     }
 
     /// A bundle with new evidence over runtime data carrying `nonce`.
-    func bundle(nonce: String) async throws -> [UInt8] {
+    public func bundle(nonce: String) async throws -> [UInt8] {
         let (list, inclusion) = lock.withLock { (gateway.keyConfigList, _logInclusion) }
         var runtimeObject: [String: Any] = [
             "nonce": nonce,
@@ -110,7 +110,7 @@ final class TestNode: @unchecked Sendable {
     }
 
     /// The bundle served for a request: the current one, or one over the client's nonce.
-    func bundle(for nonce: String?) async throws -> [UInt8] {
+    public func bundle(for nonce: String?) async throws -> [UInt8] {
         var json = lock.withLock { bundleJSON }
         if let nonce {
             lock.withLock { _nonceRequests += 1 }
@@ -123,7 +123,7 @@ final class TestNode: @unchecked Sendable {
         return Array(data)
     }
 
-    var router: Router<BasicRequestContext> {
+    public var router: Router<BasicRequestContext> {
         let router = Router()
         router.get("/healthz") { _, _ in "ok" }
         router.get("/.well-known/veil/attestation") { [self] request, _ in
@@ -139,7 +139,7 @@ final class TestNode: @unchecked Sendable {
         return router
     }
 
-    static func problem(_ status: HTTPResponse.Status, _ slug: String) -> Response {
+    public static func problem(_ status: HTTPResponse.Status, _ slug: String) -> Response {
         let body =
             "{\"status\":\(status.code),\"title\":\"\(slug)\",\"type\":\"https://veil.dev/problems/node/\(slug)\"}"
         return Response(
@@ -224,7 +224,7 @@ final class TestNode: @unchecked Sendable {
     }
 
     /// The inner OpenAI routes: an echo of the last user message, word by word when streaming.
-    static func answer(_ request: BinaryHTTP.Request) -> (Int, [BinaryHTTP.Field], [SecureBytes]) {
+    public static func answer(_ request: BinaryHTTP.Request) -> (Int, [BinaryHTTP.Field], [SecureBytes]) {
         let json = (try? JSONSerialization.jsonObject(with: Data(request.content))) as? [String: Any] ?? [:]
         func reply(_ object: Any) -> (Int, [BinaryHTTP.Field], [SecureBytes]) {
             let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()

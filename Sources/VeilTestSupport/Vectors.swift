@@ -1,20 +1,20 @@
-import Foundation
-import VeilAttestation
-import VeilTestSupport
+public import Foundation
+public import VeilAttestation
 
-/// Loads the shared attestation vectors and runs verification + baseline appraisal.
-enum Vectors {
-    static let root = "attestation-vectors"
+/// Loads the shared attestation vectors (`attestation-vectors` under ``SharedFixtures``) and runs verification +
+/// baseline appraisal.
+public enum Vectors {
+    public static let root = "attestation-vectors"
 
-    static func bytes(_ path: String) throws -> [UInt8] {
+    public static func bytes(_ path: String) throws -> [UInt8] {
         try SharedFixtures.bytes("\(root)/\(path)")
     }
 
-    static func directory(_ path: String) -> FileCollateralProvider {
+    public static func directory(_ path: String) -> FileCollateralProvider {
         FileCollateralProvider(url: SharedFixtures.url("\(root)/\(path)"))
     }
 
-    static func time(_ text: String) -> Date {
+    public static func time(_ text: String) -> Date {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.date(from: text)!
@@ -23,7 +23,7 @@ enum Vectors {
     /// The SEV-SNP sample vectors date from 2022–2023, below the AMD-SB-3019 minimum TCB of the baseline, and ship
     /// no AMD CRL. Tests that expect them `accepted` use this policy, which names both choices: its own minimums
     /// (the lowest TCB among the samples) and `allow_missing_crl`. It names (so accepts) only SEV-SNP platforms.
-    static let sampleSNP: PolicyDocument = {
+    public static let sampleSNP: PolicyDocument = {
         var document = PolicyDocument.baseline
         document.allowMissingCRL = true
         let minimums: [String: UInt64] = ["reported_tcb_snp": 5, "reported_tcb_microcode": 68]
@@ -31,7 +31,7 @@ enum Vectors {
         return document
     }()
 
-    static func appraise(
+    public static func appraise(
         _ verifier: some AttestationVerifier,
         _ evidence: [UInt8],
         context: VerificationContext,
@@ -44,5 +44,5 @@ enum Vectors {
 
 extension AttestationResult {
     /// The names of the failed checks.
-    var failedChecks: [String] { checks.filter { !$0.passed }.map(\.name) }
+    public var failedChecks: [String] { checks.filter { !$0.passed }.map(\.name) }
 }

@@ -1,19 +1,16 @@
 import Foundation
-import Logging
 import PostgresNIO
-import Testing
-import VeilKeyBroker
+public import VeilKeyBroker
 import VeilTestSupport
 
-/// The storage back ends every storage test runs against.
-enum KBSStorageKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
+/// The storage back ends every storage test runs against (a test argument: Swift Testing names it by its case,
+/// `sqlite` or `postgres`).
+public enum KBSStorageKind: String, CaseIterable, Sendable {
     case sqlite
     case postgres
 
-    var testDescription: String { rawValue }
-
     /// Runs `body` with a fresh, migrated store and a way to run raw SQL on it; PostgreSQL gets its own database.
-    func withStorage(
+    public func withStorage(
         _ body: (any KeyBrokerStorage, _ execute: @Sendable (String) async throws -> Void) async throws -> Void
     ) async throws {
         switch self {
@@ -39,16 +36,16 @@ enum KBSStorageKind: String, CaseIterable, CustomTestStringConvertible, Sendable
     }
 }
 
-enum KBSPostgresDatabase {
+public enum KBSPostgresDatabase {
     /// Creates a database, runs `body` with a store on it, drops the database.
-    static func with(url: String, _ body: (PostgresKeyBrokerStorage) async throws -> Void) async throws {
+    public static func with(url: String, _ body: (PostgresKeyBrokerStorage) async throws -> Void) async throws {
         try await TestPostgres.withClient(url: url, prefix: "veil_kbs_test") {
             try await body(PostgresKeyBrokerStorage(client: $0))
         }
     }
 
     /// Creates a database, runs `body` with its URL, drops the database.
-    static func withDatabase(url: String, _ body: (String) async throws -> Void) async throws {
+    public static func withDatabase(url: String, _ body: (String) async throws -> Void) async throws {
         try await TestPostgres.withDatabase(url: url, prefix: "veil_kbs_test", body)
     }
 }

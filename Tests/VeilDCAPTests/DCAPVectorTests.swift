@@ -3,6 +3,7 @@ import Testing
 import VeilAttestation
 import VeilSGX
 import VeilTDX
+import VeilTestSupport
 import _VeilDCAP
 
 @Suite("TDX and SGX real vectors")

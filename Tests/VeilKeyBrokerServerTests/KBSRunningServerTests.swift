@@ -6,6 +6,7 @@ import Testing
 import VeilAttestation
 import VeilKeyBroker
 import VeilKeyBrokerServer
+import VeilKeyBrokerTestSupport
 import VeilKeys
 import VeilSimulated
 import VeilTestSupport

@@ -1,31 +1,32 @@
-import Crypto
-import Foundation
+public import Crypto
+public import Foundation
 import Hummingbird
 import VeilAttestation
-import VeilAttesters
-import VeilClient
-import VeilLogClient
-import VeilLogServer
-import VeilNodeServer
-import VeilOHTTP
-import VeilTransparency
-import VeilWire
+public import VeilAttesters
+public import VeilClient
+public import VeilLogClient
+public import VeilLogServer
+public import VeilNodeServer
+public import VeilOHTTP
+import VeilTestSupport
+public import VeilTransparency
+public import VeilWire
 import _VeilBytes
 
 /// A real transparency log (`VeilLogServer`, in memory) on a loopback port, with its signing key.
-struct LiveLog {
-    let signer: CheckpointSigner
-    let service: LogService
-    let url: URL
-    let stop: @Sendable () async -> Void
+public struct LiveLog: Sendable {
+    public let signer: CheckpointSigner
+    public let service: LogService
+    public let url: URL
+    public let stop: @Sendable () async -> Void
 
     /// The key a client pins.
-    var key: LogKey { signer.logKey }
+    public var key: LogKey { signer.logKey }
     /// A client for the log's HTTP API.
-    var client: TransparencyLogClient { get throws { try TransparencyLogClient(url: url.absoluteString) } }
+    public var client: TransparencyLogClient { get throws { try TransparencyLogClient(url: url.absoluteString) } }
 
     /// A log with a fresh key (or `key`) under `origin`.
-    static func start(
+    public static func start(
         origin: String = "log.test/veil",
         key: Curve25519.Signing.PrivateKey = Curve25519.Signing.PrivateKey(),
         checkpointRefresh: TimeInterval = 60
@@ -43,24 +44,24 @@ struct LiveLog {
 
     /// Appends an (already authenticated) entry.
     @discardableResult
-    func append(_ entry: LogEntry) async throws -> UInt64 {
+    public func append(_ entry: LogEntry) async throws -> UInt64 {
         try await service.append(entry).index
     }
 
     /// A client-side verifier pinning this log.
-    func verifier(maximumCheckpointAge: TimeInterval = 3600) -> TransparencyVerifier {
+    public func verifier(maximumCheckpointAge: TimeInterval = 3600) -> TransparencyVerifier {
         TransparencyVerifier(logs: [key], maximumCheckpointAge: maximumCheckpointAge)
     }
 }
 
 /// Answers inner requests like ``TestNode`` (an echo) and counts them: "nothing was sent" is checked here.
-final class CountingBackend: InferenceBackend, @unchecked Sendable {
+public final class CountingBackend: InferenceBackend, @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
 
-    var requests: Int { lock.withLock { count } }
+    public var requests: Int { lock.withLock { count } }
 
-    func respond(to request: BinaryHTTP.Request) async -> StreamedResponse {
+    public func respond(to request: BinaryHTTP.Request) async -> StreamedResponse {
         lock.withLock { count += 1 }
         let (status, headers, pieces) = TestNode.answer(request)
         var body = SecureBytes(reservingCapacity: 0)
@@ -71,15 +72,15 @@ final class CountingBackend: InferenceBackend, @unchecked Sendable {
 
 /// The real node server (`VeilNodeServer`, SIMULATED TEE measuring a small file of its own) behind the real relay,
 /// stapling its release's inclusion from a log when it has one.
-struct TrustStack {
-    let backend: CountingBackend
-    let relay: RelayHarness
-    let keyring: NodeKeyring
-    let executable: String
-    let stopNode: @Sendable () async -> Void
+public struct TrustStack: Sendable {
+    public let backend: CountingBackend
+    public let relay: RelayHarness
+    public let keyring: NodeKeyring
+    public let executable: String
+    public let stopNode: @Sendable () async -> Void
 
     /// The `release` entry listing a build's SIMULATED measurement.
-    static func release(
+    public static func release(
         measurement: String,
         name: String = "veil-node",
         version: String = "1.0.0"
@@ -96,7 +97,7 @@ struct TrustStack {
 
     /// A node whose code is `code`; `inclusion` makes the source of its stapled release inclusion; `tpm` makes the
     /// node attest with that TPM (measuring its executable into PCR 23) instead of the SIMULATED TEE.
-    static func start(
+    public static func start(
         code: String = "veil node build 1.0.0",
         tpm: TPM2Location? = nil,
         inclusion: (@Sendable (_ measurement: String) throws -> ReleaseInclusionSource)? = nil
@@ -128,19 +129,19 @@ struct TrustStack {
     }
 
     /// The SIMULATED measurement of a node whose executable is `code` (SHA-384 of the file).
-    static func measurement(of code: String) -> String { Hex.encode(SHA384.hash(data: Array(code.utf8))) }
+    public static func measurement(of code: String) -> String { Hex.encode(SHA384.hash(data: Array(code.utf8))) }
 
     /// The SIMULATED measurement of this node's code.
-    var measurement: String { get throws { Hex.encode(try SimulatedAttester.measure(executable)) } }
+    public var measurement: String { get throws { Hex.encode(try SimulatedAttester.measure(executable)) } }
 
     /// A client that accepts the SIMULATED TEE (named) and trusts what `change` says.
-    func client(_ change: (inout VeilClient.Configuration) -> Void = { _ in }) -> VeilClient {
+    public func client(_ change: (inout VeilClient.Configuration) -> Void = { _ in }) -> VeilClient {
         var configuration = VeilClient.Configuration(relayURL: relay.url, allowSimulated: true)
         change(&configuration)
         return VeilClient(configuration: configuration)
     }
 
-    func stop() async {
+    public func stop() async {
         await relay.stop()
         await stopNode()
     }

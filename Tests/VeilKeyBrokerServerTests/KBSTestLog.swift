@@ -1,5 +1,4 @@
 import Crypto
-import _CryptoExtras
 import Foundation
 import Testing
 import VeilAttestation
@@ -90,54 +89,4 @@ extension InclusionBundle {
 struct KeyBrokerTestError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
-}
-
-/// TPM evidence forged from scratch: a TPMS_ATTEST the test writes, signed with a key the test made, no TPM.
-enum ForgedTPM {
-    /// How the forged quote names its attestation key.
-    enum Key {
-        /// `ak`: a JWK of the forger's RSA key, inside the evidence.
-        case jwk(_RSA.Signing.PrivateKey)
-        /// `ak_pem`: the forger's P-256 key as PEM, inside the evidence.
-        case pem(P256.Signing.PrivateKey)
-    }
-
-    /// A quote over PCR 0 and PCR 23 (SHA-256 bank) whose extraData is the binding's report data, in an evidence
-    /// bundle.
-    static func bundle(binding: ReportDataBinding, pcrs: [Int: [UInt8]], key: Key) throws -> EvidenceBundle {
-        let reportData = binding.reportData
-        var message: [UInt8] = [0xFF, 0x54, 0x43, 0x47, 0x80, 0x18, 0x00, 0x02, 0x00, 0x0B]
-        message += [0x00, UInt8(reportData.count)] + reportData
-        message += [UInt8](repeating: 0, count: 17) + [UInt8](repeating: 0, count: 8)
-        var bitmap: [UInt8] = [0, 0, 0]
-        for index in pcrs.keys { bitmap[index / 8] |= 1 << (index % 8) }
-        message += [0, 0, 0, 1, 0x00, 0x0B, 3] + bitmap
-        let concatenated = pcrs.keys.sorted().flatMap { pcrs[$0] ?? [] }
-        message += [0x00, 0x20] + Array(SHA256.hash(data: concatenated))
-        var quote: [String: Any] = [
-            "message": Hex.encode(message),
-            "pcrs": Dictionary(uniqueKeysWithValues: pcrs.map { (String($0.key), Hex.encode($0.value)) }),
-        ]
-        switch key {
-        case .jwk(let rsa):
-            let signature = try rsa.signature(for: SHA256.hash(data: message), padding: .insecurePKCS1v1_5)
-            let primitives = try rsa.publicKey.getKeyPrimitives()
-            quote["signature"] = Hex.encode(Array(signature.rawRepresentation))
-            quote["ak"] = [
-                "kty": "RSA", "n": Base64URL.encode(Array(primitives.modulus)),
-                "e": Base64URL.encode(Array(primitives.publicExponent)),
-            ]
-        case .pem(let ec):
-            quote["signature"] = Hex.encode(Array(try ec.signature(for: message).rawRepresentation))
-            quote["ak_pem"] = ec.publicKey.pemRepresentation
-        }
-        return EvidenceBundle(
-            tee: .tpm,
-            evidence: Array(try JSONSerialization.data(withJSONObject: quote, options: [.sortedKeys])),
-            binding: binding,
-            reportData: reportData,
-            createdAt: Date(),
-            producer: "a forger's script"
-        )
-    }
 }

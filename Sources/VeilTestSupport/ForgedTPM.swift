@@ -1,26 +1,28 @@
-import Crypto
-import Foundation
-import VeilAttestation
+public import Crypto
+public import Foundation
+public import VeilAttestation
 import VeilTPM
-import X509
-import _CryptoExtras
+public import X509
+public import _CryptoExtras
 import _VeilBytes
 
-/// A TPM that never existed: TPMS_ATTEST quotes built byte by byte and signed with keys made in the test, to
-/// prove that the verifiers refuse what only a real, anchored AK could sign.
-struct ForgedTPM {
-    static let time = Date(timeIntervalSince1970: 1_750_000_000)  // 2025-06-15
-    static let nonce: [UInt8] = Array("forged nonce".utf8)
+/// A TPM that never existed: TPMS_ATTEST quotes (TCG TPM 2.0 Part 2, 10.12.8) built byte by byte over chosen PCR
+/// values and chosen extraData, signed with keys made in the test, to prove that the verifiers (the TPM verifier, the
+/// key broker, the client) refuse what only a real, anchored AK could sign. Nothing about it is genuine except its
+/// format.
+public enum ForgedTPM {
+    public static let time = Date(timeIntervalSince1970: 1_750_000_000)  // 2025-06-15
+    public static let nonce: [UInt8] = Array("forged nonce".utf8)
 
     /// A signing key: RSA-2048 (PKCS#1 v1.5) or ECDSA P-256.
-    enum Key {
+    public enum Key: Sendable {
         case rsa(_RSA.Signing.PrivateKey)
         case p256(P256.Signing.PrivateKey)
 
-        static func rsa() throws -> Key { .rsa(try _RSA.Signing.PrivateKey(keySize: .bits2048)) }
-        static func p256() -> Key { .p256(P256.Signing.PrivateKey()) }
+        public static func rsa() throws -> Key { .rsa(try _RSA.Signing.PrivateKey(keySize: .bits2048)) }
+        public static func p256() -> Key { .p256(P256.Signing.PrivateKey()) }
 
-        func sign(_ message: [UInt8]) throws -> [UInt8] {
+        public func sign(_ message: [UInt8]) throws -> [UInt8] {
             switch self {
             case .rsa(let key):
                 return Array(
@@ -32,7 +34,7 @@ struct ForgedTPM {
         }
 
         /// The public key as a PEM PUBLIC KEY block (what a relying party pins).
-        var pem: String {
+        public var pem: String {
             switch self {
             case .rsa(let key): return key.publicKey.pemRepresentation
             case .p256(let key): return key.publicKey.pemRepresentation
@@ -40,7 +42,7 @@ struct ForgedTPM {
         }
 
         /// The public key as a JWK, as a forger would put it in the quote bundle's `ak`.
-        var jwk: [String: Any] {
+        public var jwk: [String: Any] {
             switch self {
             case .rsa(let key):
                 let parameters = try! key.publicKey.getKeyPrimitives()
@@ -60,7 +62,7 @@ struct ForgedTPM {
 
     /// A TPMS_ATTEST quote selecting `selections` (bank algorithm → PCR indices) whose pcrDigest is the SHA-256 of
     /// `digestOver` (the values the signer saw, in order).
-    static func attest(
+    public static func attest(
         extraData: [UInt8] = nonce,
         selections: [(UInt16, [Int])],
         digestOver: [[UInt8]]
@@ -79,7 +81,7 @@ struct ForgedTPM {
     }
 
     /// A quote bundle JSON (`message`, `signature`, `pcrs` keyed by index) plus any extra members.
-    static func bundle(
+    public static func bundle(
         message: [UInt8],
         signature: [UInt8],
         pcrs: [Int: [UInt8]],
@@ -94,16 +96,16 @@ struct ForgedTPM {
     }
 
     /// A PCR value that stands for "the approved build".
-    static func pcr(_ byte: UInt8) -> [UInt8] { [UInt8](repeating: byte, count: 32) }
+    public static func pcr(_ byte: UInt8) -> [UInt8] { [UInt8](repeating: byte, count: 32) }
 
     /// A quote over PCR 0 only, signed by `key`, with `pcrs` supplied beside it.
-    static func quoteOverPCR0(key: Key, pcrs: [Int: [UInt8]], extra: [String: Any] = [:]) throws -> [UInt8] {
+    public static func quoteOverPCR0(key: Key, pcrs: [Int: [UInt8]], extra: [String: Any] = [:]) throws -> [UInt8] {
         let message = attest(selections: [(TPM.algSHA256, [0])], digestOver: [pcr(0xA0)])
         return try bundle(message: message, signature: try key.sign(message), pcrs: pcrs, extra: extra)
     }
 
     /// Runs the TPM verifier and the policy.
-    static func verify(
+    public static func verify(
         _ evidence: [UInt8],
         collateral: [(name: String, bytes: [UInt8])] = [],
         policy: PolicyDocument = .baseline
@@ -118,7 +120,8 @@ struct ForgedTPM {
     }
 
     /// A self-made "AK certificate chain": a self-signed root and an AK certificate for `akKey`.
-    static func certificateChain(akKey: P256.Signing.PrivateKey) throws -> (root: Certificate, leaf: Certificate) {
+    public static func certificateChain(akKey: P256.Signing.PrivateKey) throws -> (root: Certificate, leaf: Certificate)
+    {
         let rootKey = P256.Signing.PrivateKey()
         func name(_ text: String) throws -> DistinguishedName { try DistinguishedName { CommonName(text) } }
         let window = (time.addingTimeInterval(-86_400), time.addingTimeInterval(86_400 * 365))
@@ -147,5 +150,42 @@ struct ForgedTPM {
             issuerPrivateKey: Certificate.PrivateKey(rootKey)
         )
         return (root, leaf)
+    }
+
+    /// How a forged quote names its attestation key: `ak` (a JWK) or `ak_pem` (a PEM PUBLIC KEY block), inside the
+    /// evidence, where only a pinned or anchored key may be trusted.
+    public enum Carrier: Sendable {
+        case jwk
+        case pem
+    }
+
+    /// An evidence bundle (`tee: tpm`) whose quote selects `pcrs` (index → SHA-256 bank value) with the binding's
+    /// report data as extraData, signed by `key`, which the quote JSON carries itself (`carrier`).
+    public static func evidence(
+        binding: ReportDataBinding,
+        pcrs: [Int: [UInt8]],
+        key: Key,
+        carrier: Carrier
+    ) throws -> EvidenceBundle {
+        let reportData = binding.reportData
+        let indices = pcrs.keys.sorted()
+        let message = attest(
+            extraData: reportData,
+            selections: [(TPM.algSHA256, indices)],
+            digestOver: indices.map { pcrs[$0] ?? [] }
+        )
+        let carried: [String: Any] =
+            switch carrier {
+            case .jwk: ["ak": key.jwk]
+            case .pem: ["ak_pem": key.pem]
+            }
+        return EvidenceBundle(
+            tee: .tpm,
+            evidence: try bundle(message: message, signature: try key.sign(message), pcrs: pcrs, extra: carried),
+            binding: binding,
+            reportData: reportData,
+            createdAt: Date(),
+            producer: "a forger's script"
+        )
     }
 }

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Testing
 import VeilKeyBroker
 import VeilKeyBrokerServer
+import VeilKeyBrokerTestSupport
 import VeilLogClient
 import VeilTransparency
 import _VeilBytes

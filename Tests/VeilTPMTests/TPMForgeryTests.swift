@@ -4,6 +4,7 @@ import Testing
 import VeilAttestation
 import VeilTPM
 import SwiftASN1
+import VeilTestSupport
 import X509
 import _VeilBytes
 

@@ -1,13 +1,13 @@
-import Foundation
-import Hummingbird
+public import Foundation
+public import Hummingbird
 import Logging
-import ServiceLifecycle
+public import ServiceLifecycle
 import VeilServerKit
 
 /// Runs Hummingbird applications on 127.0.0.1, port 0, for the length of a test body.
-enum LiveServer {
+public enum LiveServer {
     /// Starts `router` on a free loopback port; returns the port and a stop function.
-    static func start<Builder: HTTPResponderBuilder>(
+    public static func start<Builder: HTTPResponderBuilder>(
         _ router: Builder,
         services: [any Service] = []
     ) async throws -> (port: Int, stop: @Sendable () async -> Void)
@@ -27,5 +27,5 @@ enum LiveServer {
         return (server.port, { await group.shutdown() })
     }
 
-    static func url(_ port: Int) -> URL { URL(string: "http://127.0.0.1:\(port)")! }
+    public static func url(_ port: Int) -> URL { URL(string: "http://127.0.0.1:\(port)")! }
 }

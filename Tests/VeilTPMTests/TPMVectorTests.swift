@@ -4,6 +4,7 @@ import Testing
 import VeilAttestation
 import VeilAzureVTPM
 import VeilTPM
+import VeilTestSupport
 import _CryptoExtras
 import _VeilBytes
 

@@ -7,54 +7,9 @@ import NIOCore
 import Testing
 import VeilOHTTP
 import VeilRelayServer
+import VeilServerTestSupport
 import VeilTestSupport
 import _VeilBytes
-
-/// A relay in front of live test nodes, for one test.
-struct RelayHarness {
-    let relayPort: Int
-    let pool: NodePool
-    let healthChecker: HealthChecker
-    let stop: @Sendable () async -> Void
-
-    var url: URL { LiveServer.url(relayPort) }
-
-    static func start(
-        nodes: [URL],
-        balance: RelayConfiguration.Balance = .roundRobin,
-        maximumRequestBytes: Int = 16 << 20,
-        requestTimeout: Duration = .seconds(30)
-    ) async throws -> RelayHarness {
-        let configuration = RelayConfiguration(
-            nodes: nodes,
-            balance: balance,
-            maximumRequestBytes: maximumRequestBytes,
-            requestTimeout: requestTimeout,
-            healthInterval: .seconds(3600),
-            healthTimeout: .seconds(20)
-        )
-        var logger = Logger(label: "test.relay")
-        logger.logLevel = .critical
-        let parts = RelayServer.buildParts(configuration, httpClient: .shared, logger: logger)
-        await parts.healthChecker.checkAll()
-        let (port, stop) = try await LiveServer.start(parts.router)
-        return RelayHarness(relayPort: port, pool: parts.pool, healthChecker: parts.healthChecker, stop: stop)
-    }
-}
-
-enum TestRoot {
-    /// A fresh SIMULATED dev root directory.
-    static func make() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("veil-client-\(UUID().uuidString)")
-            .path
-        try FileManager.default.createDirectory(
-            atPath: path,
-            withIntermediateDirectories: true,
-            attributes: [.posixPermissions: 0o700]
-        )
-        return path
-    }
-}
 
 @Suite("Relay")
 struct RelayTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VeilServerTestSupport
 import VeilTestSupport
 
 @Suite("veil chat and veil relay serve (processes)")
