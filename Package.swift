@@ -36,6 +36,9 @@ let package = Package(
     products: [
         .executable(name: "veil", targets: ["veil"]),
         .executable(name: "veil-node", targets: ["veil-node"]),
+        .executable(name: "veil-kbs", targets: ["veil-kbs"]),
+        .executable(name: "veil-log", targets: ["veil-log"]),
+        .executable(name: "veil-relay", targets: ["veil-relay"]),
         .library(name: "VeilWire", targets: ["VeilWire"]),
         .library(name: "VeilServerKit", targets: ["VeilServerKit"]),
         .library(name: "VeilStorageKit", targets: ["VeilStorageKit"]),
@@ -480,8 +483,38 @@ let package = Package(
         .target(
             name: "VeilNodeCLI",
             dependencies: [
-                "VeilNodeServer", "VeilAttesters", "VeilServerKit",
+                "_VeilBytes", "VeilNodeServer", "VeilAttesters", "VeilServerKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        /// `veil kbs serve` and the `veil-kbs` executable: the key broker alone (no node, engine, log server or relay).
+        .target(
+            name: "VeilKeyBrokerCLI",
+            dependencies: [
+                "_VeilBytes", "VeilKeyBroker", "VeilKeyBrokerServer", "VeilVerifiers",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        /// `veil log serve` and the `veil-log` executable: the transparency log server alone.
+        .target(
+            name: "VeilLogCLI",
+            dependencies: [
+                "_VeilBytes", "VeilLogServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: veilSwiftSettings
+        ),
+        /// `veil relay serve` and the `veil-relay` executable: the OHTTP relay alone (no keys, no storage).
+        .target(
+            name: "VeilRelayCLI",
+            dependencies: [
+                "_VeilBytes", "VeilRelayServer", "VeilServerKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: veilSwiftSettings
         ),
@@ -530,6 +563,21 @@ let package = Package(
             swiftSettings: veilSwiftSettings
         ),
         .executableTarget(
+            name: "veil-kbs",
+            dependencies: ["VeilKeyBrokerCLI"],
+            swiftSettings: veilSwiftSettings
+        ),
+        .executableTarget(
+            name: "veil-log",
+            dependencies: ["VeilLogCLI"],
+            swiftSettings: veilSwiftSettings
+        ),
+        .executableTarget(
+            name: "veil-relay",
+            dependencies: ["VeilRelayCLI"],
+            swiftSettings: veilSwiftSettings
+        ),
+        .executableTarget(
             name: "veil",
             dependencies: [
                 "_VeilBytes",
@@ -537,7 +585,6 @@ let package = Package(
                 "VeilSealing",
                 "VeilAttestation",
                 "VeilTransparency",
-                "VeilLogServer",
                 "VeilLogClient",
                 "VeilAttesters",
                 "VeilInference",
@@ -545,7 +592,6 @@ let package = Package(
                 "VeilKeyBroker",
                 "VeilKeyBrokerClient",
                 "VeilKeyBrokerServer",
-                "VeilRelayServer",
                 "VeilClient",
                 "VeilWire",
                 "VeilServerKit",
@@ -553,6 +599,9 @@ let package = Package(
                 "VeilProxy",
                 "VeilLocalStack",
                 "VeilNodeCLI",
+                "VeilKeyBrokerCLI",
+                "VeilLogCLI",
+                "VeilRelayCLI",
                 "VeilBenchmarks",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,5 +1,5 @@
 public import ArgumentParser
-import VeilAttesters
+import _VeilBytes
 
 /// `veil-node`: the inference node alone, with exactly the options of `veil node serve` (``NodeServeCommand``).
 public struct VeilNodeCommand: AsyncParsableCommand {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import VeilKeyBrokerCLI
 
 /// `veil kbs`: the key broker — serve it, manage its resources, test policies, check its audit trail.
 struct KBSCommand: AsyncParsableCommand {

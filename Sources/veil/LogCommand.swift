@@ -1,4 +1,5 @@
 import ArgumentParser
+import VeilLogCLI
 
 /// `veil log`: the transparency log — serve it, append to it, check its proofs, monitor it.
 struct LogCommand: AsyncParsableCommand {

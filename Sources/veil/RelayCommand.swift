@@ -1,4 +1,5 @@
 import ArgumentParser
+import VeilRelayCLI
 
 /// `veil relay`: the untrusted OHTTP relay in front of the nodes.
 struct RelayCommand: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import VeilAttesters
+import _VeilBytes
 
 /// `veil`: the one command-line tool of Veil. Each subcommand lives in its own file and stays thin over the
 /// libraries.

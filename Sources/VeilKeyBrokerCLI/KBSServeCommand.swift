@@ -1,4 +1,4 @@
-import ArgumentParser
+public import ArgumentParser
 import Foundation
 import Logging
 import VeilKeyBroker
@@ -7,8 +7,9 @@ import VeilVerifiers
 import _VeilBytes
 
 /// `veil kbs serve`.
-struct KBSServeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct KBSServeCommand: AsyncParsableCommand {
+    /// The command's name and help.
+    public static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve the key broker over HTTP.",
         discussion: """
@@ -84,7 +85,11 @@ struct KBSServeCommand: AsyncParsableCommand {
     )
     var anchorInterval: Double = 300
 
-    func run() async throws {
+    /// A command with the defaults (ArgumentParser fills in the options).
+    public init() {}
+
+    /// Runs the server until SIGINT or SIGTERM.
+    public func run() async throws {
         _ = ProcessHardening.apply()
         var options = KeyBrokerServerConfiguration.Operator(dataDirectory: dataDir)
         options.listen = listen

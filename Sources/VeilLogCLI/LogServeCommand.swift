@@ -1,12 +1,13 @@
-import ArgumentParser
+public import ArgumentParser
 import Foundation
 import Logging
 import VeilLogServer
 import _VeilBytes
 
 /// `veil log serve`.
-struct LogServeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct LogServeCommand: AsyncParsableCommand {
+    /// The command's name and help.
+    public static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve a transparency log over HTTP.",
         discussion: """
@@ -51,7 +52,11 @@ struct LogServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Re-sign the checkpoint's timestamp when it is older than this.", valueName: "SECONDS"))
     var checkpointRefresh: Int = 60
 
-    func run() async throws {
+    /// A command with the defaults (ArgumentParser fills in the options).
+    public init() {}
+
+    /// Runs the server until SIGINT or SIGTERM.
+    public func run() async throws {
         _ = ProcessHardening.apply()
         var options = LogServerConfiguration.Operator(dataDirectory: dataDir, origin: origin, signingKey: signingKey)
         options.listen = listen

@@ -1,4 +1,4 @@
-import ArgumentParser
+public import ArgumentParser
 import Foundation
 import Logging
 import VeilRelayServer
@@ -6,8 +6,9 @@ import VeilServerKit
 import _VeilBytes
 
 /// `veil relay serve`.
-struct RelayServeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct RelayServeCommand: AsyncParsableCommand {
+    /// The command's name and help.
+    public static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Forward OHTTP requests to a pool of nodes.",
         discussion: """
@@ -35,7 +36,11 @@ struct RelayServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds between health checks.", valueName: "SECONDS"))
     var healthInterval: Int = 5
 
-    func validate() throws {
+    /// A command with the defaults (ArgumentParser fills in the options).
+    public init() {}
+
+    /// Checks the options.
+    public func validate() throws {
         guard ListenAddress(listen) != nil else {
             throw ValidationError("--listen must be HOST:PORT, e.g. 127.0.0.1:8480.")
         }
@@ -53,7 +58,8 @@ struct RelayServeCommand: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
+    /// Runs the server until SIGINT or SIGTERM.
+    public func run() async throws {
         _ = ProcessHardening.apply()
         // validate() has checked every option.
         guard let address = ListenAddress(listen), let policy = RelayConfiguration.Balance(rawValue: balance) else {
