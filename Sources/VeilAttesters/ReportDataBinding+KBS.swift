@@ -1,6 +1,7 @@
 import Foundation
 public import VeilAttestation
 public import VeilKeys
+import _VeilBytes
 
 extension ReportDataBinding {
     /// The Confidential Containers KBS binding for the TEE public key `teePublicKey`: runtime data
@@ -25,5 +26,31 @@ extension EvidenceBundle {
         guard tee == .tpm, let object = try? JSONSerialization.jsonObject(with: Data(evidence)) as? [String: Any]
         else { return nil }
         return object["ak_pem"] as? String
+    }
+}
+
+extension ReportDataBinding {
+    /// Veil's binding of `nonce`, the public keys in the key files at `keyFiles` (JWK, public or private) and the
+    /// bytes of `initDataFile` (`veil attest evidence`); failures say what to do.
+    public static func veil(nonce: [UInt8], keyFiles: [String], initDataFile: String?) throws -> ReportDataBinding {
+        var keys: [[UInt8]] = []
+        for path in keyFiles {
+            do {
+                keys.append(try KeyFile.readPublicKey(path).rawBytes)
+            } catch {
+                throw RemedialError(
+                    "cannot read the key \(path): \(error)",
+                    remedy: "Give a signing key file made by veil keygen."
+                )
+            }
+        }
+        var initBytes: [UInt8]?
+        if let initDataFile {
+            guard let data = FileManager.default.contents(atPath: initDataFile) else {
+                throw RemedialError("cannot read the init data file \(initDataFile).", remedy: "Check the path.")
+            }
+            initBytes = Array(data)
+        }
+        return .veil(nonce: nonce, publicKeys: keys, initData: initBytes)
     }
 }

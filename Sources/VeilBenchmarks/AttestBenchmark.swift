@@ -142,3 +142,32 @@ public struct AttestBenchmark: Sendable {
         )
     }
 }
+
+extension AttestBenchmark {
+    /// The summary `veil bench attest --format text` prints: each platform's cold and warm verification, and its
+    /// target.
+    public static func summary(_ results: [Measurement]) -> String {
+        var lines = [
+            "veil bench attest — \(results.first?.iterations ?? 0) iterations, median ms per full verification (parse, "
+                + "chain, ",
+            "signatures, collateral, policy); warm = certificate chain and collateral signatures cached",
+        ]
+        for result in results {
+            let target =
+                result.targetMs.map {
+                    String(format: "  (target ≤ %.0f ms warm: ", $0) + (result.warmMs <= $0 ? "met)" : "MISSED)")
+                } ?? ""
+            let name = result.platform.padding(toLength: 20, withPad: " ", startingAt: 0)
+            lines.append(
+                name
+                    + String(
+                        format: "cold %8.3f ms   warm %8.3f ms   warm p99 %8.3f ms",
+                        result.coldMs,
+                        result.warmMs,
+                        result.warmP99Ms
+                    ) + target
+            )
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,3 +1,4 @@
+import _VeilBytes
 import Foundation
 public import VeilInference
 

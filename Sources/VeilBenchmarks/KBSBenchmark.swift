@@ -244,3 +244,33 @@ struct SNPCostVerifier: AttestationVerifier {
         return inner.verify(evidence, context: context)
     }
 }
+
+extension KBSBenchmark {
+    /// The summary `veil bench kbs --format text` prints: each mode's latency and throughput against its target
+    /// (5 ms p50 plus the evidence verification it includes).
+    public static func summary(_ results: [Measurement], releases: Int) -> String {
+        let iterations = results.first?.iterations ?? 0
+        let concurrency = results.first?.concurrency ?? 0
+        var lines = [
+            "veil bench kbs — full handshake + release on loopback (auth, challenge, evidence, attest, token,",
+            "resource, JWE unwrap), \(iterations) sequential, then \(releases) with \(concurrency) concurrent clients",
+        ]
+        for result in results {
+            let name = result.mode.padding(toLength: 22, withPad: " ", startingAt: 0)
+            var line =
+                name
+                + String(
+                    format: "p50 %7.3f ms  p99 %7.3f ms  %6.0f releases/s sequential  %6.0f releases/s concurrent",
+                    result.p50Ms,
+                    result.p99Ms,
+                    result.sequentialReleasesPerSecond,
+                    result.concurrentReleasesPerSecond
+                )
+            let target = 5 + (result.verificationP50Ms ?? 0)
+            line += String(format: "  (target p50 ≤ %.2f ms: ", target) + (result.p50Ms <= target ? "met)" : "MISSED)")
+            if let v = result.verificationP50Ms { line += String(format: "  [SNP verification p50 %.3f ms]", v) }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,3 +1,5 @@
+import _VeilBytes
+
 /// The measured values of one quantity (latencies, rates), sorted once, with the statistics every `veil bench …`
 /// reports: percentiles, median, mean, minimum and maximum.
 ///
@@ -53,12 +55,4 @@ public struct Samples: Sendable, Equatable {
 
     /// The largest value; 0 when there are no values.
     public var max: Double { sorted.last ?? 0 }
-}
-
-extension Duration {
-    /// The duration in seconds, as a floating-point number.
-    var seconds: Double {
-        let (whole, attoseconds) = components
-        return Double(whole) + Double(attoseconds) / 1e18
-    }
 }

@@ -214,10 +214,3 @@ public struct GenerationError: Error, Hashable, Sendable, CustomStringConvertibl
     public let description: String
     init(_ description: String) { self.description = description }
 }
-
-extension Duration {
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) * 1e-18
-    }
-}

@@ -43,10 +43,11 @@ public struct LocalStack: Sendable {
         /// The relay's port (0: any free port).
         public var relayPort = 0
 
-        /// What to run; ports default to any free port.
+        /// What to run; the model is named after its file (without the extension) unless `modelName` is given, and
+        /// ports default to any free port.
         public init(
             modelPath: String,
-            modelName: String,
+            modelName: String? = nil,
             dataDirectory: URL,
             attester: any Attester,
             kbsPort: Int = 0,
@@ -55,7 +56,8 @@ public struct LocalStack: Sendable {
             relayPort: Int = 0
         ) {
             self.modelPath = modelPath
-            self.modelName = modelName
+            self.modelName =
+                modelName ?? URL(fileURLWithPath: modelPath).deletingPathExtension().lastPathComponent
             self.dataDirectory = dataDirectory
             self.attester = attester
             self.kbsPort = kbsPort

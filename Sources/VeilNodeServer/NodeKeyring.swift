@@ -154,11 +154,3 @@ public actor NodeKeyring {
     /// The key ids accepted now (current and retired in grace).
     public func acceptedKeyIDs() -> [UInt8] { gateway().keys.map(\.config.keyID) }
 }
-
-extension Duration {
-    /// The duration in seconds.
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) * 1e-18
-    }
-}

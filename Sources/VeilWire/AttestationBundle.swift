@@ -117,8 +117,8 @@ public struct AttestationBundle: Sendable, Codable {
         try container.encode(ear, forKey: .ear)
         try container.encode(kbsURL, forKey: .kbsURL)
         try container.encode(logInclusion, forKey: .logInclusion)
-        try container.encode(Self.rfc3339(issuedAt), forKey: .issuedAt)
-        try container.encode(Self.rfc3339(expiresAt), forKey: .expiresAt)
+        try container.encode(RFC3339.string(issuedAt), forKey: .issuedAt)
+        try container.encode(RFC3339.string(expiresAt), forKey: .expiresAt)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -151,8 +151,8 @@ public struct AttestationBundle: Sendable, Codable {
             throw AttestationBundleError("the bundle's evidence is not a JSON object")
         }
         evidenceJSON = KBS.JSONValue.object(evidence).jsonBytes()
-        guard let issued = Self.parseRFC3339(try string(.issuedAt)),
-            let expires = Self.parseRFC3339(try string(.expiresAt))
+        guard let issued = RFC3339.date(try string(.issuedAt)),
+            let expires = RFC3339.date(try string(.expiresAt))
         else {
             throw AttestationBundleError("the bundle's issued_at or expires_at is not an RFC 3339 time")
         }
@@ -174,20 +174,6 @@ public struct AttestationBundle: Sendable, Codable {
         default:
             throw AttestationBundleError("the bundle's log_inclusion is neither null nor a JSON object")
         }
-    }
-
-    static func rfc3339(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
-    }
-
-    static func parseRFC3339(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text)
     }
 }
 

@@ -57,8 +57,8 @@ extension DCAP {
                 remedy: remedy
             )
         else { return false }
-        let issued = date(issueDate)
-        let next = date(nextUpdate)
+        let issued = RFC3339.date(issueDate)
+        let next = RFC3339.date(nextUpdate)
         return outcome.recorder.check(
             "\(name).validity",
             issued.map { $0 <= context.time } == true && next.map { context.time <= $0 } == true,

@@ -118,12 +118,4 @@ extension DCAP {
             self.signature = signature
         }
     }
-
-    /// Parses an RFC 3339 time of Intel collateral.
-    static func date(_ text: String) -> Date? {
-        if let date = try? Date(text, strategy: .iso8601) { return date }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text)
-    }
 }

@@ -70,29 +70,11 @@ struct AttestEvidenceCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var keys: [[UInt8]] = []
-        for path in key {
-            do {
-                keys.append(try KeyFile.readPublicKey(path).rawBytes)
-            } catch {
-                throw CLIError(
-                    "cannot read the key \(path): \(error)",
-                    remedy: "Give a signing key file made by veil keygen."
-                )
-            }
-        }
-        var initBytes: [UInt8]?
-        if let initData {
-            guard let data = FileManager.default.contents(atPath: initData) else {
-                throw CLIError("cannot read the init data file \(initData).", remedy: "Check the path.")
-            }
-            initBytes = Array(data)
-        }
         let binding: ReportDataBinding
         if let kbsTEEPublicKey {
             binding = try kbsBinding(kbsTEEPublicKey)
         } else {
-            binding = .veil(nonce: try Hex.decode(nonce), publicKeys: keys, initData: initBytes)
+            binding = try .veil(nonce: try Hex.decode(nonce), keyFiles: key, initDataFile: initData)
         }
         let attester = try teeOptions.attester(tee, vmpl: vmpl, eventLog: eventLog)
         if attester.tee == .simulated {

@@ -48,20 +48,12 @@ struct AttestOptions: ParsableArguments {
     var earKeyID: String = "veil-ear"
 
     func validate() throws {
-        if let at, Self.parseTime(at) == nil {
+        if let at, RFC3339.date(at) == nil {
             throw ValidationError("--at '\(at)' is not an RFC 3339 time such as 2025-07-01T00:00:00Z.")
         }
         if let nonce, (try? Hex.decode(nonce)) == nil {
             throw ValidationError("--nonce must be hex.")
         }
-    }
-
-    static func parseTime(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text)
     }
 
     /// Runs verification and appraisal.
@@ -77,7 +69,7 @@ struct AttestOptions: ParsableArguments {
                 evidence,
                 policy: policy,
                 collateral: collateral,
-                time: at.flatMap(Self.parseTime) ?? Date(),
+                time: at.flatMap(RFC3339.date) ?? Date(),
                 nonce: try nonce.map { try Hex.decode($0) },
                 flags: flags
             )

@@ -35,26 +35,7 @@ struct BenchAttestCommand: ParsableCommand {
         }
         switch format {
         case .json: try JSONOutput.print(results)
-        case .text:
-            print("veil bench attest — \(iterations) iterations, median ms per full verification (parse, chain, ")
-            print("signatures, collateral, policy); warm = certificate chain and collateral signatures cached")
-            for result in results {
-                let target =
-                    result.targetMs.map {
-                        String(format: "  (target ≤ %.0f ms warm: ", $0) + (result.warmMs <= $0 ? "met)" : "MISSED)")
-                    }
-                    ?? ""
-                let name = result.platform.padding(toLength: 20, withPad: " ", startingAt: 0)
-                print(
-                    name
-                        + String(
-                            format: "cold %8.3f ms   warm %8.3f ms   warm p99 %8.3f ms",
-                            result.coldMs,
-                            result.warmMs,
-                            result.warmP99Ms
-                        ) + target
-                )
-            }
+        case .text: print(AttestBenchmark.summary(results))
         }
     }
 }

@@ -33,7 +33,7 @@ struct BenchE2ECommand: AsyncParsableCommand {
 
     func run() async throws {
         let output = try await E2EBenchmark(
-            model: try ModelResolution.cli { try ModelResolution.languageModel(model) },
+            model: try ModelResolution.languageModel(model),
             prompt: prompt,
             tokens: tokens,
             runs: runs

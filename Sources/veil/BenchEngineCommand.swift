@@ -31,8 +31,8 @@ struct BenchEngineCommand: AsyncParsableCommand {
 
     func run() async throws {
         let output = try await EngineBenchmark(
-            languageModel: try ModelResolution.cli { try ModelResolution.languageModel(model) },
-            embedder: embedModel.isEmpty ? nil : try ModelResolution.cli { try ModelResolution.embedder(embedModel) },
+            languageModel: try ModelResolution.languageModel(model),
+            embedder: embedModel.isEmpty ? nil : try ModelResolution.embedder(embedModel),
             prefill: prefill,
             decode: decode,
             repetitions: repetitions

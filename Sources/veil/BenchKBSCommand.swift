@@ -44,29 +44,7 @@ struct BenchKBSCommand: AsyncParsableCommand {
         ).run()
         switch format {
         case .json: try JSONOutput.print(results)
-        case .text:
-            print("veil bench kbs — full handshake + release on loopback (auth, challenge, evidence, attest, token,")
-            print(
-                "resource, JWE unwrap), \(iterations) sequential, then \(releases) with \(concurrency) concurrent clients"
-            )
-            for result in results {
-                let name = result.mode.padding(toLength: 22, withPad: " ", startingAt: 0)
-                var line =
-                    name
-                    + String(
-                        format: "p50 %7.3f ms  p99 %7.3f ms  %6.0f releases/s sequential  %6.0f releases/s concurrent",
-                        result.p50Ms,
-                        result.p99Ms,
-                        result.sequentialReleasesPerSecond,
-                        result.concurrentReleasesPerSecond
-                    )
-                let verification = result.verificationP50Ms ?? 0
-                let target = 5 + verification
-                line +=
-                    String(format: "  (target p50 ≤ %.2f ms: ", target) + (result.p50Ms <= target ? "met)" : "MISSED)")
-                if let v = result.verificationP50Ms { line += String(format: "  [SNP verification p50 %.3f ms]", v) }
-                print(line)
-            }
+        case .text: print(KBSBenchmark.summary(results, releases: releases))
         }
     }
 }

@@ -98,10 +98,6 @@ struct ClientOptions: ParsableArguments {
         options.tenant = tenant
         options.collateral = collateral
         options.attestationKey = ak
-        do {
-            return try VeilClient.configuration(options, readLogKey: LogTrust.readLogKey)
-        } catch let error as VeilClient.ConfigurationError {
-            throw CLIError(error.problem, remedy: error.remedy)
-        }
+        return try VeilClient.configuration(options, readLogKey: LogTrust.readLogKey)
     }
 }

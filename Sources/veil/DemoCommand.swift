@@ -67,11 +67,9 @@ struct DemoCommand: AsyncParsableCommand {
         print("Veil demo — confidential inference end to end on 127.0.0.1 (one process)")
         let stackTEE = try StackTEE(tee, tpm: tpm)
         print("    " + stackTEE.label)
-        let modelName = URL(fileURLWithPath: modelPath).deletingPathExtension().lastPathComponent
         let stack = try await LocalStack.start(
             LocalStack.Options(
                 modelPath: modelPath,
-                modelName: modelName,
                 dataDirectory: directory,
                 attester: stackTEE.attester
             ),
@@ -168,9 +166,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     /// The model's GGUF path: a path as given, or a built-in model pulled into the cache (once).
     static func resolveModel(_ model: String) throws -> String {
-        let path = try ModelResolution.cli {
-            try ModelResolution.languageModelPath(model, pullIfMissing: true) { print($0) }
-        }
+        let path = try ModelResolution.languageModelPath(model, pullIfMissing: true) { print($0) }
         guard FileManager.default.fileExists(atPath: path) else {
             throw CLIError("no model file \(model).", remedy: "Give a GGUF path or smollm2-135m-instruct.")
         }

@@ -27,7 +27,7 @@ struct EmbedCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let embedder = try ModelResolution.cli { try ModelResolution.embedder(model) }
+        let embedder = try ModelResolution.embedder(model)
         let ids = sentences.map { embedder.tokenize($0) }
         let embeddings = await embedder.embed(ids: ids)
         switch format {

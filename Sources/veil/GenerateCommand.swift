@@ -75,7 +75,7 @@ struct GenerateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let languageModel = try ModelResolution.cli { try ModelResolution.languageModel(model) }
+        let languageModel = try ModelResolution.languageModel(model)
         let ids = languageModel.promptTokens(prompt: prompt, chat: chat, parseSpecial: parseSpecial)
         guard !ids.isEmpty else {
             throw CLIError("The prompt is empty.", remedy: "Pass some text to --prompt or --chat.")

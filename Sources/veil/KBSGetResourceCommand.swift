@@ -99,31 +99,19 @@ struct KBSGetResourceCommand: AsyncParsableCommand {
             baseURL: URL(string: kbs)!,
             hash: ReportDataBinding.KBSHash(rawValue: kbsHash) ?? .sha384
         )
-        let session: KBSSession
-        let secret: SecureBytes
-        do {
-            session = try await client.attest(tee: KBS.TEE(platform: attester.tee), attester: attester, teeKey: key)
-            secret = try await client.resource(resourcePath, session: session)
-        } catch let error as KBSClientError {
-            throw CLIError("the key broker exchange failed: \(error)", remedy: error.remedy)
-        }
-        do {
-            let writer = try AtomicFileWriter(path: out, mode: 0o600, overwrite: force)
-            try writer.write(secret, range: 0..<secret.count)
-            try writer.commit()
-            if let tokenOut {
-                let tokenWriter = try AtomicFileWriter(path: tokenOut, mode: 0o600, overwrite: true)
-                try tokenWriter.write(Array(session.token.utf8))
-                try tokenWriter.commit()
-            }
-        } catch {
-            throw CLIError("\(error)", remedy: "Check that the output directory exists and is writable (or --force).")
-        }
+        let fetched = try await client.fetchResource(
+            resourcePath,
+            attester: attester,
+            teeKey: key,
+            to: out,
+            overwrite: force,
+            tokenTo: tokenOut
+        )
         let summary = Summary(
             path: resourcePath.description,
-            bytes: secret.count,
+            bytes: fetched.bytes,
             tee: KBS.TEE(platform: attester.tee).rawValue,
-            tokenExpiresAt: ISO8601DateFormatter().string(from: session.expiresAt),
+            tokenExpiresAt: ISO8601DateFormatter().string(from: fetched.session.expiresAt),
             out: out
         )
         switch format {

@@ -85,7 +85,7 @@ struct SealCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let reporter = ProgressReporter()
+        let reporter = SealingProgressReporter()
         defer { reporter.finish() }
         if let rewrap, let newKeyFile {
             let header = try withCLIErrors(file: rewrap) {

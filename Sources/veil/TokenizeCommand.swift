@@ -26,9 +26,7 @@ struct TokenizeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (tokens, pieces) = try ModelResolution.cli {
-            try ModelResolution.tokenize(text, model: model, parseSpecial: parseSpecial)
-        }
+        let (tokens, pieces) = try ModelResolution.tokenize(text, model: model, parseSpecial: parseSpecial)
         let output = Output(tokens: tokens, pieces: pieces)
         switch format {
         case .json: try JSONOutput.print(output)

@@ -61,7 +61,7 @@ struct UnsealCommand: ParsableCommand {
                 Data("warning: --allow-unlocked-memory: the plaintext may be swapped to disk.\n".utf8)
             )
         }
-        let reporter = ProgressReporter()
+        let reporter = SealingProgressReporter()
         let unsealed = try withCLIErrors(file: file) {
             try SealedModel.unseal(
                 contentsOf: file,

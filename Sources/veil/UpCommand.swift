@@ -50,13 +50,11 @@ struct UpCommand: AsyncParsableCommand {
         _ = ProcessHardening.apply()
         let modelPath = try DemoCommand.resolveModel(model)
         let directory = URL(fileURLWithPath: dataDir)
-        let modelName = URL(fileURLWithPath: modelPath).deletingPathExtension().lastPathComponent
         let stackTEE = try StackTEE(tee, tpm: tpm)
         print("veil up: " + stackTEE.label)
         let stack = try await LocalStack.start(
             LocalStack.Options(
                 modelPath: modelPath,
-                modelName: modelName,
                 dataDirectory: directory,
                 attester: stackTEE.attester,
                 relayPort: relayPort

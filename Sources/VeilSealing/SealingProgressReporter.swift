@@ -1,5 +1,5 @@
 import Foundation
-import VeilSealing
+import _VeilBytes
 
 #if canImport(Glibc)
 import Glibc
@@ -9,18 +9,18 @@ import Darwin
 
 /// Shows the progress of a long seal, unseal or re-wrap on standard error: a redrawn bar (bytes, rate, ETA) when
 /// standard error is a terminal, plain lines at every tenth otherwise (logs, CI, pipes).
-final class ProgressReporter {
+public final class SealingProgressReporter {
     private let isTerminal: Bool
     private var phase: SealingProgress.Phase?
     private var phaseStart = ContinuousClock.now
     private var lastDraw = ContinuousClock.now
     private var lastTenth = -1
 
-    init(isTerminal: Bool = isatty(STDERR_FILENO) == 1) {
+    public init(isTerminal: Bool = isatty(STDERR_FILENO) == 1) {
         self.isTerminal = isTerminal
     }
 
-    func update(_ progress: SealingProgress) {
+    public func update(_ progress: SealingProgress) {
         let now = ContinuousClock.now
         if progress.phase != phase {
             if phase != nil, isTerminal { Self.write("\n") }
@@ -58,14 +58,14 @@ final class ProgressReporter {
     }
 
     /// Ends the bar's line.
-    func finish() {
+    public func finish() {
         if isTerminal, phase != nil { Self.write("\n") }
         phase = nil
     }
 
     // MARK: Formatting
 
-    static func bytes(_ count: UInt64) -> String {
+    public static func bytes(_ count: UInt64) -> String {
         let value = Double(count)
         switch value {
         case ..<1_000: return "\(count) B"
@@ -75,7 +75,7 @@ final class ProgressReporter {
         }
     }
 
-    static func duration(_ seconds: Double?) -> String {
+    public static func duration(_ seconds: Double?) -> String {
         guard let seconds, seconds.isFinite else { return "--:--" }
         let total = Int(seconds.rounded(.up))
         return String(format: "%d:%02d", total / 60, total % 60)
