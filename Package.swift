@@ -544,11 +544,11 @@ let package = Package(
                 "VeilSEVSNP", "VeilTDX", "VeilSGX", "VeilAzureVTPM",
                 "VeilTransparency", "VeilLogServer", "VeilKeyBroker", "VeilKeyBrokerClient",
                 "VeilKeyBrokerServer", "VeilNodeServer", "VeilOHTTP",
-                "VeilInference", "VeilTokenizers", "VeilWire",
+                "VeilInference", "VeilTokenizers", "VeilWire", "VeilServerKit",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: veilSwiftSettings
@@ -564,17 +564,26 @@ let package = Package(
         ),
         .executableTarget(
             name: "veil-kbs",
-            dependencies: ["VeilKeyBrokerCLI"],
+            dependencies: [
+                "VeilKeyBrokerCLI", "_VeilBytes",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: veilSwiftSettings
         ),
         .executableTarget(
             name: "veil-log",
-            dependencies: ["VeilLogCLI"],
+            dependencies: [
+                "VeilLogCLI", "_VeilBytes",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: veilSwiftSettings
         ),
         .executableTarget(
             name: "veil-relay",
-            dependencies: ["VeilRelayCLI"],
+            dependencies: [
+                "VeilRelayCLI", "_VeilBytes",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: veilSwiftSettings
         ),
         .executableTarget(

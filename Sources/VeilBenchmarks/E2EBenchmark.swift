@@ -3,10 +3,10 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
-import ServiceLifecycle
 import VeilAttesters
 public import VeilInference
 import VeilNodeServer
+import VeilServerKit
 import VeilTokenizers
 import VeilOHTTP
 import _VeilBytes
@@ -80,21 +80,29 @@ public struct E2EBenchmark: Sendable {
             rotationInterval: nil
         )
         try await keyring.start()
-        let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "veil.bench.e2e")
         logger.logLevel = .error
-        let app = NodeServer.buildApplication(
-            NodeServerConfiguration(host: "127.0.0.1", port: 0, keyring: keyring, backend: backend),
-            logger: logger
-        ) { port in portContinuation.yield(port) }
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let server = Task { try await group.run() }
-        var ports = portStream.makeAsyncIterator()
-        guard let port = await ports.next() else {
-            throw BenchmarkError("the node did not start.", remedy: "Run again.")
+        let servers = ServerGroup(stages: ["node"], trapsSignals: false, logger: logger)
+        let port = try await servers.start("node") { onServerRunning in
+            NodeServer.buildApplication(
+                NodeServerConfiguration(host: "127.0.0.1", port: 0, keyring: keyring, backend: backend),
+                logger: logger,
+                onServerRunning: onServerRunning
+            )
+        }.port
+        let output: Output
+        do {
+            output = try await measure(port: port, keyring: keyring, languageModel: languageModel)
+        } catch {
+            await servers.shutdown()
+            throw error
         }
-        defer { server.cancel() }
+        await servers.shutdown()
+        return output
+    }
 
+    /// Both paths, alternating, against the node listening on `port`.
+    private func measure(port: Int, keyring: NodeKeyring, languageModel: LanguageModel) async throws -> Output {
         let configs = try OHTTP.KeyConfig.parseList(await keyring.keyConfigList())
         let client = try OHTTP.Client.choose(from: configs)
         let escaped = String(decoding: try JSONEncoder().encode(prompt), as: UTF8.self)
@@ -113,7 +121,6 @@ public struct E2EBenchmark: Sendable {
             plain.append(try await plaintext(languageModel, promptTokens, parameters))
             secure.append(try await encrypted(port: port, client: client, body: body))
         }
-        await group.triggerGracefulShutdown()
         let plainTTFT = Samples(plain.map(\.firstToken)).median * 1000
         let secureTTFT = Samples(secure.map(\.firstToken)).median * 1000
         let plainToken = Samples(plain.map(\.perToken)).median * 1000

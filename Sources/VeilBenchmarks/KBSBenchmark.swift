@@ -9,6 +9,7 @@ import VeilKeyBroker
 import VeilWire
 import VeilKeyBrokerClient
 import VeilKeyBrokerServer
+import VeilServerKit
 import VeilKeys
 import VeilSEVSNP
 import VeilSimulated
@@ -122,74 +123,62 @@ public struct KBSBenchmark: Sendable {
             ),
             by: identity
         )
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = Application(
-            router: KeyBrokerServer.buildRouter(service, rateLimit: (1e9, 1e9), log: log),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "veil-bench-kbs"),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            },
-            logger: logger
-        )
+        let servers = ServerGroup(stages: ["kbs"], trapsSignals: false, logger: logger)
+        let server = try await servers.start("kbs") { onServerRunning in
+            Application(
+                router: KeyBrokerServer.buildRouter(service, rateLimit: (1e9, 1e9), log: log),
+                configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "veil-bench-kbs"),
+                onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+                logger: logger
+            )
+        }
         let iterations = self.iterations
         let releases = self.releases
         let concurrency = self.concurrency
-        return try await withThrowingTaskGroup(of: Measurement?.self) { group in
-            group.addTask {
-                try await app.runService()
-                return nil
-            }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next(), port > 0, let url = URL(string: "http://127.0.0.1:\(port)") else {
-                group.cancelAll()
-                throw BenchmarkError("the benchmark broker did not start.", remedy: "Run it again.")
-            }
-            let client = KBSClient(baseURL: url)
+        do {
+            let client = KBSClient(baseURL: server.url)
             @Sendable func release() async throws {
                 let session = try await client.attest(tee: .sample, attester: attester, teeKey: .generateP256())
                 let secret = try await client.resource(resource, session: session)
                 guard secret.count == 32 else { throw BenchmarkError("wrong secret size", remedy: "Report it.") }
             }
-            do {
-                for _ in 0..<10 { try await release() }  // warm up connections and caches
-                var latencies: [Double] = []
-                let sequentialStart = ContinuousClock.now
-                for _ in 0..<iterations {
-                    let start = ContinuousClock.now
-                    try await release()
-                    latencies.append((ContinuousClock.now - start).seconds * 1000)
-                }
-                let sequentialRate = Double(iterations) / (ContinuousClock.now - sequentialStart).seconds
-                let concurrentStart = ContinuousClock.now
-                try await withThrowingTaskGroup(of: Void.self) { workers in
-                    for worker in 0..<concurrency {
-                        let share = releases / concurrency + (worker < releases % concurrency ? 1 : 0)
-                        workers.addTask { for _ in 0..<share { try await release() } }
-                    }
-                    try await workers.waitForAll()
-                }
-                let concurrentRate = Double(releases) / (ContinuousClock.now - concurrentStart).seconds
-                let samples = Samples(latencies)
-                group.cancelAll()
-                return Measurement(
-                    mode: mode,
-                    p50Ms: samples.p50,
-                    p99Ms: samples.p99,
-                    meanMs: samples.mean,
-                    sequentialReleasesPerSecond: sequentialRate,
-                    concurrentReleasesPerSecond: concurrentRate,
-                    concurrency: concurrency,
-                    verificationP50Ms: verification,
-                    iterations: iterations
-                )
-            } catch {
-                group.cancelAll()
-                throw BenchmarkError(
-                    "the benchmark handshake failed: \(error)",
-                    remedy: "Run the KBS tests to find out why."
-                )
+            for _ in 0..<10 { try await release() }  // warm up connections and caches
+            var latencies: [Double] = []
+            let sequentialStart = ContinuousClock.now
+            for _ in 0..<iterations {
+                let start = ContinuousClock.now
+                try await release()
+                latencies.append((ContinuousClock.now - start).seconds * 1000)
             }
+            let sequentialRate = Double(iterations) / (ContinuousClock.now - sequentialStart).seconds
+            let concurrentStart = ContinuousClock.now
+            try await withThrowingTaskGroup(of: Void.self) { workers in
+                for worker in 0..<concurrency {
+                    let share = releases / concurrency + (worker < releases % concurrency ? 1 : 0)
+                    workers.addTask { for _ in 0..<share { try await release() } }
+                }
+                try await workers.waitForAll()
+            }
+            let concurrentRate = Double(releases) / (ContinuousClock.now - concurrentStart).seconds
+            let samples = Samples(latencies)
+            await servers.shutdown()
+            return Measurement(
+                mode: mode,
+                p50Ms: samples.p50,
+                p99Ms: samples.p99,
+                meanMs: samples.mean,
+                sequentialReleasesPerSecond: sequentialRate,
+                concurrentReleasesPerSecond: concurrentRate,
+                concurrency: concurrency,
+                verificationP50Ms: verification,
+                iterations: iterations
+            )
+        } catch {
+            await servers.shutdown()
+            throw BenchmarkError(
+                "the benchmark handshake failed: \(error)",
+                remedy: "Run the KBS tests to find out why."
+            )
         }
     }
 }

@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import VeilKeys
 import VeilLogServer
+import VeilServerKit
 import VeilTransparency
 import _VeilBytes
 
@@ -207,22 +208,38 @@ public struct LogBenchmark: Sendable {
         let submitter = try SigningPrivateKey.generate(.ed25519)
         var logger = Logger(label: "veil.bench.log")
         logger.logLevel = .error
-        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = try LogServer.buildApplication(
-            LogServerConfiguration(
-                host: "127.0.0.1",
-                port: 0,
-                storage: .sqlite(path: path),
-                signer: signer,
-                submitters: [submitter.publicKey]
-            ),
-            logger: logger
-        ) { port in portContinuation.yield(port) }
-        let server = Task { try await app.runService(gracefulShutdownSignals: []) }
-        defer { server.cancel() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw BenchmarkError("The server did not start.", remedy: "") }
-        let url = "http://127.0.0.1:\(port)/log/v1/entries"
+        let servers = ServerGroup(stages: ["log"], trapsSignals: false, logger: logger)
+        let server = try await servers.start("log") { onServerRunning in
+            try LogServer.buildApplication(
+                LogServerConfiguration(
+                    host: "127.0.0.1",
+                    port: 0,
+                    storage: .sqlite(path: path),
+                    signer: signer,
+                    submitters: [submitter.publicKey]
+                ),
+                logger: logger,
+                onServerRunning: onServerRunning
+            )
+        }
+        do {
+            let rate = try await appendThroughHTTP(url: server.url, signer: signer, submitter: submitter, first: first)
+            await servers.shutdown()
+            return rate
+        } catch {
+            await servers.shutdown()
+            throw error
+        }
+    }
+
+    /// `httpAppends` signed appends to the log at `url` from `httpClients` concurrent clients; appends per second.
+    private func appendThroughHTTP(
+        url base: URL,
+        signer: CheckpointSigner,
+        submitter: SigningPrivateKey,
+        first: UInt64
+    ) async throws -> Double {
+        let url = base.absoluteString + "/log/v1/entries"
         let origin = signer.origin
         let total = httpAppends
         let clients = max(1, httpClients)

@@ -216,38 +216,30 @@ extension VeilClient {
             return AsyncThrowingStream { $0.finish(throwing: error) }
         }
         let client = self
-        return AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    let response = try await client.send(request, framing: .chunked)
-                    guard (200..<300).contains(response.status) else {
-                        _ = try await Self.decode(OpenAI.ErrorBody.self, response)
-                        throw VeilClientError(.upstream, "the node answered \(response.status)")
+        return .producing { continuation in
+            let response = try await client.send(request, framing: .chunked)
+            guard (200..<300).contains(response.status) else {
+                _ = try await Self.decode(OpenAI.ErrorBody.self, response)
+                throw VeilClientError(.upstream, "the node answered \(response.status)")
+            }
+            var parser = ServerSentEvents.Parser()
+            stream: for try await piece in response.body {
+                for event in parser.receive(piece) {
+                    if event == "[DONE]" { break stream }
+                    let data = Data(event.utf8)
+                    if let failure = try? JSONDecoder().decode(OpenAI.ErrorBody.self, from: data) {
+                        let message = failure.error.message
+                        throw VeilClientError(.upstream, message.isEmpty ? "the stream failed" : message)
                     }
-                    var parser = ServerSentEvents.Parser()
-                    stream: for try await piece in response.body {
-                        for event in parser.receive(piece) {
-                            if event == "[DONE]" { break stream }
-                            let data = Data(event.utf8)
-                            if let failure = try? JSONDecoder().decode(OpenAI.ErrorBody.self, from: data) {
-                                let message = failure.error.message
-                                throw VeilClientError(.upstream, message.isEmpty ? "the stream failed" : message)
-                            }
-                            guard let chunk = try? JSONDecoder().decode(type, from: data),
-                                let (newText, finish) = read(chunk)
-                            else { continue }
-                            let text = newText ?? ""
-                            if !text.isEmpty || finish != nil {
-                                continuation.yield(Delta(text: text, finishReason: finish))
-                            }
-                        }
+                    guard let chunk = try? JSONDecoder().decode(type, from: data),
+                        let (newText, finish) = read(chunk)
+                    else { continue }
+                    let text = newText ?? ""
+                    if !text.isEmpty || finish != nil {
+                        continuation.yield(Delta(text: text, finishReason: finish))
                     }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
                 }
             }
-            continuation.onTermination = { _ in task.cancel() }
         }
     }
 }

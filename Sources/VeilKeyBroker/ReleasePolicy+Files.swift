@@ -1,6 +1,6 @@
 public import Foundation
-public import VeilAttestation
-public import _VeilBytes
+import VeilAttestation
+import _VeilBytes
 
 extension ReleasePolicy {
     /// The release policy in the JSON file at `path` (`veil kbs policy test`); failures say what to do.

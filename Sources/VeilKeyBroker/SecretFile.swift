@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import _VeilBytes
 
 /// Secrets and resource paths as an administrator gives them (`veil kbs resource …`); failures say what to do.

@@ -1,7 +1,7 @@
-public import Foundation
+import Foundation
 public import VeilAttesters
 public import VeilWire
-public import _VeilBytes
+import _VeilBytes
 
 extension KBSClient {
     /// What ``fetchResource(_:attester:teeKey:to:overwrite:tokenTo:)`` released.

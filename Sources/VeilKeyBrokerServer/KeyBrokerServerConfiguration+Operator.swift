@@ -3,8 +3,8 @@ public import VeilAttestation
 public import VeilKeyBroker
 import VeilKeys
 import VeilLogClient
-public import VeilTransparency
-public import _VeilBytes
+import VeilTransparency
+import _VeilBytes
 import VeilServerKit
 
 extension KeyBrokerServerConfiguration {

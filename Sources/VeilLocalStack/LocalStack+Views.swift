@@ -1,5 +1,5 @@
 import AsyncHTTPClient
-public import Foundation
+import Foundation
 import NIOCore
 public import VeilClient
 import VeilKeyBroker
@@ -7,7 +7,7 @@ import VeilKeys
 import VeilKeyBrokerClient
 import VeilLogClient
 import VeilAttestation
-public import VeilTransparency
+import VeilTransparency
 
 extension LocalStack {
     /// A client configuration that trusts this stack as `veil demo` does: through its relay, its broker's JWKS with

@@ -1,6 +1,6 @@
-public import Foundation
+import Foundation
 public import VeilTransparency
-public import _VeilBytes
+import _VeilBytes
 
 /// One round of a log monitor that keeps its state in a directory (`veil log monitor`): the last verified
 /// checkpoint in `DIR/checkpoint`, written atomically once the round has checked it.

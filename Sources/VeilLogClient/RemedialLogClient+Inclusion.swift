@@ -1,6 +1,6 @@
 public import Foundation
 public import VeilTransparency
-public import _VeilBytes
+import _VeilBytes
 
 extension RemedialLogClient {
     /// An entry's inclusion in a log's latest checkpoint, verified against the pinned log key.

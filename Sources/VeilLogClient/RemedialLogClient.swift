@@ -1,7 +1,7 @@
 import Foundation
 public import VeilKeys
 public import VeilTransparency
-public import _VeilBytes
+import _VeilBytes
 
 /// A log server for a person at a command line: ``TransparencyLogClient`` with every failure as a
 /// ``RemedialError`` that says what went wrong and what to do (the `veil log`, `veil release` and `veil seal --log`

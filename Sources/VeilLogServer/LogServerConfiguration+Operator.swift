@@ -1,8 +1,8 @@
-public import Foundation
+import Foundation
 import VeilKeys
 import VeilServerKit
 import VeilTransparency
-public import _VeilBytes
+import _VeilBytes
 
 extension LogServerConfiguration {
     /// What an operator gives a log server: file paths, keys and numbers (the options of `veil log serve`).

@@ -48,16 +48,6 @@ extension Problem {
     /// The log's translation of errors that are not problems, for the ``ProblemMiddleware``: HTTP errors keep their
     /// status, everything else is a content-free 500 (logging only the error's type).
     @Sendable static func log<Context: RequestContext>(_ error: any Error, context: Context) -> Problem {
-        if let error = error as? any HTTPResponseError {
-            return Problem(
-                .log,
-                error.status == .notFound ? .notFound : .http,
-                status: error.status,
-                title: error.status.reasonPhrase,
-                detail: error.status == .notFound ? "no such route" : nil
-            )
-        }
-        SafeLogger(wrapping: context.logger).error("log request failed", ["error_type": .safe(ErrorTypeName(error))])
-        return .internalError
+        .translating(error, issuer: .log, context: context, event: "log request failed", internalError: .internalError)
     }
 }

@@ -108,16 +108,12 @@ extension Problem {
     /// The node's translation of errors that are not problems, for the ``ProblemMiddleware``: HTTP errors keep their
     /// status, everything else is a content-free 500 (logging only the error's type).
     @Sendable static func node<Context: RequestContext>(_ error: any Error, context: Context) -> Problem {
-        if let error = error as? any HTTPResponseError {
-            return Problem(
-                .node,
-                error.status == .notFound ? .notFound : .http,
-                status: error.status,
-                title: error.status.reasonPhrase,
-                detail: error.status == .notFound ? "no such route" : nil
-            )
-        }
-        SafeLogger(wrapping: context.logger).error("node request failed", ["error_type": .safe(ErrorTypeName(error))])
-        return .internalError
+        .translating(
+            error,
+            issuer: .node,
+            context: context,
+            event: "node request failed",
+            internalError: .internalError
+        )
     }
 }

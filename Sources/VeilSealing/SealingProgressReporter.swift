@@ -16,8 +16,9 @@ public final class SealingProgressReporter {
     private var lastDraw = ContinuousClock.now
     private var lastTenth = -1
 
-    public init(isTerminal: Bool = isatty(STDERR_FILENO) == 1) {
-        self.isTerminal = isTerminal
+    /// A reporter that draws a bar when `isTerminal` (default: whether standard error is a terminal).
+    public init(isTerminal: Bool? = nil) {
+        self.isTerminal = isTerminal ?? (isatty(STDERR_FILENO) == 1)
     }
 
     public func update(_ progress: SealingProgress) {

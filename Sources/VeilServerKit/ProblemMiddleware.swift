@@ -61,3 +61,28 @@ public struct ErrorTypeName: LogSafe {
     /// The name of `error`'s type.
     public init(_ error: any Error) { logValue = String(describing: type(of: error)) }
 }
+
+extension Problem {
+    /// The translation of an error that is not already a problem, for a ``ProblemMiddleware``: an HTTP error keeps
+    /// its status (`not-found` with "no such route" for a 404, `http` otherwise); anything else is `internalError`,
+    /// logging `event` with only the error's type (never its text, which could carry content).
+    public static func translating<Context: RequestContext>(
+        _ error: any Error,
+        issuer: Issuer,
+        context: Context,
+        event: StaticString,
+        internalError: Problem
+    ) -> Problem {
+        if let error = error as? any HTTPResponseError {
+            return Problem(
+                issuer,
+                error.status == .notFound ? .notFound : .http,
+                status: error.status,
+                title: error.status.reasonPhrase,
+                detail: error.status == .notFound ? "no such route" : nil
+            )
+        }
+        SafeLogger(wrapping: context.logger).error(event, ["error_type": .safe(ErrorTypeName(error))])
+        return internalError
+    }
+}

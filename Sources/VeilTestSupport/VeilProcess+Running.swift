@@ -90,15 +90,16 @@ extension VeilProcess {
         public var description: String { "no output line starting with \(prefix); output: \(output)" }
     }
 
-    /// Starts `veil` with `arguments` and returns without waiting; standard error is inherited unless
-    /// `captureStandardError` (then ``Running/standardError`` holds it).
+    /// Starts `veil` (or `program`, an executable beside it) with `arguments` and returns without waiting; standard
+    /// error is inherited unless `captureStandardError` (then ``Running/standardError`` holds it).
     public static func start(
         _ arguments: [String],
+        program: String = "veil",
         environment: [String: String] = [:],
         captureStandardError: Bool = false
     ) throws -> Running {
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = program == "veil" ? executable : sibling(program)
         process.arguments = arguments
         var merged = ProcessInfo.processInfo.environment
         for (key, value) in environment { merged[key] = value }

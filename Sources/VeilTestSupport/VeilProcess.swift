@@ -22,6 +22,11 @@ public enum VeilProcess {
         return directory.appendingPathComponent("veil")
     }
 
+    /// Another executable of this package built beside `veil` (`veil-node`, `veil-kbs`, `veil-log`, `veil-relay`).
+    public static func sibling(_ name: String) -> URL {
+        executable.deletingLastPathComponent().appendingPathComponent(name)
+    }
+
     /// Runs `veil` with `arguments` and waits for it, capturing both output streams.
     public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let process = Process()

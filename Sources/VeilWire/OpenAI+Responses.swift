@@ -255,11 +255,7 @@ extension OpenAI {
             try container.encode(model, forKey: .model)
             try container.encode(choices, forKey: .choices)
             try container.encode(systemFingerprint, forKey: .systemFingerprint)
-            if let usage {
-                try container.encode(usage, forKey: .usage)
-            } else {
-                try container.encodeNil(forKey: .usage)
-            }
+            try container.encode(usage, forKey: .usage)  // null when absent, as OpenAI sends it
         }
     }
 
